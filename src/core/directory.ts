@@ -1,0 +1,104 @@
+/**
+ * The directory: who is who, which chat identities belong to whom, who is in which group.
+ * Built from pim.config.yaml; a chat identity becomes a principal only through an explicit binding.
+ */
+import { PimError } from './errors.js';
+import type { Group, Principal } from './types.js';
+
+export class Directory {
+  private readonly byId = new Map<string, Principal>();
+  private readonly groups = new Map<string, Group>();
+  private readonly admins: Set<string>;
+
+  constructor(principals: Principal[], groups: Group[], admins: string[]) {
+    for (const p of principals) this.byId.set(p.id.toLowerCase(), p);
+    for (const g of groups) this.groups.set(g.id, g);
+    this.admins = new Set(admins.map((a) => a.toLowerCase()));
+  }
+
+  all(): Principal[] {
+    return [...this.byId.values()];
+  }
+
+  get(id: string): Principal | undefined {
+    return this.byId.get(id.toLowerCase());
+  }
+
+  /** Looks a principal up by id or e-mail; throws unknown_user. */
+  require(id: string): Principal {
+    const p = this.get(id) ?? this.uniqueBy((x) => x.email?.toLowerCase() === id.toLowerCase());
+    if (!p) throw new PimError('unknown_user', { user: id });
+    return p;
+  }
+
+  /** Resolves a platform identity. Refuses when nobody or more than one principal matches. */
+  resolve(platform: 'slack' | 'teams', platformId: string, email?: string): Principal {
+    const matches = this.all().filter((p) => p[platform] !== undefined && p[platform] === platformId);
+    if (matches.length === 1) return matches[0] as Principal;
+    if (matches.length > 1) throw new PimError('ambiguous_user', { platform, platformId });
+    if (email) {
+      const byMail = this.all().filter((p) => (p.email ?? p.id).toLowerCase() === email.toLowerCase());
+      if (byMail.length === 1) return byMail[0] as Principal;
+      if (byMail.length > 1) throw new PimError('ambiguous_user', { platform, platformId });
+    }
+    throw new PimError('unknown_user', { platform, platformId });
+  }
+
+  private uniqueBy(pred: (p: Principal) => boolean): Principal | undefined {
+    const m = this.all().filter(pred);
+    return m.length === 1 ? m[0] : undefined;
+  }
+
+  isAdmin(principalId: string): boolean {
+    return this.admins.has(principalId.toLowerCase()) || this.adminViaGroup(principalId);
+  }
+
+  private adminViaGroup(principalId: string): boolean {
+    for (const a of this.admins) {
+      if (a.startsWith('group:') && this.groupContains(a.slice(6), principalId)) return true;
+    }
+    return false;
+  }
+
+  adminIds(): string[] {
+    return this.expand([...this.admins]);
+  }
+
+  /** The groups (ids) a principal belongs to, directly or through nested groups. */
+  groupsOf(principalId: string): string[] {
+    return [...this.groups.keys()].filter((g) => this.groupContains(g, principalId));
+  }
+
+  groupContains(groupId: string, principalId: string, seen = new Set<string>()): boolean {
+    if (seen.has(groupId)) return false;
+    seen.add(groupId);
+    const g = this.groups.get(groupId);
+    if (!g) return false;
+    const pid = principalId.toLowerCase();
+    return g.members.some((m) =>
+      m.startsWith('group:') ? this.groupContains(m.slice(6), principalId, seen) : m.toLowerCase() === pid,
+    );
+  }
+
+  /** Expands principal ids and `group:<id>` references into distinct principal ids. */
+  expand(refs: string[]): string[] {
+    const out = new Set<string>();
+    const visit = (ref: string, seen: Set<string>): void => {
+      if (ref.startsWith('group:')) {
+        const id = ref.slice(6);
+        if (seen.has(id)) return;
+        seen.add(id);
+        for (const m of this.groups.get(id)?.members ?? []) visit(m, seen);
+      } else {
+        out.add(this.get(ref)?.id ?? ref);
+      }
+    };
+    for (const r of refs) visit(r, new Set());
+    return [...out];
+  }
+
+  /** True when the principal is named in `refs`, directly or through a group. */
+  matches(refs: string[], principalId: string): boolean {
+    return this.expand(refs).some((id) => id.toLowerCase() === principalId.toLowerCase());
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * What the bot tells people, as data. `cards/` renders each notice for Slack (Block Kit) and
+ * Teams (Adaptive Cards); the core only decides who hears what.
+ */
+import type { RequestState } from './types.js';
+
+/** The parts of a request a card shows. Dates are ISO strings so notices survive the outbox as JSON. */
+export interface RequestView {
+  id: string;
+  kind: 'activate' | 'extend' | 'renew' | 'assign';
+  requester: { id: string; name: string };
+  role: string;
+  scope: string;
+  durationMs: number;
+  reason: string | null;
+  ticket: string | null;
+  startAt: string | null;
+  createdAt: string;
+  approvalDeadline: string | null;
+  state: RequestState;
+  decidedBy: { id: string; name: string } | null;
+  decidedAt: string | null;
+  decisionReason: string | null;
+  /** When the resulting activation ends, once known. */
+  endsAt: string | null;
+}
+
+export interface AssignmentView {
+  id: string;
+  principal: { id: string; name: string };
+  role: string;
+  scope: string;
+  type: 'eligible' | 'active';
+  startsAt: string;
+  endsAt: string | null;
+  requestId: string | null;
+}
+
+export type Notice =
+  /** To the approvers: a request waiting for a decision (or, once decided, its outcome). */
+  | { kind: 'approval_request'; request: RequestView }
+  /** To the requester: the request is waiting for approval. */
+  | { kind: 'request_pending'; request: RequestView }
+  /** To the requester: approved or denied. */
+  | { kind: 'request_decided'; request: RequestView }
+  /** To the requester: the request ended without a decision (timed out, canceled) or failed. */
+  | { kind: 'request_closed'; request: RequestView }
+  /** To the holder (and notified channels): the role is now active. */
+  | { kind: 'activation_started'; request: RequestView; assignment: AssignmentView }
+  /** To the holder: the activation was scheduled for later. */
+  | { kind: 'activation_scheduled'; request: RequestView }
+  /** To the holder: an activation ended. */
+  | { kind: 'activation_ended'; assignment: AssignmentView; reason: 'expired' | 'deactivated' | 'revoked' | 'removed' }
+  /** To the holder: an activation or assignment ends soon; offers Extend. */
+  | { kind: 'expiry_warning'; assignment: AssignmentView }
+  /** To the holder: an activation was extended. */
+  | { kind: 'activation_extended'; assignment: AssignmentView; request: RequestView }
+  /** To a user: an admin assigned or removed a role. */
+  | { kind: 'assignment_changed'; assignment: AssignmentView; change: 'assigned' | 'removed' | 'renewed'; by: { id: string; name: string } }
+  /** A plain line of text (used for ops messages). */
+  | { kind: 'text'; text: string };
+
+export type NoticeKind = Notice['kind'];

@@ -1,0 +1,183 @@
+/**
+ * The ports the core needs from the outside world. `src/db` implements the stores, the chat
+ * adapters implement Messenger, `src/providers` implements GrantProvider. The core never
+ * imports an implementation.
+ */
+import type { Notice } from './notices.js';
+import type {
+  Assignment,
+  AssignmentType,
+  AuditEvent,
+  AuditInput,
+  Platform,
+  PimRequest,
+  RequestState,
+} from './types.js';
+
+/** The only source of time in the core. */
+export interface Clock {
+  now(): Date;
+}
+
+/** Makes unique ids; request ids are short and typeable. */
+export interface IdGenerator {
+  requestId(): string;
+  id(): string;
+}
+
+export interface AssignmentQuery {
+  principalId?: string;
+  role?: string;
+  scope?: string;
+  type?: AssignmentType;
+  /** Only assignments not ended and (if time-bound) not past their end at this instant. */
+  currentAt?: Date;
+}
+
+export interface AssignmentRepo {
+  insert(a: Assignment): Promise<void>;
+  get(id: string): Promise<Assignment | null>;
+  find(q: AssignmentQuery): Promise<Assignment[]>;
+  /** Ends an assignment if it has not ended yet (compare-and-set); returns it, or null if it had ended. */
+  end(id: string, at: Date, reason: NonNullable<Assignment['endReason']>): Promise<Assignment | null>;
+  /** Moves the end of a current assignment; returns the updated row or null if it had ended. */
+  setEnd(id: string, endsAt: Date | null): Promise<Assignment | null>;
+  /** Marks the warning as sent if not already; returns true only for the caller that set it. */
+  markWarned(id: string, at: Date): Promise<boolean>;
+  /** Current time-bound assignments whose end is at or before `at`, locked for this transaction (SKIP LOCKED). */
+  claimEnded(at: Date, limit: number): Promise<Assignment[]>;
+  /** Current active assignments ending within (at, at + warnBefore] not yet warned. */
+  dueForWarning(at: Date, horizonMs: number, limit: number): Promise<Assignment[]>;
+  /** The earliest end among current time-bound assignments, if any. */
+  nextEnd(): Promise<Date | null>;
+  count(): Promise<number>;
+}
+
+export interface RequestQuery {
+  principalId?: string;
+  states?: RequestState[];
+  role?: string;
+  limit?: number;
+}
+
+export interface RequestRepo {
+  insert(r: PimRequest): Promise<void>;
+  get(id: string): Promise<PimRequest | null>;
+  find(q: RequestQuery): Promise<PimRequest[]>;
+  /**
+   * Compare-and-set: moves the request to `patch.state` only if it is in one of `from`.
+   * Returns the updated request, or null when another transition got there first.
+   */
+  transition(id: string, from: RequestState[], patch: Partial<PimRequest> & { state: RequestState }): Promise<PimRequest | null>;
+  /** Pending requests past their approval deadline, locked for this transaction (SKIP LOCKED). */
+  claimTimedOut(at: Date, limit: number): Promise<PimRequest[]>;
+  /** Scheduled requests whose start has come, locked for this transaction (SKIP LOCKED). */
+  claimDueScheduled(at: Date, limit: number): Promise<PimRequest[]>;
+  /** Earliest approval deadline or scheduled start among open requests. */
+  nextDeadline(): Promise<Date | null>;
+}
+
+export interface AuditRepo {
+  /** Appends an event to the hash chain. */
+  append(e: AuditInput): Promise<AuditEvent>;
+  list(q: { actor?: string; subjectPrefix?: string; since?: Date; limit?: number; detailsMatch?: Record<string, string> }): Promise<AuditEvent[]>;
+}
+
+export type OutboxPayload =
+  | { type: 'message'; platform: Platform; to: Recipient; notice: Notice; subject?: string }
+  | { type: 'update'; platform: Platform; subject: string; notice: Notice }
+  | { type: 'grant'; requestId: string }
+  | { type: 'revoke'; assignmentId: string };
+
+export interface OutboxItem {
+  id: number;
+  dedupeKey: string;
+  payload: OutboxPayload;
+  attempts: number;
+  createdAt: Date;
+}
+
+export interface OutboxRepo {
+  /** Adds an item unless one with the same dedupe key exists. */
+  enqueue(dedupeKey: string, payload: OutboxPayload, notBefore?: Date): Promise<void>;
+}
+
+export interface MfaRepo {
+  getSecret(principalId: string): Promise<{ secret: string; lastStep: number } | null>;
+  setSecret(principalId: string, secret: string, at: Date): Promise<void>;
+  /** Records a used time step if it is newer than the last one; false when it was already used. */
+  useStep(principalId: string, step: number): Promise<boolean>;
+}
+
+/** Everything the core reads and writes within one transaction. */
+export interface UnitOfWork {
+  requests: RequestRepo;
+  assignments: AssignmentRepo;
+  audit: AuditRepo;
+  outbox: OutboxRepo;
+  mfa: MfaRepo;
+}
+
+export interface Store {
+  /** Runs `fn` in one database transaction: all its writes commit together or not at all. */
+  transaction<T>(fn: (uow: UnitOfWork) => Promise<T>): Promise<T>;
+}
+
+/** Where a chat message goes: a named channel from the config, or one person's DM. */
+export type Recipient = { kind: 'channel'; channel: string } | { kind: 'user'; principalId: string };
+
+/** A reference to a posted message, enough to update it later. */
+export interface MessageRef {
+  platform: Platform;
+  conversation: string;
+  messageId: string;
+  /** Platform-specific extras (e.g. a Teams conversation reference). */
+  extra?: Record<string, unknown>;
+}
+
+/** Thrown by a Messenger or GrantProvider for a failure worth retrying, optionally after a delay. */
+export class DeliveryError extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+    readonly permanent = false,
+  ) {
+    super(message);
+    this.name = 'DeliveryError';
+  }
+}
+
+/** One chat platform's way of delivering notices. */
+export interface Messenger {
+  readonly platform: Platform;
+  /** True when the recipient has an address on this platform (a channel id, a bound user). */
+  canReach(to: Recipient): boolean;
+  /** Posts a notice; returns where it landed so it can be updated. Throws DeliveryError to retry. */
+  send(to: Recipient, notice: Notice): Promise<MessageRef>;
+  /** Replaces an earlier message with a new rendering. Throws DeliveryError to retry. */
+  update(ref: MessageRef, notice: Notice): Promise<void>;
+}
+
+/** Where a grant really happens. Both calls are idempotent by assignment id. */
+export interface GrantProvider {
+  readonly name: string;
+  /** `inline`: the database is the source of truth and granting cannot fail (record). */
+  readonly inline: boolean;
+  grant(a: GrantTarget): Promise<void>;
+  revoke(a: GrantTarget): Promise<void>;
+}
+
+export interface GrantTarget {
+  assignmentId: string;
+  principalId: string;
+  role: string;
+  scope: string;
+  endsAt: Date | null;
+  requestId: string | null;
+}
+
+/** Verifies one-time codes for MFA on activation. */
+export interface MfaVerifier {
+  /** Checks a code for a principal inside a transaction; a code is accepted once. */
+  verify(uow: UnitOfWork, principalId: string, code: string, at: Date): Promise<'ok' | 'invalid' | 'reused' | 'not_enrolled'>;
+}

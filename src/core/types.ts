@@ -1,0 +1,182 @@
+/**
+ * Domain types of pimbot. Pure data: no I/O, no clocks, no platform types.
+ * Durations are milliseconds; instants are `Date`.
+ */
+
+export type Platform = 'slack' | 'teams' | 'playground';
+
+/** A user or service account, with the chat identities bound to it. */
+export interface Principal {
+  /** E-mail or directory object id; the stable key everything refers to. */
+  id: string;
+  name: string;
+  kind: 'user' | 'service';
+  email?: string;
+  /** Slack user id (U…). */
+  slack?: string;
+  /** Teams / Entra ID AAD object id. */
+  teams?: string;
+}
+
+export interface Group {
+  id: string;
+  /** Principal ids, or `group:<id>` for nested groups. */
+  members: string[];
+}
+
+export type NotifyEvent =
+  | 'requested'
+  | 'approved'
+  | 'denied'
+  | 'activated'
+  | 'deactivated'
+  | 'expired'
+  | 'assigned'
+  | 'removed'
+  | 'alert';
+
+/** The role setting that governs activation and assignment of one role at one scope. */
+export interface Policy {
+  /** Longest activation, 5m..24h. */
+  maxActivationMs: number;
+  requireJustification: boolean;
+  requireTicket: boolean;
+  /** Regular expression a ticket must match (whole string). */
+  ticketPattern?: string;
+  requireMfa: boolean;
+  approval: {
+    required: boolean;
+    /** Principal ids or `group:<id>`. */
+    approvers: string[];
+    timeoutMs: number;
+  };
+  /** Which named channels hear of which events. */
+  notify: Partial<Record<NotifyEvent, string[]>>;
+  /** Longest eligible assignment; null = no limit. */
+  eligibleExpiryMs: number | null;
+  /** Longest active (admin-made) assignment; null = no limit. */
+  activeExpiryMs: number | null;
+  allowPermanentEligible: boolean;
+  allowPermanentActive: boolean;
+  /** How long before an activation ends its holder is warned. */
+  warnBeforeMs: number;
+}
+
+export interface RoleScope {
+  path: string;
+  policy: Policy;
+}
+
+export interface Role {
+  name: string;
+  description?: string;
+  scopes: RoleScope[];
+}
+
+export type AssignmentType = 'eligible' | 'active';
+
+/** A principal holding a role at a scope, eligible or active, permanent (endsAt null) or time-bound. */
+export interface Assignment {
+  id: string;
+  principalId: string;
+  role: string;
+  scope: string;
+  type: AssignmentType;
+  startsAt: Date;
+  endsAt: Date | null;
+  /** The activation request that produced this active assignment, if any. */
+  requestId: string | null;
+  createdBy: string;
+  createdAt: Date;
+  endedAt: Date | null;
+  endReason: 'expired' | 'deactivated' | 'removed' | 'revoked' | null;
+  /** Set when the holder was warned that it ends soon. */
+  warnedAt: Date | null;
+}
+
+export type RequestKind = 'activate' | 'extend' | 'renew' | 'assign';
+
+export const REQUEST_STATES = [
+  'pending_approval',
+  'approved',
+  'scheduled',
+  'active',
+  'expired',
+  'deactivated',
+  'revoked',
+  'denied',
+  'canceled',
+  'timed_out',
+  'failed',
+  'completed',
+] as const;
+export type RequestState = (typeof REQUEST_STATES)[number];
+
+/** States after which nothing more happens to a request. */
+export const FINAL_STATES: readonly RequestState[] = [
+  'expired',
+  'deactivated',
+  'revoked',
+  'denied',
+  'canceled',
+  'timed_out',
+  'failed',
+  'completed',
+];
+
+/** A request to activate, extend, renew or be assigned a role. */
+export interface PimRequest {
+  id: string;
+  kind: RequestKind;
+  principalId: string;
+  role: string;
+  scope: string;
+  /** Asked duration (activation / extension length). */
+  durationMs: number;
+  reason: string | null;
+  ticket: string | null;
+  /** Requested start; null = as soon as granted. */
+  startAt: Date | null;
+  state: RequestState;
+  createdAt: Date;
+  /** When a pending request times out. */
+  approvalDeadline: Date | null;
+  decidedBy: string | null;
+  decidedAt: Date | null;
+  decisionReason: string | null;
+  /** Active assignment produced (activation) or changed (extend/renew). */
+  assignmentId: string | null;
+  /** For extend/renew: the assignment whose end moves. */
+  targetAssignmentId: string | null;
+  /** For assign requests: eligible or active. */
+  assignmentType: AssignmentType | null;
+  failureReason: string | null;
+  updatedAt: Date;
+}
+
+export interface Actor {
+  principal: Principal;
+  platform: Platform | 'cli' | 'system';
+}
+
+/** A decision on a request, as recorded in the audit trail and shown on cards. */
+export interface Decision {
+  requestId: string;
+  outcome: 'approved' | 'denied';
+  by: string;
+  at: Date;
+  reason: string | null;
+}
+
+export interface AuditEvent {
+  seq: number;
+  at: Date;
+  actor: string;
+  action: string;
+  subject: string;
+  details: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+}
+
+export type AuditInput = Omit<AuditEvent, 'seq' | 'prevHash' | 'hash'>;
