@@ -86,8 +86,8 @@ export interface AuditRepo {
 export type OutboxPayload =
   | { type: 'message'; platform: Platform; to: Recipient; notice: Notice; subject?: string }
   | { type: 'update'; platform: Platform; subject: string; notice: Notice }
-  | { type: 'grant'; requestId: string }
-  | { type: 'revoke'; assignmentId: string };
+  | { type: 'grant'; target: GrantTarget }
+  | { type: 'revoke'; target: GrantTarget };
 
 export interface OutboxItem {
   id: number;

@@ -1,0 +1,926 @@
+/**
+ * The Pim service: the one place where PIM rules live. Every platform calls these methods with
+ * an Actor and renders what comes back. Each method runs in one transaction: the state change,
+ * its audit rows and its outbox rows commit together.
+ */
+import type { Directory } from './directory.js';
+import { formatDuration } from './duration.js';
+import { isPimError, PimError, type ErrorCode } from './errors.js';
+import type { Notice } from './notices.js';
+import {
+  checkActivation,
+  checkAssignmentEnd,
+  checkReason,
+  defaultDuration,
+  findRole,
+  findScope,
+  missingInputs,
+  RENEW_WINDOW_MS,
+  type MissingInput,
+} from './policy.js';
+import type { Clock, GrantTarget, IdGenerator, MfaVerifier, Recipient, Store, UnitOfWork } from './ports.js';
+import type {
+  Actor,
+  Assignment,
+  AssignmentType,
+  AuditEvent,
+  Platform,
+  PimRequest,
+  Policy,
+  Principal,
+  Role,
+  RequestState,
+} from './types.js';
+import { assignmentView, requestView } from './views.js';
+
+export interface PimDeps {
+  store: Store;
+  clock: Clock;
+  ids: IdGenerator;
+  directory: Directory;
+  roles: Role[];
+  /** Chat platforms that deliver notices; a notice is queued once per platform. */
+  platforms: () => Platform[];
+  /** Named channels that exist in the config (e.g. approvals, security). */
+  channels: string[];
+  /** Whether the grant provider is inline (record: the database is the truth) or external. */
+  provider: { name: string; inline: boolean };
+  mfa: MfaVerifier;
+}
+
+export interface ActivateInput {
+  role: string;
+  scope?: string;
+  durationMs?: number;
+  reason?: string | null;
+  ticket?: string | null;
+  startAt?: Date | null;
+  mfaCode?: string | null;
+}
+
+export interface ActivationPlan {
+  role: Role;
+  /** Scopes the actor is eligible for in this role. */
+  eligibleScopes: string[];
+  scope: string | null;
+  policy: Policy | null;
+  missing: MissingInput[];
+  durationMs: number;
+}
+
+export type ActivateResult =
+  | { outcome: 'active'; request: PimRequest; assignment: Assignment }
+  | { outcome: 'granting'; request: PimRequest }
+  | { outcome: 'pending_approval'; request: PimRequest; approvers: string[] }
+  | { outcome: 'scheduled'; request: PimRequest };
+
+export interface RoleStatus {
+  role: string;
+  scope: string;
+  policy: Policy;
+  eligible: Assignment | null;
+  active: Assignment | null;
+  pending: PimRequest | null;
+}
+
+export interface AssignInput {
+  user: string;
+  role: string;
+  scope?: string;
+  type: AssignmentType;
+  durationMs?: number;
+  until?: Date;
+  reason?: string | null;
+}
+
+const OPEN_STATES: RequestState[] = ['pending_approval', 'approved', 'scheduled'];
+
+/** Refusals of privileged actions are written to the audit trail; these are not (typos, lookups). */
+const UNAUDITED: ErrorCode[] = ['unknown_role', 'unknown_scope', 'scope_required', 'invalid_input'];
+
+export class Pim {
+  constructor(private readonly deps: PimDeps) {}
+
+  get directory(): Directory {
+    return this.deps.directory;
+  }
+
+  get roles(): Role[] {
+    return this.deps.roles;
+  }
+
+  now(): Date {
+    return this.deps.clock.now();
+  }
+
+  /** Resolves a chat identity to a principal through its configured binding. */
+  resolve(platform: 'slack' | 'teams', platformId: string, email?: string): Principal {
+    return this.deps.directory.resolve(platform, platformId, email);
+  }
+
+  actorFor(principalId: string, platform: Actor['platform']): Actor {
+    return { principal: this.deps.directory.require(principalId), platform };
+  }
+
+  isAdmin(actor: Actor): boolean {
+    return this.deps.directory.isAdmin(actor.principal.id);
+  }
+
+  policyFor(roleName: string, scope: string): Policy {
+    return findScope(findRole(this.deps.roles, roleName), scope).policy;
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  /** The actor's roles: each eligible or active role/scope with its state. */
+  async myRoles(actor: Actor): Promise<RoleStatus[]> {
+    const now = this.now();
+    return this.deps.store.transaction(async (uow) => {
+      const mine = await this.currentAssignmentsOf(uow, actor.principal.id, now);
+      const open = await uow.requests.find({ principalId: actor.principal.id, states: OPEN_STATES });
+      const byKey = new Map<string, RoleStatus>();
+      for (const a of mine) {
+        const role = this.deps.roles.find((r) => r.name === a.role);
+        const scope = role?.scopes.find((s) => s.path === a.scope);
+        if (!role || !scope) continue;
+        const key = `${a.role}\u0000${a.scope}`;
+        const entry = byKey.get(key) ?? { role: a.role, scope: a.scope, policy: scope.policy, eligible: null, active: null, pending: null };
+        if (a.type === 'eligible') entry.eligible = entry.eligible ?? a;
+        else entry.active = entry.active ?? a;
+        byKey.set(key, entry);
+      }
+      for (const r of open) {
+        const entry = byKey.get(`${r.role}\u0000${r.scope}`);
+        if (entry && r.kind === 'activate') entry.pending = r;
+      }
+      return [...byKey.values()].sort((a, b) => a.role.localeCompare(b.role) || a.scope.localeCompare(b.scope));
+    });
+  }
+
+  /** The actor's open requests. */
+  async myRequests(actor: Actor): Promise<PimRequest[]> {
+    return this.deps.store.transaction((uow) => uow.requests.find({ principalId: actor.principal.id, states: OPEN_STATES }));
+  }
+
+  /** Pending requests the actor may decide. */
+  async pendingApprovals(actor: Actor): Promise<PimRequest[]> {
+    const pending = await this.deps.store.transaction((uow) => uow.requests.find({ states: ['pending_approval'] }));
+    return pending.filter((r) => r.principalId !== actor.principal.id && this.canDecide(actor.principal.id, r));
+  }
+
+  async getRequest(id: string): Promise<PimRequest | null> {
+    return this.deps.store.transaction((uow) => uow.requests.get(normaliseId(id)));
+  }
+
+  /** Who may decide a request (principal ids), self excluded at decision time. */
+  approversFor(r: Pick<PimRequest, 'kind' | 'role' | 'scope'>): string[] {
+    if (r.kind === 'activate' || r.kind === 'extend') {
+      const policy = this.policyFor(r.role, r.scope);
+      if (policy.approval.approvers.length > 0) return this.deps.directory.expand(policy.approval.approvers);
+    }
+    return this.deps.directory.adminIds();
+  }
+
+  canDecide(principalId: string, r: Pick<PimRequest, 'kind' | 'role' | 'scope'>): boolean {
+    return this.approversFor(r).some((id) => id.toLowerCase() === principalId.toLowerCase());
+  }
+
+  /** Audit history for admins and auditors. */
+  async auditLog(actor: Actor, q: { user?: string; role?: string; since?: Date; limit?: number }): Promise<AuditEvent[]> {
+    this.requireAdmin(actor);
+    return this.deps.store.transaction((uow) =>
+      uow.audit.list({
+        since: q.since,
+        limit: q.limit ?? 200,
+        detailsMatch: { ...(q.user ? { principal: this.deps.directory.require(q.user).id } : {}), ...(q.role ? { role: findRole(this.deps.roles, q.role).name } : {}) },
+      }),
+    );
+  }
+
+  // ---------------------------------------------------------------- activation
+
+  /**
+   * Works out what an activation needs before it is made: which scopes the actor is eligible for
+   * and which inputs the policy asks for that were not given. Throws unknown_role / not_eligible.
+   */
+  async planActivation(actor: Actor, input: ActivateInput): Promise<ActivationPlan> {
+    const now = this.now();
+    const role = findRole(this.deps.roles, input.role);
+    const eligibleScopes = await this.deps.store.transaction(async (uow) => {
+      const mine = await this.currentAssignmentsOf(uow, actor.principal.id, now);
+      return [...new Set(mine.filter((a) => a.role === role.name && a.type === 'eligible').map((a) => a.scope))];
+    });
+    if (input.scope) findScope(role, input.scope);
+    if (eligibleScopes.length === 0) throw new PimError('not_eligible', { role: role.name, scope: input.scope });
+    let scope: string | null = null;
+    if (input.scope) {
+      scope = eligibleScopes.find((s) => s.toLowerCase() === input.scope?.toLowerCase()) ?? null;
+      if (!scope) throw new PimError('not_eligible', { role: role.name, scope: input.scope });
+    } else if (eligibleScopes.length === 1) {
+      scope = eligibleScopes[0] as string;
+    }
+    const policy = scope ? findScope(role, scope).policy : null;
+    const missing: MissingInput[] = policy ? missingInputs(policy, input) : ['scope'];
+    return { role, eligibleScopes, scope, policy, missing, durationMs: input.durationMs ?? (policy ? defaultDuration(policy) : 0) };
+  }
+
+  /** Activates an eligible role: at once, at a scheduled time, or after approval. */
+  async activate(actor: Actor, input: ActivateInput): Promise<ActivateResult> {
+    return this.auditRefusal(actor, 'activate', input.role, { role: input.role, scope: input.scope }, async () => {
+      const plan = await this.planActivation(actor, input);
+      if (!plan.scope || !plan.policy) {
+        throw new PimError('scope_required', { role: plan.role.name, scopes: plan.eligibleScopes.join(', ') });
+      }
+      const { role, scope, policy } = { role: plan.role, scope: plan.scope, policy: plan.policy };
+      const now = this.now();
+      const durationMs = plan.durationMs;
+      checkActivation(role.name, policy, { ...input, durationMs }, now);
+      const startAt = input.startAt && input.startAt.getTime() > now.getTime() ? input.startAt : null;
+
+      return this.deps.store.transaction(async (uow) => {
+        const active = await uow.assignments.find({ principalId: actor.principal.id, role: role.name, scope, type: 'active', currentAt: now });
+        if (active.length > 0) {
+          throw new PimError('already_active', { role: role.name, until: active[0]?.endsAt?.toISOString() ?? null });
+        }
+        const open = await uow.requests.find({ principalId: actor.principal.id, role: role.name, states: OPEN_STATES });
+        const dup = open.find((r) => r.scope === scope && r.kind === 'activate');
+        if (dup) {
+          throw new PimError('invalid_input', {
+            message: `You already have request ${dup.id} for ${role.name} (${dup.state.replace('_', ' ')}). Cancel it with \`cancel ${dup.id}\` or wait for it.`,
+          });
+        }
+        if (policy.requireMfa) {
+          const verdict = await this.deps.mfa.verify(uow, actor.principal.id, (input.mfaCode ?? '').trim(), now);
+          if (verdict !== 'ok') {
+            throw new PimError(verdict === 'not_enrolled' ? 'mfa_not_enrolled' : verdict === 'reused' ? 'mfa_reused' : 'mfa_invalid', { role: role.name });
+          }
+        }
+        const request: PimRequest = {
+          id: this.deps.ids.requestId(),
+          kind: 'activate',
+          principalId: actor.principal.id,
+          role: role.name,
+          scope,
+          durationMs,
+          reason: input.reason?.trim() || null,
+          ticket: input.ticket?.trim() || null,
+          startAt,
+          state: policy.approval.required ? 'pending_approval' : startAt ? 'scheduled' : 'approved',
+          createdAt: now,
+          approvalDeadline: policy.approval.required ? new Date(now.getTime() + policy.approval.timeoutMs) : null,
+          decidedBy: null,
+          decidedAt: null,
+          decisionReason: null,
+          assignmentId: null,
+          targetAssignmentId: null,
+          assignmentType: null,
+          failureReason: null,
+          updatedAt: now,
+        };
+        await uow.requests.insert(request);
+        await this.audit(uow, actor.principal.id, 'request.created', request, {
+          kind: 'activate',
+          durationMs,
+          reason: request.reason,
+          ticket: request.ticket,
+          startAt: startAt?.toISOString() ?? null,
+          mfa: policy.requireMfa ? 'verified' : 'not_required',
+        });
+
+        if (request.state === 'pending_approval') {
+          const approvers = this.approversFor(request).filter((id) => id.toLowerCase() !== actor.principal.id.toLowerCase());
+          await this.announceApprovalRequest(uow, request, approvers);
+          await this.notifyChannels(uow, policy, 'requested', `requested:${request.id}`, { kind: 'approval_request', request: requestView(this.deps.directory, request) });
+          return { outcome: 'pending_approval', request, approvers };
+        }
+        if (request.state === 'scheduled') {
+          await this.audit(uow, actor.principal.id, 'request.scheduled', request, { startAt: startAt?.toISOString() });
+          return { outcome: 'scheduled', request };
+        }
+        return this.startGrant(uow, request, now);
+      });
+    });
+  }
+
+  /** Cancels the actor's own pending or scheduled request. */
+  async cancel(actor: Actor, requestId: string): Promise<PimRequest> {
+    const id = normaliseId(requestId);
+    return this.auditRefusal(actor, 'cancel', id, { requestId: id }, () =>
+      this.deps.store.transaction(async (uow) => {
+        const r = await uow.requests.get(id);
+        if (!r) throw new PimError('not_found', { id });
+        if (r.principalId !== actor.principal.id && !this.isAdmin(actor)) throw new PimError('not_requester', { id });
+        const now = this.now();
+        const updated = await uow.requests.transition(id, ['pending_approval', 'scheduled'], { state: 'canceled', updatedAt: now });
+        if (!updated) throw this.alreadyDecided(r);
+        await this.audit(uow, actor.principal.id, 'request.canceled', updated, {});
+        await this.updateApprovalCards(uow, updated, 'canceled');
+        return updated;
+      }),
+    );
+  }
+
+  // ---------------------------------------------------------------- approval
+
+  /** Approves a pending request. First decision wins; never by the requester. */
+  async approve(actor: Actor, requestId: string, reason?: string | null): Promise<PimRequest> {
+    return this.decide(actor, requestId, 'approved', reason ?? null);
+  }
+
+  /** Denies a pending request; a reason is required. */
+  async deny(actor: Actor, requestId: string, reason: string): Promise<PimRequest> {
+    return this.decide(actor, requestId, 'denied', reason);
+  }
+
+  private async decide(actor: Actor, requestId: string, outcome: 'approved' | 'denied', reason: string | null): Promise<PimRequest> {
+    const id = normaliseId(requestId);
+    const action = outcome === 'approved' ? 'approve' : 'deny';
+    return this.auditRefusal(actor, action, id, { requestId: id }, () =>
+      this.deps.store.transaction(async (uow) => {
+        const r = await uow.requests.get(id);
+        if (!r) throw new PimError('not_found', { id });
+        if (r.state !== 'pending_approval') throw this.alreadyDecided(r);
+        if (r.principalId.toLowerCase() === actor.principal.id.toLowerCase()) throw new PimError('self_approval', { id });
+        if (!this.canDecide(actor.principal.id, r)) throw new PimError('not_approver', { id, role: r.role });
+        checkReason(r.role, reason, outcome === 'denied');
+        const now = this.now();
+        const decided = await uow.requests.transition(id, ['pending_approval'], {
+          state: outcome,
+          decidedBy: actor.principal.id,
+          decidedAt: now,
+          decisionReason: reason?.trim() || null,
+          updatedAt: now,
+        });
+        if (!decided) {
+          const current = await uow.requests.get(id);
+          throw this.alreadyDecided(current ?? r);
+        }
+        await this.audit(uow, actor.principal.id, `request.${outcome}`, decided, { reason: decided.decisionReason });
+        const policy = this.policyFor(decided.role, decided.scope);
+        await this.notifyChannels(uow, policy, outcome, `${outcome}:${id}`, { kind: 'request_decided', request: requestView(this.deps.directory, decided) });
+
+        let final = decided;
+        if (outcome === 'approved') final = await this.afterApproval(uow, decided, now);
+        await this.updateApprovalCards(uow, final, 'decided');
+        await this.sendTo(uow, { kind: 'user', principalId: decided.principalId }, `decided:${id}`, {
+          kind: 'request_decided',
+          request: requestView(this.deps.directory, final, this.endOf(final, now)),
+        });
+        return final;
+      }),
+    );
+  }
+
+  /** What an approval leads to, by request kind. */
+  private async afterApproval(uow: UnitOfWork, r: PimRequest, now: Date): Promise<PimRequest> {
+    if (r.kind === 'activate') {
+      if (r.startAt && r.startAt.getTime() > now.getTime()) {
+        const s = await uow.requests.transition(r.id, ['approved'], { state: 'scheduled', updatedAt: now });
+        return s ?? r;
+      }
+      const res = await this.startGrant(uow, r, now);
+      return res.request;
+    }
+    // extend / renew: move the end of the target assignment.
+    const target = r.targetAssignmentId ? await uow.assignments.get(r.targetAssignmentId) : null;
+    if (!target || target.endedAt) {
+      const failed = await uow.requests.transition(r.id, ['approved'], { state: 'failed', failureReason: 'The assignment ended before the request was approved.', updatedAt: now });
+      return failed ?? r;
+    }
+    const base = target.endsAt && target.endsAt.getTime() > now.getTime() ? target.endsAt : now;
+    const updated = await uow.assignments.setEnd(target.id, new Date(base.getTime() + r.durationMs));
+    const done = await uow.requests.transition(r.id, ['approved'], { state: 'completed', assignmentId: target.id, updatedAt: now });
+    if (updated) {
+      await this.audit(uow, r.decidedBy ?? 'system', r.kind === 'extend' ? 'activation.extended' : 'assignment.renewed', done ?? r, {
+        assignmentId: target.id,
+        endsAt: updated.endsAt?.toISOString() ?? null,
+      });
+      const notice: Notice =
+        r.kind === 'extend'
+          ? { kind: 'activation_extended', assignment: assignmentView(this.deps.directory, updated), request: requestView(this.deps.directory, done ?? r, updated.endsAt) }
+          : { kind: 'assignment_changed', assignment: assignmentView(this.deps.directory, updated), change: 'renewed', by: this.person(r.decidedBy ?? 'system') };
+      await this.sendTo(uow, { kind: 'user', principalId: r.principalId }, `${r.kind}ed:${r.id}`, notice);
+    }
+    return done ?? r;
+  }
+
+  /**
+   * Grants an approved activation. With an inline provider the assignment is created now; with
+   * an external one the request waits in `approved` until the provider confirms (completeGrant).
+   */
+  private async startGrant(uow: UnitOfWork, r: PimRequest, now: Date): Promise<ActivateResult> {
+    const assignmentId = this.deps.ids.id();
+    const endsAt = new Date(now.getTime() + r.durationMs);
+    if (!this.deps.provider.inline) {
+      const pending = (await uow.requests.transition(r.id, ['approved', 'scheduled'], { state: 'approved', assignmentId, updatedAt: now })) ?? r;
+      const target: GrantTarget = { assignmentId, principalId: r.principalId, role: r.role, scope: r.scope, endsAt, requestId: r.id };
+      await uow.outbox.enqueue(`grant:${r.id}`, { type: 'grant', target });
+      await this.audit(uow, 'system', 'grant.requested', pending, { provider: this.deps.provider.name, assignmentId });
+      return { outcome: 'granting', request: pending };
+    }
+    const assignment = await this.createActivation(uow, r, assignmentId, now, endsAt);
+    const active = await uow.requests.transition(r.id, ['approved', 'scheduled'], { state: 'active', assignmentId, updatedAt: now });
+    if (!active) throw new PimError('already_decided', { id: r.id, state: r.state });
+    await this.announceActivation(uow, active, assignment);
+    return { outcome: 'active', request: active, assignment };
+  }
+
+  private async createActivation(uow: UnitOfWork, r: PimRequest, assignmentId: string, now: Date, endsAt: Date): Promise<Assignment> {
+    const assignment: Assignment = {
+      id: assignmentId,
+      principalId: r.principalId,
+      role: r.role,
+      scope: r.scope,
+      type: 'active',
+      startsAt: now,
+      endsAt,
+      requestId: r.id,
+      createdBy: r.principalId,
+      createdAt: now,
+      endedAt: null,
+      endReason: null,
+      warnedAt: null,
+    };
+    await uow.assignments.insert(assignment);
+    return assignment;
+  }
+
+  private async announceActivation(uow: UnitOfWork, r: PimRequest, a: Assignment): Promise<void> {
+    await this.audit(uow, r.principalId, 'activation.started', r, { assignmentId: a.id, endsAt: a.endsAt?.toISOString() ?? null, durationMs: r.durationMs });
+    const notice: Notice = { kind: 'activation_started', request: requestView(this.deps.directory, r, a.endsAt), assignment: assignmentView(this.deps.directory, a) };
+    await this.sendTo(uow, { kind: 'user', principalId: r.principalId }, `activated:${r.id}`, notice);
+    await this.notifyChannels(uow, this.policyFor(r.role, r.scope), 'activated', `activated:${r.id}`, notice);
+  }
+
+  /** Called by the dispatcher when an external provider confirmed a grant. */
+  async completeGrant(requestId: string): Promise<PimRequest | null> {
+    const now = this.now();
+    return this.deps.store.transaction(async (uow) => {
+      const r = await uow.requests.get(requestId);
+      if (!r || r.state !== 'approved' || !r.assignmentId) return null;
+      const end = new Date(now.getTime() + r.durationMs);
+      const active = await uow.requests.transition(r.id, ['approved'], { state: 'active', updatedAt: now });
+      if (!active) return null;
+      const a = await this.createActivation(uow, active, r.assignmentId, now, end);
+      await this.announceActivation(uow, active, a);
+      return active;
+    });
+  }
+
+  /** Called by the dispatcher when an external provider finally refused a grant. */
+  async failGrant(requestId: string, reason: string): Promise<PimRequest | null> {
+    const now = this.now();
+    return this.deps.store.transaction(async (uow) => {
+      const failed = await uow.requests.transition(requestId, ['approved'], { state: 'failed', failureReason: reason.slice(0, 500), updatedAt: now });
+      if (!failed) return null;
+      await this.audit(uow, 'system', 'grant.failed', failed, { reason: failed.failureReason });
+      await this.sendTo(uow, { kind: 'user', principalId: failed.principalId }, `failed:${failed.id}`, { kind: 'request_closed', request: requestView(this.deps.directory, failed) });
+      return failed;
+    });
+  }
+
+  /** Records a revoke the provider could not carry out after every retry. */
+  async revokeFailed(target: GrantTarget, reason: string): Promise<void> {
+    await this.deps.store.transaction((uow) =>
+      uow.audit.append({ at: this.now(), actor: 'system', action: 'revoke.failed', subject: `assignment:${target.assignmentId}`, details: { ...target, endsAt: target.endsAt?.toISOString() ?? null, reason } }),
+    );
+  }
+
+  // ---------------------------------------------------------------- deactivate / extend
+
+  /** Ends the actor's activation of a role early. */
+  async deactivate(actor: Actor, roleName: string, scope?: string): Promise<Assignment> {
+    return this.auditRefusal(actor, 'deactivate', roleName, { role: roleName, scope }, async () => {
+      const role = findRole(this.deps.roles, roleName);
+      const now = this.now();
+      return this.deps.store.transaction(async (uow) => {
+        const target = await this.oneActivation(uow, actor.principal.id, role.name, scope, now);
+        const ended = await uow.assignments.end(target.id, now, 'deactivated');
+        if (!ended) throw new PimError('not_active', { role: role.name });
+        await this.finishAssignment(uow, actor.principal.id, ended, 'deactivated', now);
+        return ended;
+      });
+    });
+  }
+
+  /**
+   * Adds time. On an active activation: extends it (with approval when the policy asks for it).
+   * On an eligible assignment ending within 14 days: asks admins to renew it.
+   */
+  async extend(actor: Actor, roleName: string, durationMs: number, reason?: string | null): Promise<{ outcome: 'extended'; assignment: Assignment } | { outcome: 'pending_approval'; request: PimRequest; approvers: string[] }> {
+    return this.auditRefusal(actor, 'extend', roleName, { role: roleName }, async () => {
+      const role = findRole(this.deps.roles, roleName);
+      const now = this.now();
+      return this.deps.store.transaction(async (uow) => {
+        const mine = await this.currentAssignmentsOf(uow, actor.principal.id, now);
+        const activations = mine.filter((a) => a.role === role.name && a.type === 'active' && a.requestId && a.principalId === actor.principal.id);
+        if (activations.length > 0) {
+          const a = activations[0] as Assignment;
+          const policy = findScope(role, a.scope).policy;
+          checkReason(role.name, reason, false);
+          const newEnd = new Date((a.endsAt ?? now).getTime() + durationMs);
+          if (newEnd.getTime() - now.getTime() > policy.maxActivationMs) {
+            throw new PimError('duration_too_long', { role: role.name, max: `${formatDuration(policy.maxActivationMs)} from now` });
+          }
+          if (!policy.approval.required) {
+            const updated = await uow.assignments.setEnd(a.id, newEnd);
+            if (!updated) throw new PimError('not_active', { role: role.name });
+            const req = await this.insertRequest(uow, actor, 'extend', role.name, a.scope, durationMs, reason ?? null, a.id, 'completed', now);
+            await this.audit(uow, actor.principal.id, 'activation.extended', req, { assignmentId: a.id, endsAt: newEnd.toISOString() });
+            await this.sendTo(uow, { kind: 'user', principalId: actor.principal.id }, `extended:${req.id}`, {
+              kind: 'activation_extended',
+              assignment: assignmentView(this.deps.directory, updated),
+              request: requestView(this.deps.directory, req, updated.endsAt),
+            });
+            return { outcome: 'extended' as const, assignment: updated };
+          }
+          const req = await this.insertRequest(uow, actor, 'extend', role.name, a.scope, durationMs, reason ?? null, a.id, 'pending_approval', now, policy.approval.timeoutMs);
+          await this.audit(uow, actor.principal.id, 'request.created', req, { kind: 'extend', durationMs });
+          const approvers = this.approversFor(req).filter((id) => id !== actor.principal.id);
+          await this.announceApprovalRequest(uow, req, approvers);
+          return { outcome: 'pending_approval' as const, request: req, approvers };
+        }
+        const eligible = mine.filter((a) => a.role === role.name && a.type === 'eligible' && a.principalId === actor.principal.id && a.endsAt);
+        const soonest = eligible.sort((x, y) => (x.endsAt as Date).getTime() - (y.endsAt as Date).getTime())[0];
+        if (!soonest) throw new PimError('not_active', { role: role.name });
+        if ((soonest.endsAt as Date).getTime() - now.getTime() > RENEW_WINDOW_MS) {
+          throw new PimError('renew_too_early', { role: role.name, until: (soonest.endsAt as Date).toISOString() });
+        }
+        checkReason(role.name, reason, true);
+        const req = await this.insertRequest(uow, actor, 'renew', role.name, soonest.scope, durationMs, reason ?? null, soonest.id, 'pending_approval', now, findScope(role, soonest.scope).policy.approval.timeoutMs);
+        await this.audit(uow, actor.principal.id, 'request.created', req, { kind: 'renew', durationMs });
+        const approvers = this.approversFor(req).filter((id) => id !== actor.principal.id);
+        await this.announceApprovalRequest(uow, req, approvers);
+        return { outcome: 'pending_approval' as const, request: req, approvers };
+      });
+    });
+  }
+
+  private async insertRequest(
+    uow: UnitOfWork,
+    actor: Actor,
+    kind: PimRequest['kind'],
+    role: string,
+    scope: string,
+    durationMs: number,
+    reason: string | null,
+    targetAssignmentId: string | null,
+    state: RequestState,
+    now: Date,
+    timeoutMs?: number,
+  ): Promise<PimRequest> {
+    const r: PimRequest = {
+      id: this.deps.ids.requestId(),
+      kind,
+      principalId: actor.principal.id,
+      role,
+      scope,
+      durationMs,
+      reason: reason?.trim() || null,
+      ticket: null,
+      startAt: null,
+      state,
+      createdAt: now,
+      approvalDeadline: state === 'pending_approval' && timeoutMs ? new Date(now.getTime() + timeoutMs) : null,
+      decidedBy: null,
+      decidedAt: null,
+      decisionReason: null,
+      assignmentId: state === 'completed' ? targetAssignmentId : null,
+      targetAssignmentId,
+      assignmentType: null,
+      failureReason: null,
+      updatedAt: now,
+    };
+    await uow.requests.insert(r);
+    return r;
+  }
+
+  // ---------------------------------------------------------------- admin
+
+  /** Admin: assigns a role eligible or active, permanent or time-bound, within the policy's limits. */
+  async assign(actor: Actor, input: AssignInput): Promise<Assignment> {
+    return this.auditRefusal(actor, 'assign', input.role, { role: input.role, user: input.user }, async () => {
+      this.requireAdmin(actor);
+      const principal = this.deps.directory.require(input.user);
+      const role = findRole(this.deps.roles, input.role);
+      const scope = this.pickScope(role, input.scope);
+      const policy = findScope(role, scope).policy;
+      const now = this.now();
+      checkReason(role.name, input.reason, false);
+      const endsAt = input.until ?? (input.durationMs ? new Date(now.getTime() + input.durationMs) : null);
+      checkAssignmentEnd(role.name, policy, input.type, now, endsAt);
+      return this.deps.store.transaction(async (uow) => {
+        const existing = await uow.assignments.find({ principalId: principal.id, role: role.name, scope, type: input.type, currentAt: now });
+        if (existing.some((a) => a.requestId === null)) {
+          throw new PimError('already_assigned', { user: principal.name, role: role.name, scope, type: input.type });
+        }
+        const a: Assignment = {
+          id: this.deps.ids.id(),
+          principalId: principal.id,
+          role: role.name,
+          scope,
+          type: input.type,
+          startsAt: now,
+          endsAt,
+          requestId: null,
+          createdBy: actor.principal.id,
+          createdAt: now,
+          endedAt: null,
+          endReason: null,
+          warnedAt: null,
+        };
+        await uow.assignments.insert(a);
+        await this.audit(uow, actor.principal.id, 'assignment.created', a, { type: a.type, endsAt: endsAt?.toISOString() ?? null, reason: input.reason ?? null, permanent: endsAt === null });
+        if (a.type === 'active' && !this.deps.provider.inline) {
+          await uow.outbox.enqueue(`grant:assignment:${a.id}`, { type: 'grant', target: this.targetOf(a) });
+        }
+        const notice: Notice = { kind: 'assignment_changed', assignment: assignmentView(this.deps.directory, a), change: 'assigned', by: this.person(actor.principal.id) };
+        await this.sendTo(uow, { kind: 'user', principalId: principal.id }, `assigned:${a.id}`, notice);
+        await this.notifyChannels(uow, policy, 'assigned', `assigned:${a.id}`, notice);
+        return a;
+      });
+    });
+  }
+
+  /** Admin: removes a user's assignments of a role (eligible and active) at a scope or all scopes. */
+  async remove(actor: Actor, user: string, roleName: string, scope?: string): Promise<Assignment[]> {
+    return this.auditRefusal(actor, 'remove', roleName, { role: roleName, user }, async () => {
+      this.requireAdmin(actor);
+      const principal = this.deps.directory.require(user);
+      const role = findRole(this.deps.roles, roleName);
+      if (scope) findScope(role, scope);
+      const now = this.now();
+      return this.deps.store.transaction(async (uow) => {
+        const current = (await uow.assignments.find({ principalId: principal.id, role: role.name, currentAt: now })).filter((a) => !scope || a.scope === scope);
+        if (current.length === 0) throw new PimError('not_assigned', { user: principal.name, role: role.name, scope });
+        const ended: Assignment[] = [];
+        for (const a of current) {
+          const e = await uow.assignments.end(a.id, now, 'removed');
+          if (!e) continue;
+          ended.push(e);
+          await this.finishAssignment(uow, actor.principal.id, e, 'removed', now);
+        }
+        return ended;
+      });
+    });
+  }
+
+  /** Applies `bootstrap.assignments` once, to a database that has none. Returns how many were made. */
+  async bootstrap(items: { principal: string; role: string; scope?: string; type: AssignmentType; endsAt: Date | null }[]): Promise<number> {
+    const now = this.now();
+    return this.deps.store.transaction(async (uow) => {
+      if ((await uow.assignments.count()) > 0) return 0;
+      for (const item of items) {
+        const principal = item.principal.startsWith('group:') ? item.principal : this.deps.directory.require(item.principal).id;
+        const role = findRole(this.deps.roles, item.role);
+        const scope = this.pickScope(role, item.scope);
+        const a: Assignment = {
+          id: this.deps.ids.id(),
+          principalId: principal,
+          role: role.name,
+          scope,
+          type: item.type,
+          startsAt: now,
+          endsAt: item.endsAt,
+          requestId: null,
+          createdBy: 'bootstrap',
+          createdAt: now,
+          endedAt: null,
+          endReason: null,
+          warnedAt: null,
+        };
+        await uow.assignments.insert(a);
+        await this.audit(uow, 'bootstrap', 'assignment.created', a, { type: a.type, endsAt: a.endsAt?.toISOString() ?? null, source: 'bootstrap' });
+      }
+      return items.length;
+    });
+  }
+
+  // ---------------------------------------------------------------- deadlines
+
+  /**
+   * Processes everything that has come due at `now`: activations and assignments that ended,
+   * pending requests past their deadline, scheduled activations whose start came, and expiry
+   * warnings. Safe to run in several replicas at once (rows are claimed with SKIP LOCKED).
+   */
+  async processDeadlines(batch = 500): Promise<{ expired: number; timedOut: number; started: number; warned: number }> {
+    const counts = { expired: 0, timedOut: 0, started: 0, warned: 0 };
+    for (;;) {
+      const n = await this.deps.store.transaction(async (uow) => {
+        const now = this.now();
+        const due = await uow.assignments.claimEnded(now, batch);
+        for (const a of due) {
+          const ended = await uow.assignments.end(a.id, a.endsAt ?? now, 'expired');
+          if (ended) await this.finishAssignment(uow, 'system', ended, 'expired', now);
+        }
+        return due.length;
+      });
+      counts.expired += n;
+      if (n < batch) break;
+    }
+    for (;;) {
+      const n = await this.deps.store.transaction(async (uow) => {
+        const now = this.now();
+        const due = await uow.requests.claimTimedOut(now, batch);
+        for (const r of due) {
+          const t = await uow.requests.transition(r.id, ['pending_approval'], { state: 'timed_out', updatedAt: now });
+          if (!t) continue;
+          await this.audit(uow, 'system', 'request.timed_out', t, {});
+          await this.updateApprovalCards(uow, t, 'timed_out');
+          await this.sendTo(uow, { kind: 'user', principalId: t.principalId }, `timed_out:${t.id}`, { kind: 'request_closed', request: requestView(this.deps.directory, t) });
+        }
+        return due.length;
+      });
+      counts.timedOut += n;
+      if (n < batch) break;
+    }
+    for (;;) {
+      const n = await this.deps.store.transaction(async (uow) => {
+        const now = this.now();
+        const due = await uow.requests.claimDueScheduled(now, batch);
+        for (const r of due) await this.startGrant(uow, r, now);
+        return due.length;
+      });
+      counts.started += n;
+      if (n < batch) break;
+    }
+    counts.warned = await this.sendExpiryWarnings(batch);
+    return counts;
+  }
+
+  private async sendExpiryWarnings(batch: number): Promise<number> {
+    const horizon = Math.max(...this.deps.roles.flatMap((r) => r.scopes.map((s) => s.policy.warnBeforeMs)), 0);
+    if (horizon <= 0) return 0;
+    return this.deps.store.transaction(async (uow) => {
+      const now = this.now();
+      const due = await uow.assignments.dueForWarning(now, horizon, batch);
+      let sent = 0;
+      for (const a of due) {
+        const role = this.deps.roles.find((r) => r.name === a.role);
+        const policy = role?.scopes.find((s) => s.path === a.scope)?.policy;
+        if (!policy || !a.endsAt || a.endsAt.getTime() - now.getTime() > policy.warnBeforeMs) continue;
+        if (!(await uow.assignments.markWarned(a.id, now))) continue;
+        if (a.principalId.startsWith('group:')) continue;
+        await this.sendTo(uow, { kind: 'user', principalId: a.principalId }, `warn:${a.id}:${a.endsAt.toISOString()}`, { kind: 'expiry_warning', assignment: assignmentView(this.deps.directory, a) });
+        sent++;
+      }
+      return sent;
+    });
+  }
+
+  /** The next instant something comes due, so a scheduler can wake for it. */
+  async nextDeadline(): Promise<Date | null> {
+    return this.deps.store.transaction(async (uow) => {
+      const [a, r] = await Promise.all([uow.assignments.nextEnd(), uow.requests.nextDeadline()]);
+      const times = [a, r].filter((d): d is Date => d !== null).map((d) => d.getTime());
+      return times.length ? new Date(Math.min(...times)) : null;
+    });
+  }
+
+  /**
+   * Brings a queued notice up to date before it is delivered: an approval card posted late, or
+   * updated out of order, always shows the request's state as it is now.
+   */
+  async currentNotice(notice: Notice): Promise<Notice> {
+    if (notice.kind !== 'approval_request') return notice;
+    const r = await this.getRequest(notice.request.id);
+    if (!r) return notice;
+    const a = r.assignmentId ? await this.deps.store.transaction((uow) => uow.assignments.get(r.assignmentId as string)) : null;
+    return { kind: 'approval_request', request: requestView(this.deps.directory, r, a?.endsAt ?? null) };
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /** Common end of an assignment: request state, provider revoke, audit, notices. */
+  private async finishAssignment(uow: UnitOfWork, by: string, a: Assignment, reason: 'expired' | 'deactivated' | 'removed', now: Date): Promise<void> {
+    if (a.requestId) {
+      await uow.requests.transition(a.requestId, ['active'], { state: reason === 'removed' ? 'revoked' : reason, updatedAt: now });
+    }
+    if (a.type === 'active' && !this.deps.provider.inline) {
+      await uow.outbox.enqueue(`revoke:${a.id}`, { type: 'revoke', target: this.targetOf(a) });
+    }
+    await this.audit(uow, by, a.type === 'active' && a.requestId ? `activation.${reason}` : `assignment.${reason}`, a, { endedAt: a.endedAt?.toISOString() ?? now.toISOString() });
+    if (a.principalId.startsWith('group:')) return;
+    const view = assignmentView(this.deps.directory, a);
+    const notice: Notice =
+      a.requestId || reason !== 'removed'
+        ? { kind: 'activation_ended', assignment: view, reason: reason === 'removed' ? 'revoked' : reason }
+        : { kind: 'assignment_changed', assignment: view, change: 'removed', by: this.person(by) };
+    await this.sendTo(uow, { kind: 'user', principalId: a.principalId }, `ended:${a.id}`, notice);
+    const role = this.deps.roles.find((r) => r.name === a.role);
+    const policy = role?.scopes.find((s) => s.path === a.scope)?.policy;
+    if (policy) await this.notifyChannels(uow, policy, reason === 'removed' ? 'removed' : reason, `ended:${a.id}`, notice);
+  }
+
+  private async oneActivation(uow: UnitOfWork, principalId: string, role: string, scope: string | undefined, now: Date): Promise<Assignment> {
+    const active = (await uow.assignments.find({ principalId, role, type: 'active', currentAt: now })).filter(
+      (a) => a.requestId !== null && (!scope || a.scope.toLowerCase() === scope.toLowerCase()),
+    );
+    if (active.length === 0) throw new PimError('not_active', { role });
+    if (active.length > 1) throw new PimError('scope_required', { role, scopes: active.map((a) => a.scope).join(', ') });
+    return active[0] as Assignment;
+  }
+
+  private pickScope(role: Role, scope: string | undefined): string {
+    if (scope) return findScope(role, scope).path;
+    if (role.scopes.length === 1) return (role.scopes[0] as { path: string }).path;
+    throw new PimError('scope_required', { role: role.name, scopes: role.scopes.map((s) => s.path).join(', ') });
+  }
+
+  /** Current assignments of a principal, directly or through its groups. */
+  private async currentAssignmentsOf(uow: UnitOfWork, principalId: string, now: Date): Promise<Assignment[]> {
+    const ids = [principalId, ...this.deps.directory.groupsOf(principalId).map((g) => `group:${g}`)];
+    const lists = await Promise.all(ids.map((id) => uow.assignments.find({ principalId: id, currentAt: now })));
+    return lists.flat();
+  }
+
+  private requireAdmin(actor: Actor): void {
+    if (!this.isAdmin(actor)) throw new PimError('not_admin');
+  }
+
+  private alreadyDecided(r: PimRequest): PimError {
+    return new PimError('already_decided', { id: r.id, state: r.state, by: r.decidedBy ? this.person(r.decidedBy).name : undefined });
+  }
+
+  private person(id: string): { id: string; name: string } {
+    return { id, name: this.deps.directory.get(id)?.name ?? id };
+  }
+
+  private endOf(r: PimRequest, now: Date): Date | null {
+    return r.state === 'active' ? new Date(now.getTime() + r.durationMs) : null;
+  }
+
+  private targetOf(a: Assignment): GrantTarget {
+    return { assignmentId: a.id, principalId: a.principalId, role: a.role, scope: a.scope, endsAt: a.endsAt, requestId: a.requestId };
+  }
+
+  private async audit(uow: UnitOfWork, actor: string, action: string, subject: PimRequest | Assignment, details: Record<string, unknown>): Promise<void> {
+    const isRequest = 'kind' in subject;
+    await uow.audit.append({
+      at: this.now(),
+      actor,
+      action,
+      subject: isRequest ? `request:${subject.id}` : `assignment:${subject.id}`,
+      details: { principal: subject.principalId, role: subject.role, scope: subject.scope, ...details },
+    });
+  }
+
+  /** Runs a privileged action; a refusal is written to the audit trail in its own transaction. */
+  private async auditRefusal<T>(actor: Actor, action: string, subject: string, details: Record<string, unknown>, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      if (isPimError(e) && !UNAUDITED.includes(e.code)) {
+        await this.deps.store.transaction((uow) =>
+          uow.audit.append({
+            at: this.now(),
+            actor: actor.principal.id,
+            action: `refused.${action}`,
+            subject,
+            details: { ...details, principal: actor.principal.id, code: e.code, platform: actor.platform },
+          }),
+        );
+      }
+      throw e;
+    }
+  }
+
+  /** Queues a notice to one recipient on every platform (the dispatcher skips unreachable ones). */
+  private async sendTo(uow: UnitOfWork, to: Recipient, key: string, notice: Notice, subject?: string): Promise<void> {
+    const who = to.kind === 'user' ? `u:${to.principalId}` : `c:${to.channel}`;
+    for (const platform of this.deps.platforms()) {
+      await uow.outbox.enqueue(`msg:${key}:${who}:${platform}`, { type: 'message', platform, to, notice, ...(subject ? { subject } : {}) });
+    }
+  }
+
+  private async notifyChannels(uow: UnitOfWork, policy: Policy, event: keyof Policy['notify'], key: string, notice: Notice): Promise<void> {
+    for (const channel of policy.notify[event] ?? []) {
+      if (this.deps.channels.includes(channel)) await this.sendTo(uow, { kind: 'channel', channel }, `${key}:${event}`, notice);
+    }
+  }
+
+  /** Posts the approval card to the approvals channel, or to each approver's DM when there is none. */
+  private async announceApprovalRequest(uow: UnitOfWork, r: PimRequest, approvers: string[]): Promise<void> {
+    const notice: Notice = { kind: 'approval_request', request: requestView(this.deps.directory, r) };
+    const subject = `request:${r.id}`;
+    if (this.deps.channels.includes('approvals')) {
+      await this.sendTo(uow, { kind: 'channel', channel: 'approvals' }, `approval:${r.id}`, notice, subject);
+    } else {
+      for (const id of approvers) await this.sendTo(uow, { kind: 'user', principalId: id }, `approval:${r.id}`, notice, subject);
+    }
+    await this.sendTo(uow, { kind: 'user', principalId: r.principalId }, `pending:${r.id}`, { kind: 'request_pending', request: requestView(this.deps.directory, r) });
+  }
+
+  /** Updates every posted copy of a request's approval card to its current state. */
+  private async updateApprovalCards(uow: UnitOfWork, r: PimRequest, why: string): Promise<void> {
+    const notice: Notice = { kind: 'approval_request', request: requestView(this.deps.directory, r) };
+    for (const platform of this.deps.platforms()) {
+      await uow.outbox.enqueue(`update:${r.id}:${why}:${platform}`, { type: 'update', platform, subject: `request:${r.id}`, notice });
+    }
+  }
+}
+
+/** Request ids are shown upper-case; accept them typed any way. */
+export function normaliseId(id: string): string {
+  return id.trim().replace(/^#/, '').toUpperCase();
+}

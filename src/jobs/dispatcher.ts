@@ -1,0 +1,272 @@
+/**
+ * The outbox dispatcher: delivers what committed transactions queued (chat notices, card
+ * updates, grants, revokes). Rows are claimed with a lease (FOR UPDATE SKIP LOCKED), so any
+ * number of dispatchers in any number of replicas share the work and each row is handled by one
+ * of them at a time. It wakes when a transaction commits (in-process signal, LISTEN/NOTIFY from
+ * other replicas) and polls slowly only as a safety net.
+ */
+import type { Notice } from '../core/notices.js';
+import {
+  DeliveryError,
+  type Clock,
+  type GrantProvider,
+  type GrantTarget,
+  type MessageRef,
+  type Messenger,
+  type OutboxPayload,
+} from '../core/ports.js';
+import type { Platform } from '../core/types.js';
+
+export interface OutboxRow {
+  id: number;
+  dedupeKey: string;
+  payload: OutboxPayload;
+  attempts: number;
+  createdAt: Date;
+}
+
+/** The queue operations the dispatcher needs (implemented in src/db). */
+export interface OutboxQueue {
+  claimDue(now: Date, limit: number, leaseMs: number): Promise<OutboxRow[]>;
+  markDelivered(id: number, at: Date): Promise<void>;
+  reschedule(id: number, at: Date, error: string): Promise<void>;
+  markDead(id: number, at: Date, error: string): Promise<void>;
+  nextDueAt(): Promise<Date | null>;
+}
+
+export interface MessageRefStore {
+  saveRef(subject: string, ref: MessageRef): Promise<void>;
+  refsFor(subject: string, platform?: Platform): Promise<MessageRef[]>;
+}
+
+/** What the dispatcher reports back to the core. */
+export interface DispatchHooks {
+  currentNotice(notice: Notice): Promise<Notice>;
+  completeGrant(requestId: string): Promise<unknown>;
+  failGrant(requestId: string, reason: string): Promise<unknown>;
+  revokeFailed(target: GrantTarget, reason: string): Promise<void>;
+  /** A row given up on after its last attempt; record it visibly. */
+  deadLettered(row: OutboxRow, error: string): Promise<void>;
+}
+
+export interface DispatcherLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface DispatcherMetrics {
+  delivered?(type: string, platform: string, latencyMs: number): void;
+  failed?(type: string, platform: string, final: boolean): void;
+}
+
+export interface DispatcherOptions {
+  queue: OutboxQueue;
+  refs: MessageRefStore;
+  messengers: () => Messenger[];
+  provider: GrantProvider;
+  hooks: DispatchHooks;
+  clock: Clock;
+  logger: DispatcherLogger;
+  metrics?: DispatcherMetrics;
+  /** Attempts before a row is dead-lettered. */
+  maxAttempts?: number;
+  /** First retry delay; doubles each attempt up to maxBackoffMs. */
+  baseBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** Safety-net poll when no signal arrives. */
+  pollMs?: number;
+  batchSize?: number;
+  /** How long a claimed row stays leased to this dispatcher. */
+  leaseMs?: number;
+  /** Deliveries in flight at once. */
+  concurrency?: number;
+}
+
+export class Dispatcher {
+  private readonly o: Required<Omit<DispatcherOptions, 'metrics'>> & { metrics: DispatcherMetrics };
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private wakeUp: (() => void) | null = null;
+  private pendingWake = false;
+
+  constructor(options: DispatcherOptions) {
+    this.o = {
+      maxAttempts: 8,
+      baseBackoffMs: 1_000,
+      maxBackoffMs: 5 * 60_000,
+      pollMs: 5_000,
+      batchSize: 50,
+      leaseMs: 60_000,
+      concurrency: 8,
+      metrics: {},
+      ...options,
+    };
+  }
+
+  /** Starts the delivery loop. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Stops taking new rows and waits for deliveries in flight. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loop;
+    this.loop = null;
+  }
+
+  /** Signals that new rows were committed. */
+  wake(): void {
+    this.pendingWake = true;
+    const w = this.wakeUp;
+    this.wakeUp = null;
+    w?.();
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      this.pendingWake = false;
+      let n = 0;
+      try {
+        n = await this.runOnce();
+      } catch (err) {
+        this.o.logger.error({ err }, 'outbox dispatch failed; will retry');
+        await this.sleep(this.o.pollMs);
+        continue;
+      }
+      if (n > 0 || this.pendingWake) continue;
+      let wait = this.o.pollMs;
+      try {
+        const next = await this.o.queue.nextDueAt();
+        if (next) wait = Math.max(0, Math.min(wait, next.getTime() - this.o.clock.now().getTime()));
+      } catch {
+        // the poll interval is the fallback
+      }
+      await this.sleep(wait);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.pendingWake || !this.running) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.wakeUp = null;
+        resolve();
+      }, ms);
+      this.wakeUp = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+  }
+
+  /** Claims and delivers one batch of due rows; returns how many were claimed. */
+  async runOnce(): Promise<number> {
+    const rows = await this.o.queue.claimDue(this.o.clock.now(), this.o.batchSize, this.o.leaseMs);
+    // Rows for the same subject keep their order; different subjects go in parallel.
+    const lanes = new Map<string, OutboxRow[]>();
+    for (const row of rows) {
+      const key = laneOf(row.payload);
+      lanes.set(key, [...(lanes.get(key) ?? []), row]);
+    }
+    const queue = [...lanes.values()];
+    const workers = Array.from({ length: Math.min(this.o.concurrency, queue.length) }, async () => {
+      for (let lane = queue.shift(); lane; lane = queue.shift()) {
+        for (const row of lane) await this.handle(row);
+      }
+    });
+    await Promise.all(workers);
+    return rows.length;
+  }
+
+  private async handle(row: OutboxRow): Promise<void> {
+    const p = row.payload;
+    const platform = 'platform' in p ? p.platform : 'provider';
+    try {
+      await this.deliver(row);
+      const now = this.o.clock.now();
+      await this.o.queue.markDelivered(row.id, now);
+      this.o.metrics.delivered?.(p.type, platform, now.getTime() - row.createdAt.getTime());
+    } catch (err) {
+      const now = this.o.clock.now();
+      const message = err instanceof Error ? err.message : String(err);
+      const permanent = err instanceof DeliveryError && err.permanent;
+      if (permanent || row.attempts >= this.o.maxAttempts) {
+        await this.o.queue.markDead(row.id, now, message);
+        this.o.metrics.failed?.(p.type, platform, true);
+        this.o.logger.error({ outboxId: row.id, dedupeKey: row.dedupeKey, attempts: row.attempts, err: message }, 'outbox item failed for good');
+        await this.giveUp(row, message);
+        return;
+      }
+      const retryAfter = err instanceof DeliveryError ? err.retryAfterMs : undefined;
+      const delay = retryAfter ?? this.backoff(row.attempts);
+      await this.o.queue.reschedule(row.id, new Date(now.getTime() + delay), message);
+      this.o.metrics.failed?.(p.type, platform, false);
+      this.o.logger.warn({ outboxId: row.id, dedupeKey: row.dedupeKey, attempts: row.attempts, retryInMs: delay, err: message }, 'outbox item will be retried');
+    }
+  }
+
+  private backoff(attempts: number): number {
+    const exp = Math.min(this.o.maxBackoffMs, this.o.baseBackoffMs * 2 ** Math.max(0, attempts - 1));
+    return Math.round(exp * (0.8 + Math.random() * 0.4));
+  }
+
+  private messenger(platform: Platform): Messenger | undefined {
+    return this.o.messengers().find((m) => m.platform === platform);
+  }
+
+  private async deliver(row: OutboxRow): Promise<void> {
+    const p = row.payload;
+    switch (p.type) {
+      case 'message': {
+        const m = this.messenger(p.platform);
+        if (!m || !m.canReach(p.to)) return; // nobody to tell on this platform
+        const notice = await this.o.hooks.currentNotice(p.notice);
+        const ref = await m.send(p.to, notice);
+        if (p.subject) await this.o.refs.saveRef(p.subject, ref);
+        return;
+      }
+      case 'update': {
+        const m = this.messenger(p.platform);
+        if (!m) return;
+        const notice = await this.o.hooks.currentNotice(p.notice);
+        for (const ref of await this.o.refs.refsFor(p.subject, p.platform)) await m.update(ref, notice);
+        return;
+      }
+      case 'grant':
+        await this.o.provider.grant(p.target);
+        if (p.target.requestId) await this.o.hooks.completeGrant(p.target.requestId);
+        return;
+      case 'revoke':
+        await this.o.provider.revoke(p.target);
+        return;
+    }
+  }
+
+  private async giveUp(row: OutboxRow, error: string): Promise<void> {
+    const p = row.payload;
+    try {
+      if (p.type === 'grant' && p.target.requestId) await this.o.hooks.failGrant(p.target.requestId, error);
+      if (p.type === 'revoke') await this.o.hooks.revokeFailed(p.target, error);
+      await this.o.hooks.deadLettered(row, error);
+    } catch (err) {
+      this.o.logger.error({ err, outboxId: row.id }, 'could not record a failed outbox item');
+    }
+  }
+}
+
+function laneOf(p: OutboxPayload): string {
+  switch (p.type) {
+    case 'message':
+      return p.subject ? `s:${p.subject}` : `m:${Math.random()}`;
+    case 'update':
+      return `s:${p.subject}`;
+    case 'grant':
+    case 'revoke':
+      return `a:${p.target.assignmentId}`;
+  }
+}
