@@ -130,7 +130,7 @@ export class Dispatcher {
   private async run(): Promise<void> {
     while (this.running) {
       this.pendingWake = false;
-      let n = 0;
+      let n: number;
       try {
         n = await this.runOnce();
       } catch (err) {
