@@ -1,0 +1,143 @@
+/**
+ * Opens the database: PostgreSQL through postgres.js when a URL is given, otherwise embedded
+ * PGlite (in a directory, or in memory). Both come back as the same drizzle `Db`, so every
+ * repository serves both.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
+import type { PgDatabase } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import postgres from 'postgres';
+
+/** A drizzle database or transaction on either driver; repositories take this. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Db = PgDatabase<any, any, any>;
+
+export type DatabaseKind = 'postgres' | 'pglite';
+
+export interface Database {
+  readonly db: Db;
+  readonly kind: DatabaseKind;
+  /** Applies pending migrations from `migrations/`; safe to call from several replicas at once. */
+  migrate(): Promise<void>;
+  /** True when a trivial query succeeds. */
+  ping(): Promise<boolean>;
+  /** Subscribes to a NOTIFY channel; resolves once listening, to a function that unsubscribes. */
+  listen(channel: string, fn: (payload: string) => void): Promise<() => Promise<void>>;
+  /** Sends a NOTIFY outside any transaction. */
+  notify(channel: string, payload: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** PostgreSQL URL (the composition root passes `DATABASE_URL`). Set: postgres.js. */
+  url?: string;
+  /** PGlite data directory, created when missing (default `./.data/pglite`). */
+  pgliteDir?: string;
+  /** PGlite in memory (tests, throwaway runs); wins over `pgliteDir`. */
+  memory?: boolean;
+  /** postgres.js pool size (default 10). */
+  maxConnections?: number;
+  /** Override where migrations are read from. */
+  migrationsFolder?: string;
+}
+
+export const DEFAULT_PGLITE_DIR = './.data/pglite';
+
+/** Advisory lock key held while migrating, so concurrent replicas apply migrations once. */
+const MIGRATION_LOCK_KEY = 0x70696d5f6d6967n; // 'pim_mig'
+
+export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
+  if (options.url) return postgresDatabase(options.url, options);
+  let pg: PGlite;
+  if (options.memory) {
+    pg = await PGlite.create();
+  } else {
+    const dir = options.pgliteDir ?? DEFAULT_PGLITE_DIR;
+    mkdirSync(dir, { recursive: true });
+    pg = await PGlite.create(dir);
+  }
+  return pgliteDatabase(pg, options);
+}
+
+/** Wraps an already created PGlite (e.g. one loaded from a dump in tests). */
+export function pgliteDatabase(pg: PGlite, options: Pick<OpenDatabaseOptions, 'migrationsFolder'> = {}): Database {
+  const db = drizzlePglite({ client: pg });
+  return {
+    db,
+    kind: 'pglite',
+    async migrate() {
+      // PGlite is one connection in this process: nothing else can migrate concurrently.
+      await migratePglite(db, { migrationsFolder: options.migrationsFolder ?? migrationsFolder() });
+    },
+    ping: () => pingDb(db),
+    async listen(channel, fn) {
+      const unsubscribe = await pg.listen(channel, fn);
+      return async () => {
+        if (!pg.closed) await unsubscribe();
+      };
+    },
+    async notify(channel, payload) {
+      await pg.query('select pg_notify($1, $2)', [channel, payload]);
+    },
+    async close() {
+      if (!pg.closed) await pg.close();
+    },
+  };
+}
+
+function postgresDatabase(url: string, options: OpenDatabaseOptions): Database {
+  const client = postgres(url, { max: options.maxConnections ?? 10, onnotice: () => {} });
+  const db = drizzlePostgres({ client });
+  return {
+    db,
+    kind: 'postgres',
+    async migrate() {
+      // One dedicated connection holds a session advisory lock for the whole run; drizzle's
+      // migrator alone would let two replicas starting together both apply the same migration.
+      const one = postgres(url, { max: 1, onnotice: () => {} });
+      try {
+        await one`select pg_advisory_lock(${MIGRATION_LOCK_KEY.toString()}::bigint)`;
+        await migratePostgres(drizzlePostgres({ client: one }), {
+          migrationsFolder: options.migrationsFolder ?? migrationsFolder(),
+        });
+        await one`select pg_advisory_unlock(${MIGRATION_LOCK_KEY.toString()}::bigint)`;
+      } finally {
+        await one.end({ timeout: 5 });
+      }
+    },
+    ping: () => pingDb(db),
+    async listen(channel, fn) {
+      const sub = await client.listen(channel, fn);
+      return () => sub.unlisten();
+    },
+    async notify(channel, payload) {
+      await client.notify(channel, payload);
+    },
+    async close() {
+      await client.end({ timeout: 5 });
+    },
+  };
+}
+
+async function pingDb(db: Db): Promise<boolean> {
+  try {
+    await db.execute(sql`select 1`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `migrations/` at the repository root, found from src/db (tsx, vitest) or dist/src/db (built). */
+export function migrationsFolder(): string {
+  const candidates = ['../../migrations/', '../../../migrations/'].map((p) => fileURLToPath(new URL(p, import.meta.url)));
+  const found = candidates.find((dir) => existsSync(`${dir}meta/_journal.json`));
+  if (!found) throw new Error(`migrations folder not found (looked in ${candidates.join(', ')})`);
+  return found;
+}

@@ -1,0 +1,111 @@
+/** The dispatcher's side of the outbox: claim due rows under a lease, then settle each one. */
+import { and, asc, count, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
+import type { Clock, OutboxItem, OutboxPayload } from '../core/ports.js';
+import type { Db } from './client.js';
+import { outbox } from './outbox.sql.js';
+
+export interface QueuedOutboxItem extends OutboxItem {
+  payload: OutboxPayload;
+  /** Attempts including the current one (incremented by the claim). */
+  attempts: number;
+  nextAttemptAt: Date;
+  leaseUntil: Date | null;
+  lastError: string | null;
+}
+
+type OutboxRow = typeof outbox.$inferSelect;
+
+function toQueued(row: OutboxRow): QueuedOutboxItem {
+  return {
+    id: row.id,
+    dedupeKey: row.dedupeKey,
+    payload: row.payload,
+    attempts: row.attempts,
+    createdAt: row.createdAt,
+    nextAttemptAt: row.nextAttemptAt,
+    leaseUntil: row.leaseUntil,
+    lastError: row.lastError,
+  };
+}
+
+const live = and(isNull(outbox.deliveredAt), isNull(outbox.deadAt))!;
+
+export class OutboxQueue {
+  /** `clock` stamps `delivered_at`. */
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Leases up to `limit` due rows (oldest first) until `now + leaseMs` and counts the attempt.
+   * Concurrent claimers (any replica) never get the same row while its lease runs.
+   */
+  async claimDue(now: Date, limit: number, leaseMs: number): Promise<QueuedOutboxItem[]> {
+    const due = this.db
+      .select({ id: outbox.id })
+      .from(outbox)
+      .where(and(live, lte(outbox.nextAttemptAt, now), or(isNull(outbox.leaseUntil), lte(outbox.leaseUntil, now))))
+      .orderBy(asc(outbox.id))
+      .limit(limit)
+      .for('update', { skipLocked: true });
+    const rows = await this.db
+      .update(outbox)
+      .set({ leaseUntil: new Date(now.getTime() + leaseMs), attempts: sql`${outbox.attempts} + 1` })
+      .where(inArray(outbox.id, due))
+      .returning();
+    return rows.map(toQueued).sort((a, b) => a.id - b.id);
+  }
+
+  /** False when the row was already delivered. */
+  async markDelivered(id: number): Promise<boolean> {
+    const rows = await this.db
+      .update(outbox)
+      .set({ deliveredAt: this.clock.now(), leaseUntil: null })
+      .where(and(eq(outbox.id, id), isNull(outbox.deliveredAt)))
+      .returning({ id: outbox.id });
+    return rows.length > 0;
+  }
+
+  /** Releases the lease and tries again at `at`. */
+  async reschedule(id: number, at: Date, error: string): Promise<void> {
+    await this.db
+      .update(outbox)
+      .set({ nextAttemptAt: at, leaseUntil: null, lastError: error })
+      .where(and(eq(outbox.id, id), live));
+  }
+
+  /** Gives up on a row: it is kept, with its last error, and never claimed again. */
+  async markDead(id: number, at: Date, error: string): Promise<void> {
+    await this.db
+      .update(outbox)
+      .set({ deadAt: at, leaseUntil: null, lastError: error })
+      .where(and(eq(outbox.id, id), live));
+  }
+
+  /** Rows not yet delivered and not dead. */
+  async depth(): Promise<number> {
+    const [row] = await this.db.select({ n: count() }).from(outbox).where(live);
+    return row?.n ?? 0;
+  }
+
+  /** When the next live row can be claimed (its next attempt, or its lease running out), if any. */
+  async nextDueAt(): Promise<Date | null> {
+    const [row] = await this.db
+      .select({ at: sql<Date | null>`min(greatest(${outbox.nextAttemptAt}, ${outbox.leaseUntil}))`.mapWith(outbox.nextAttemptAt) })
+      .from(outbox)
+      .where(live);
+    return row?.at ?? null;
+  }
+
+  /** Dead rows, newest first (for `/pim` ops views and tests). */
+  async dead(limit = 100): Promise<QueuedOutboxItem[]> {
+    const rows = await this.db
+      .select()
+      .from(outbox)
+      .where(sql`${outbox.deadAt} is not null`)
+      .orderBy(sql`${outbox.deadAt} desc`)
+      .limit(limit);
+    return rows.map(toQueued);
+  }
+}

@@ -1,0 +1,84 @@
+import { and, desc, eq, gte, like, sql, type SQL } from 'drizzle-orm';
+import type { AuditRepo } from '../../core/ports.js';
+import type { AuditEvent, AuditInput } from '../../core/types.js';
+import { auditHash, GENESIS_HASH } from '../audit-hash.js';
+import { auditEvents } from '../audit.sql.js';
+import type { Db } from '../client.js';
+
+/** Transaction-level advisory lock that serialises appends to the chain ('pim_aud'). */
+export const AUDIT_LOCK_KEY = 0x70696d5f617564n;
+
+type AuditRow = typeof auditEvents.$inferSelect;
+
+export function toAuditEvent(row: AuditRow): AuditEvent {
+  return {
+    seq: row.seq,
+    at: row.at,
+    actor: row.actor,
+    action: row.action,
+    subject: row.subject,
+    details: row.details,
+    prevHash: row.prevHash,
+    hash: row.hash,
+  };
+}
+
+/** `LIKE` pattern matching strings that start with `prefix` literally. */
+export function likePrefix(prefix: string): string {
+  return `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+export class DrizzleAuditRepo implements AuditRepo {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Holds the chain lock until the transaction ends, so appends from concurrent transactions
+   * take consecutive sequence numbers in commit order and each links to the one before.
+   */
+  async append(e: AuditInput): Promise<AuditEvent> {
+    await this.db.execute(sql`select pg_advisory_xact_lock(${sql.raw(AUDIT_LOCK_KEY.toString())})`);
+    const [last] = await this.db
+      .select({ seq: auditEvents.seq, hash: auditEvents.hash })
+      .from(auditEvents)
+      .orderBy(desc(auditEvents.seq))
+      .limit(1);
+    // Hash what jsonb will give back: JSON drops undefined members and turns Dates into strings.
+    const details = JSON.parse(JSON.stringify(e.details ?? {})) as Record<string, unknown>;
+    const event: Omit<AuditEvent, 'hash'> = {
+      seq: (last?.seq ?? 0) + 1,
+      at: e.at,
+      actor: e.actor,
+      action: e.action,
+      subject: e.subject,
+      details,
+      prevHash: last?.hash ?? GENESIS_HASH,
+    };
+    const full: AuditEvent = { ...event, hash: auditHash(event) };
+    await this.db.insert(auditEvents).values(full);
+    return full;
+  }
+
+  /** Newest first. `detailsMatch` compares each key's text value (`details->>key`). */
+  async list(q: {
+    actor?: string;
+    subjectPrefix?: string;
+    since?: Date;
+    limit?: number;
+    detailsMatch?: Record<string, string>;
+  }): Promise<AuditEvent[]> {
+    const where: SQL[] = [];
+    if (q.actor !== undefined) where.push(eq(auditEvents.actor, q.actor));
+    if (q.subjectPrefix !== undefined && q.subjectPrefix !== '') where.push(like(auditEvents.subject, likePrefix(q.subjectPrefix)));
+    if (q.since !== undefined) where.push(gte(auditEvents.at, q.since));
+    for (const [key, value] of Object.entries(q.detailsMatch ?? {})) {
+      where.push(sql`${auditEvents.details} ->> ${key} = ${value}`);
+    }
+    const query = this.db
+      .select()
+      .from(auditEvents)
+      .where(and(...where))
+      .orderBy(desc(auditEvents.seq));
+    const rows = q.limit !== undefined ? await query.limit(q.limit) : await query;
+    return rows.map(toAuditEvent);
+  }
+}
