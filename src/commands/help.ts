@@ -1,0 +1,75 @@
+/** Usage lines and the short help listing, as plain text every platform can show. */
+import type { CommandName } from './schema.js';
+
+/** The usage line of each command, as a person types it (without the `/pim` or `pim` prefix). */
+export const USAGE: Readonly<Record<CommandName, string>> = {
+  help: 'help [<command>]',
+  roles: 'roles',
+  status: 'status',
+  activate:
+    'activate <role> [<duration>] [--scope <scope>] [--reason "<text>"] [--ticket <id>] [--at <time>] [--code <mfa-code>]',
+  deactivate: 'deactivate <role> [--scope <scope>]',
+  extend: 'extend <role> <duration> [--reason "<text>"]',
+  requests: 'requests',
+  cancel: 'cancel <request-id>',
+  approvals: 'approvals',
+  approve: 'approve <request-id> [--reason "<text>"]',
+  deny: 'deny <request-id> --reason "<text>"',
+  reviews: 'reviews',
+  assign:
+    'assign <user> <role> [--scope <scope>] [--eligible|--active] [--for <duration>|--until <date>] [--reason "<text>"]',
+  remove: 'remove <user> <role> [--scope <scope>]',
+  'review-start': 'review start <role> [--scope <scope>] --reviewers self|approvers|<user>... [--duration <days>d]',
+  alerts: 'alerts',
+  audit: 'audit [--user <user>] [--role <role>] [--since <duration>] [--csv]',
+};
+
+const SUMMARY: Readonly<Record<CommandName, string>> = {
+  help: 'this list, or how to use one command',
+  roles: 'the roles you can activate',
+  status: 'your active roles and when they end',
+  activate: 'activate an eligible role (durations: 30m, 1h, 1h30m, 2d; --at 09:30, +2h or an ISO time)',
+  deactivate: 'end an activation early',
+  extend: 'ask for more time on an active role',
+  requests: 'your open requests',
+  cancel: 'cancel one of your requests',
+  approvals: 'requests waiting for your approval',
+  approve: 'approve a request',
+  deny: 'deny a request, saying why',
+  reviews: 'access reviews waiting for you',
+  assign: 'make a user eligible for (or active in) a role',
+  remove: 'remove a user’s assignment',
+  'review-start': 'start an access review of a role',
+  alerts: 'security alerts',
+  audit: 'the audit trail',
+};
+
+const EVERYONE: readonly CommandName[] = [
+  'help',
+  'roles',
+  'status',
+  'activate',
+  'deactivate',
+  'extend',
+  'requests',
+  'cancel',
+  'approvals',
+  'approve',
+  'deny',
+  'reviews',
+];
+const ADMIN: readonly CommandName[] = ['assign', 'remove', 'review-start', 'alerts', 'audit'];
+
+/** The short help listing; admin (and auditor) commands only for admins. */
+export function helpText(isAdmin: boolean): string {
+  const line = (c: CommandName): string => `• ${USAGE[c]} — ${SUMMARY[c]}`;
+  const lines = ['Commands:', ...EVERYONE.map(line)];
+  if (isAdmin) lines.push('Admin commands:', ...ADMIN.map(line));
+  lines.push('Put a role name or reason with spaces in quotes, e.g. activate "Global Reader" 1h --reason "INC-42 triage".');
+  return lines.join('\n');
+}
+
+/** Help for one command: its usage line and what it does. */
+export function commandHelp(name: CommandName): string {
+  return `${USAGE[name]} — ${SUMMARY[name]}`;
+}
