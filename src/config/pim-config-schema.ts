@@ -1,0 +1,295 @@
+/**
+ * The zod schema of pim.config.yaml, as written (durations as text, policies partial).
+ * `pim-config.ts` checks references between sections and converts it to core types.
+ */
+import { validateDetailed } from 'node-cron';
+import { z } from 'zod';
+import { parseDuration } from '../core/duration.js';
+import type { NotifyEvent } from '../core/types.js';
+import { show } from './errors.js';
+
+export const NOTIFY_EVENTS = [
+  'requested',
+  'approved',
+  'denied',
+  'activated',
+  'deactivated',
+  'expired',
+  'assigned',
+  'removed',
+  'alert',
+] as const satisfies readonly NotifyEvent[];
+
+const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const DATE_RE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/** A mapping whose unknown keys are errors listing the known ones (typos fail fast). */
+function mapping<S extends z.core.$ZodLooseShape>(shape: S) {
+  const known = Object.keys(shape).join(', ');
+  return z.strictObject(shape, {
+    error: (iss) => (iss.code === 'unrecognized_keys' ? `unknown key; expected one of: ${known}` : undefined),
+  });
+}
+
+/** A trimmed string that must pass `test`; errors read `expected <expected>, got <value>`. */
+function text(expected: string, test: (s: string) => boolean = (s) => s.length > 0) {
+  const error = (iss: { input?: unknown }) => `expected ${expected}, got ${show(iss.input)}`;
+  return z
+    .string({ error })
+    .refine((s) => test(s.trim()), { error })
+    .transform((s) => s.trim());
+}
+
+const bool = z.boolean({ error: (iss) => `expected true or false, got ${show(iss.input)}` });
+
+function list<T extends z.ZodType>(item: T, what: string) {
+  return z.array(item, { error: (iss) => `expected a list of ${what}, got ${show(iss.input)}` });
+}
+
+function count(expected: string) {
+  const error = (iss: { input?: unknown }) => `expected ${expected}, got ${show(iss.input)}`;
+  return z.number({ error }).refine((n) => Number.isInteger(n) && n >= 1, { error });
+}
+
+interface Range {
+  min: string;
+  max: string;
+  example: string;
+}
+
+/** Milliseconds when `v` is a duration text within the range, else null. */
+function inRange(v: unknown, range: Range): number | null {
+  const ms = typeof v === 'string' ? parseDuration(v) : null;
+  const min = parseDuration(range.min) ?? 0;
+  const max = parseDuration(range.max) ?? Infinity;
+  return ms !== null && ms >= min && ms <= max ? ms : null;
+}
+
+const expectedDuration = (range: Range): string =>
+  `expected a duration between ${range.min} and ${range.max} like "${range.example}"`;
+
+/** A duration like `1h` within a range, to milliseconds; absent stays undefined. */
+function duration(range: Range) {
+  return z.unknown().transform((v, ctx): number | undefined => {
+    if (v === undefined) return undefined;
+    const ms = inRange(v, range);
+    if (ms !== null) return ms;
+    ctx.addIssue({ code: 'custom', message: `${expectedDuration(range)}, got ${show(v)}` });
+    return z.NEVER;
+  }).optional();
+}
+
+/** An assignment expiry: a duration, or null / `permanent` for no limit; absent stays undefined. */
+function expiry(range: Range) {
+  return z.unknown().transform((v, ctx): number | null | undefined => {
+    if (v === undefined) return undefined;
+    if (v === null || v === 'permanent') return null;
+    const ms = inRange(v, range);
+    if (ms !== null) return ms;
+    ctx.addIssue({ code: 'custom', message: `${expectedDuration(range)}, or permanent, got ${show(v)}` });
+    return z.NEVER;
+  }).optional();
+}
+
+const date = z.unknown().transform((v, ctx): Date | undefined => {
+  if (v === undefined) return undefined;
+  const d = v instanceof Date ? v : typeof v === 'string' && DATE_RE.test(v.trim()) ? new Date(v.trim()) : null;
+  if (d && !Number.isNaN(d.getTime())) return d;
+  ctx.addIssue({ code: 'custom', message: `expected a date like 2026-12-31 or 2026-12-31T18:00:00Z, got ${show(v)}` });
+  return z.NEVER;
+}).optional();
+
+const cron = z
+  .string({ error: (iss) => `expected a cron expression like "0 9 * * 1", got ${show(iss.input)}` })
+  .transform((s, ctx) => {
+    const expr = s.trim().replace(/\s+/g, ' ');
+    const result = validateDetailed(expr);
+    if (result.valid) return expr;
+    const why = result.errors[0]?.message;
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a cron expression with 5 or 6 fields like "0 9 * * 1", got ${show(s)}${why ? ` (${why})` : ''}`,
+    });
+    return z.NEVER;
+  });
+
+const compiles = (s: string): boolean => {
+  try {
+    new RegExp(s);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** A principal reference: a user id or e-mail, or `group:<id>`. */
+export const principalRef = text('a user id or group:<id>', (s) => s.length > 0 && !/\s/.test(s) && s !== 'group:');
+
+const channelName = text('a channel name from channels', (s) => s.length > 0);
+
+const scopePath = text('a scope path starting with "/", like /subscriptions/prod', (s) => /^\/\S*$/.test(s));
+
+const User = mapping({
+  id: text(
+    'a user id (an e-mail address or directory object id)',
+    (s) => s.length > 0 && !/\s/.test(s) && !s.startsWith('group:'),
+  ),
+  name: text('a display name').optional(),
+  email: text('an e-mail address like alice@example.com', (s) => EMAIL_RE.test(s)).optional(),
+  slack: text('a Slack user id like U0123ABCD', (s) => /^[UW][A-Z0-9]+$/.test(s)).optional(),
+  teams: text('an Entra ID (AAD) object id, a GUID like 6f1a0c2e-0000-4000-8000-000000000000', (s) =>
+    GUID_RE.test(s),
+  ).optional(),
+  kind: z.enum(['user', 'service']).optional(),
+});
+
+const GroupDef = mapping({
+  id: text('a group id like sre-leads', (s) => /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(s)),
+  members: list(principalRef, 'user ids or group:<id>').default([]),
+});
+
+const Channel = mapping({
+  slack: text('a Slack channel id like C0123ABCD', (s) => /^[CGD][A-Z0-9]+$/.test(s)).optional(),
+  teams: text('a Teams conversation id like 19:abc@thread.tacv2', (s) => /^19:\S+$/.test(s)).optional(),
+}).refine((c) => c.slack !== undefined || c.teams !== undefined, {
+  error: 'expected a slack channel id, a teams conversation id, or both',
+});
+
+const channelList = list(channelName, 'channel names').optional();
+
+/** A role setting as written: every key optional, defaults applied after merging. */
+export const PolicyInput = mapping({
+  maxActivation: duration({ min: '5m', max: '24h', example: '1h' }),
+  requireJustification: bool.optional(),
+  requireTicket: bool.optional(),
+  ticketPattern: text('a regular expression like ^INC-[0-9]+$', (s) => s.length > 0 && compiles(s)).optional(),
+  requireMfa: bool.optional(),
+  approval: mapping({
+    required: bool.optional(),
+    approvers: list(principalRef, 'user ids or group:<id>').optional(),
+    timeout: duration({ min: '5m', max: '30d', example: '24h' }),
+  }).optional(),
+  notify: mapping({
+    requested: channelList,
+    approved: channelList,
+    denied: channelList,
+    activated: channelList,
+    deactivated: channelList,
+    expired: channelList,
+    assigned: channelList,
+    removed: channelList,
+    alert: channelList,
+  }).optional(),
+  eligibleExpiry: expiry({ min: '1h', max: '3650d', example: '365d' }),
+  activeExpiry: expiry({ min: '1h', max: '3650d', example: '180d' }),
+  allowPermanentEligible: bool.optional(),
+  allowPermanentActive: bool.optional(),
+  warnBefore: duration({ min: '1m', max: '24h', example: '10m' }),
+});
+export type PolicyInput = z.output<typeof PolicyInput>;
+
+const Scope = z.preprocess(
+  (v) => (typeof v === 'string' ? { path: v } : v),
+  mapping({ path: scopePath, policy: PolicyInput.optional() }),
+);
+
+const RoleDef = mapping({
+  name: text('a role name like Owner'),
+  description: text('a description').optional(),
+  scopes: list(Scope, 'scope paths or { path, policy }')
+    .min(1, { error: 'expected at least one scope, like [/subscriptions/prod]' })
+    .optional(),
+  policy: PolicyInput.optional(),
+});
+
+const Schedules = mapping({
+  digest: cron.optional(),
+  alertScan: cron.optional(),
+  reviewReminder: cron.optional(),
+});
+
+const Alerts = mapping({
+  maxGlobalAdmins: count('a whole number of at least 1').optional(),
+  activationsPerDay: count('a whole number of at least 1').optional(),
+  staleEligibleDays: count('a whole number of days, at least 1').optional(),
+});
+
+const Provider = z.discriminatedUnion('type', [
+  mapping({ type: z.literal('record') }),
+  mapping({
+    type: z.literal('webhook'),
+    url: text('an http(s) URL like https://grants.example.com/pim', (s) => {
+      try {
+        return ['http:', 'https:'].includes(new URL(s).protocol);
+      } catch {
+        return false;
+      }
+    }),
+    secret: z
+      .string({ error: 'expected the signing secret as a string' })
+      .refine((s) => s.length >= 16, { error: 'expected a signing secret of at least 16 characters' })
+      .optional(),
+    secretEnv: text('the name of an environment variable like PIM_WEBHOOK_SECRET', (s) =>
+      /^[A-Za-z_][A-Za-z0-9_]*$/.test(s),
+    ).optional(),
+    timeout: duration({ min: '1s', max: '5m', example: '10s' }),
+  }),
+]);
+
+const BootstrapAssignment = mapping({
+  principal: principalRef,
+  role: text('a role name from roles'),
+  scope: scopePath.optional(),
+  type: z.enum(['eligible', 'active']),
+  for: duration({ min: '1m', max: '3650d', example: '90d' }),
+  until: date,
+});
+
+/** The whole file. Sections left out take their defaults. */
+export const PimConfigInput = mapping({
+  directory: mapping({
+    users: list(User, 'users').default([]),
+    groups: list(GroupDef, 'groups').default([]),
+  }).prefault({}),
+  admins: list(principalRef, 'user ids or group:<id>').default([]),
+  auditors: list(principalRef, 'user ids or group:<id>').default([]),
+  channels: z
+    .record(z.string(), Channel, { error: (iss) => `expected a mapping of channel names, got ${show(iss.input)}` })
+    .default({}),
+  roles: list(RoleDef, 'roles').default([]),
+  schedules: Schedules.prefault({}),
+  alerts: Alerts.prefault({}),
+  provider: Provider.prefault({ type: 'record' }),
+  bootstrap: mapping({ assignments: list(BootstrapAssignment, 'assignments').default([]) }).prefault({}),
+});
+export type PimConfigInput = z.output<typeof PimConfigInput>;
+
+const TYPE_NAMES: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  boolean: 'true or false',
+  array: 'a list',
+  object: 'a mapping',
+  date: 'a date',
+};
+
+/** Messages for issues the schema does not word itself. */
+export const fallbackError: z.core.$ZodErrorMap = (iss) => {
+  switch (iss.code) {
+    case 'invalid_type':
+      return `expected ${TYPE_NAMES[iss.expected] ?? iss.expected}, got ${show(iss.input)}`;
+    case 'invalid_value':
+      return `expected one of: ${iss.values.map(String).join(', ')}, got ${show(iss.input)}`;
+    case 'invalid_union': {
+      const { discriminator, options } = iss as { discriminator?: string; options?: unknown[] };
+      if (discriminator !== undefined && options !== undefined) {
+        const input = iss.input as Record<string, unknown> | undefined;
+        return `expected one of: ${options.map(String).join(', ')}, got ${show(input?.[discriminator])}`;
+      }
+      return undefined;
+    }
+    default:
+      return undefined;
+  }
+};
