@@ -1,6 +1,6 @@
 /** The dispatcher's side of the outbox: claim due rows under a lease, then settle each one. */
 import { and, asc, count, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
-import type { Clock, OutboxItem, OutboxPayload } from '../core/ports.js';
+import type { GrantTarget, OutboxItem, OutboxPayload } from '../core/ports.js';
 import type { Db } from './client.js';
 import { outbox } from './outbox.sql.js';
 
@@ -15,11 +15,22 @@ export interface QueuedOutboxItem extends OutboxItem {
 
 type OutboxRow = typeof outbox.$inferSelect;
 
+/**
+ * The payload as the core wrote it. jsonb turns a `GrantTarget`'s `endsAt` into an ISO string;
+ * notices already carry dates as strings.
+ */
+export function revivePayload(payload: OutboxPayload): OutboxPayload {
+  if (payload.type !== 'grant' && payload.type !== 'revoke') return payload;
+  const endsAt = payload.target.endsAt as Date | string | null;
+  const target: GrantTarget = { ...payload.target, endsAt: typeof endsAt === 'string' ? new Date(endsAt) : endsAt };
+  return { ...payload, target };
+}
+
 function toQueued(row: OutboxRow): QueuedOutboxItem {
   return {
     id: row.id,
     dedupeKey: row.dedupeKey,
-    payload: row.payload,
+    payload: revivePayload(row.payload),
     attempts: row.attempts,
     createdAt: row.createdAt,
     nextAttemptAt: row.nextAttemptAt,
@@ -30,12 +41,9 @@ function toQueued(row: OutboxRow): QueuedOutboxItem {
 
 const live = and(isNull(outbox.deliveredAt), isNull(outbox.deadAt))!;
 
+/** Implements the dispatcher's `OutboxQueue` (src/jobs/dispatcher.ts). */
 export class OutboxQueue {
-  /** `clock` stamps `delivered_at`. */
-  constructor(
-    private readonly db: Db,
-    private readonly clock: Clock,
-  ) {}
+  constructor(private readonly db: Db) {}
 
   /**
    * Leases up to `limit` due rows (oldest first) until `now + leaseMs` and counts the attempt.
@@ -57,14 +65,12 @@ export class OutboxQueue {
     return rows.map(toQueued).sort((a, b) => a.id - b.id);
   }
 
-  /** False when the row was already delivered. */
-  async markDelivered(id: number): Promise<boolean> {
-    const rows = await this.db
+  /** Settles a row for good; a row already delivered keeps its first delivery time. */
+  async markDelivered(id: number, at: Date): Promise<void> {
+    await this.db
       .update(outbox)
-      .set({ deliveredAt: this.clock.now(), leaseUntil: null })
-      .where(and(eq(outbox.id, id), isNull(outbox.deliveredAt)))
-      .returning({ id: outbox.id });
-    return rows.length > 0;
+      .set({ deliveredAt: at, leaseUntil: null })
+      .where(and(eq(outbox.id, id), isNull(outbox.deliveredAt)));
   }
 
   /** Releases the lease and tries again at `at`. */

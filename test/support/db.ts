@@ -16,57 +16,80 @@ import * as schema from '../../src/db/schema.js';
 export interface TestDatabase extends Database {
   /** The PostgreSQL database name, or null on PGlite. */
   readonly name: string | null;
+  /** Its URL (PostgreSQL only), to open more connections to it. */
+  readonly url: string | null;
 }
 
 export const onPostgres = Boolean(process.env.TEST_DATABASE_URL);
 
-/** Call once per file (beforeAll); close it in afterAll. */
-export async function testDatabase(options: { maxConnections?: number } = {}): Promise<TestDatabase> {
-  const url = process.env.TEST_DATABASE_URL;
-  return url ? postgresTestDatabase(url, options.maxConnections) : pgliteTestDatabase();
+/** Prints why PostgreSQL-only tests in this file do not run (use with `describe.runIf(onPostgres)`). */
+export function noteSkippedWithoutPostgres(what: string): void {
+  if (!onPostgres) console.info(`[skipped] ${what}: needs real PostgreSQL, and TEST_DATABASE_URL is not set`);
 }
 
-async function pgliteTestDatabase(): Promise<TestDatabase> {
+export interface TestDatabaseOptions {
+  /** postgres.js pool size (PostgreSQL only; default 10). */
+  maxConnections?: number;
+  /** Apply migrations (default true); false gives an empty database. */
+  migrate?: boolean;
+}
+
+/** Call once per file (beforeAll); close it in afterAll. */
+export async function testDatabase(options: TestDatabaseOptions = {}): Promise<TestDatabase> {
+  const url = process.env.TEST_DATABASE_URL;
+  return url ? postgresTestDatabase(url, options) : pgliteTestDatabase(options);
+}
+
+async function pgliteTestDatabase({ migrate = true }: TestDatabaseOptions): Promise<TestDatabase> {
   const dump = inject('pimPgliteDump');
-  if (dump) {
+  if (dump && migrate) {
     const pg = await PGlite.create({ loadDataDir: new Blob([readFileSync(dump)]) });
-    return { ...pgliteDatabase(pg), name: null };
+    return { ...pgliteDatabase(pg), name: null, url: null };
   }
   const database = await openDatabase({ memory: true });
-  await database.migrate();
-  return { ...database, name: null };
+  if (migrate) await database.migrate();
+  return { ...database, name: null, url: null };
 }
 
-async function postgresTestDatabase(url: string, maxConnections?: number): Promise<TestDatabase> {
+async function postgresTestDatabase(url: string, { maxConnections, migrate = true }: TestDatabaseOptions): Promise<TestDatabase> {
   const name = `pim_t_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const admin = postgres(url, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database "${name}"`);
+  await admin(url, `create database "${name}"`);
   const dbUrl = new URL(url);
   dbUrl.pathname = `/${name}`;
+  const drop = () => admin(url, `drop database if exists "${name}" with (force)`);
   let database: Database;
   try {
     database = await openDatabase({ url: dbUrl.toString(), ...(maxConnections ? { maxConnections } : {}) });
-    await database.migrate();
+    if (migrate) await database.migrate();
   } catch (err) {
-    await admin.unsafe(`drop database if exists "${name}" with (force)`);
-    await admin.end();
+    await drop();
     throw err;
   }
   return {
     ...database,
     name,
+    url: dbUrl.toString(),
     async close() {
       try {
         await database.close();
       } finally {
-        await admin.unsafe(`drop database if exists "${name}" with (force)`);
-        await admin.end();
+        await drop();
       }
     },
   };
 }
 
-const tableNames = Object.values(schema)
+/** Runs one statement on the server's admin database (CREATE/DROP DATABASE cannot run elsewhere). */
+async function admin(url: string, statement: string): Promise<void> {
+  const sqlClient = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await sqlClient.unsafe(statement);
+  } finally {
+    await sqlClient.end();
+  }
+}
+
+const tableNames = (Object.values(schema) as unknown[])
   .filter((t): t is PgTable => is(t, PgTable))
   .map((t) => `"${getTableName(t)}"`);
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { PimRequest } from '../../../src/core/types.js';
 import { DrizzleStore } from '../../../src/db/store.js';
-import { onPostgres, testDatabase, truncateAll, type TestDatabase } from '../../support/db.js';
+import { noteSkippedWithoutPostgres, onPostgres, testDatabase, truncateAll, type TestDatabase } from '../../support/db.js';
 import { at, HOUR, makeRequest, ManualClock, MIN, T0 } from '../../support/db-fixtures.js';
 
 let database: TestDatabase;
@@ -138,7 +138,7 @@ describe('requests repository', () => {
   });
 });
 
-if (!onPostgres) console.info('[db tests] concurrency on real PostgreSQL skipped: TEST_DATABASE_URL is not set');
+noteSkippedWithoutPostgres('20 concurrent CAS transitions and SKIP LOCKED claims across open transactions');
 
 describe.runIf(onPostgres)('requests on real PostgreSQL under concurrency', () => {
   it('20 concurrent transitions from the same state produce exactly one winner', async () => {

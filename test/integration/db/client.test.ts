@@ -1,0 +1,92 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrationsFolder, openDatabase } from '../../../src/db/client.js';
+import { requests } from '../../../src/db/requests.sql.js';
+import { noteSkippedWithoutPostgres, onPostgres, testDatabase, type TestDatabase } from '../../support/db.js';
+import { makeRequest } from '../../support/db-fixtures.js';
+
+let database: TestDatabase;
+
+beforeAll(async () => {
+  database = await testDatabase();
+});
+afterAll(() => database?.close());
+
+const tables = async (db: TestDatabase['db']) => {
+  const rows = await db.execute(sql`select count(*)::int as n from information_schema.tables where table_schema = 'public'`);
+  const list = Array.isArray(rows) ? rows : (rows as { rows: { n: number }[] }).rows;
+  return Number((list[0] as { n: number }).n);
+};
+
+describe('openDatabase', () => {
+  it('finds the migrations folder at the repository root', () => {
+    expect(migrationsFolder()).toMatch(/[/\\]migrations[/\\]$/);
+  });
+
+  it(`says which driver it uses (${onPostgres ? 'postgres' : 'pglite'}) and answers ping`, async () => {
+    expect(database.kind).toBe(onPostgres ? 'postgres' : 'pglite');
+    expect(await database.ping()).toBe(true);
+  });
+
+  it('migrate is idempotent', async () => {
+    await database.migrate();
+    await database.migrate();
+    expect(await tables(database.db)).toBe(9);
+  });
+
+  it('LISTEN/NOTIFY: a listener hears a notification with its payload until it unsubscribes', async () => {
+    const heard: string[] = [];
+    let resolveFirst!: () => void;
+    const first = new Promise<void>((resolve) => (resolveFirst = resolve));
+    const stop = await database.listen('pim_test', (p) => {
+      heard.push(p);
+      resolveFirst();
+    });
+    await database.notify('pim_test', 'hello');
+    await first;
+    await stop();
+    await database.notify('pim_test', 'after');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(heard).toEqual(['hello']);
+  });
+
+  it('a PGlite directory is created, persists across reopening, and ping is false once closed', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'pim-dir-')), 'nested', 'pglite');
+    try {
+      const one = await openDatabase({ pgliteDir: dir });
+      expect(one.kind).toBe('pglite');
+      await one.migrate();
+      await one.db.insert(requests).values(makeRequest({ id: 'R-PERSIST' }));
+      await one.close();
+      expect(await one.ping()).toBe(false);
+      const two = await openDatabase({ pgliteDir: dir });
+      await two.migrate();
+      expect((await two.db.select().from(requests)).map((r) => r.id)).toEqual(['R-PERSIST']);
+      await two.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+noteSkippedWithoutPostgres('concurrent migrations from several replicas');
+
+describe.runIf(onPostgres)('openDatabase on real PostgreSQL', () => {
+  it('replicas migrating the same empty database at once apply the migration once', async () => {
+    const empty = await testDatabase({ migrate: false });
+    try {
+      const replicas = await Promise.all(Array.from({ length: 4 }, () => openDatabase({ url: empty.url! })));
+      await Promise.all(replicas.map((r) => r.migrate()));
+      expect(await tables(empty.db)).toBe(9);
+      const applied = await empty.db.execute(sql`select count(*)::int as n from drizzle.__drizzle_migrations`);
+      expect(Number((applied as unknown as { n: number }[])[0]!.n)).toBe(1);
+      await Promise.all(replicas.map((r) => r.close()));
+      expect(await replicas[0]!.ping()).toBe(false);
+    } finally {
+      await empty.close();
+    }
+  });
+});
