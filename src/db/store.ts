@@ -1,4 +1,6 @@
 /** The core's `Store`: one database transaction per unit of work, with repositories bound to it. */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { PGlite } from '@electric-sql/pglite';
 import type { Clock, Store, UnitOfWork } from '../core/ports.js';
 import type { Db } from './client.js';
 import { DrizzleAssignmentRepo } from './repos/assignments.js';
@@ -31,6 +33,8 @@ export function unitOfWork(db: Db, clock: Clock, onOutboxInsert?: () => void): U
 export class DrizzleStore implements Store {
   private readonly clock: Clock;
   private readonly onOutboxCommit: (() => void) | undefined;
+  private readonly singleConnection: boolean;
+  private readonly inTransaction = new AsyncLocalStorage<true>();
 
   constructor(
     private readonly db: Db,
@@ -38,16 +42,25 @@ export class DrizzleStore implements Store {
   ) {
     this.clock = options.clock;
     this.onOutboxCommit = options.onOutboxCommit;
+    this.singleConnection = (db as { $client?: unknown }).$client instanceof PGlite;
   }
 
-  /** READ COMMITTED; a throw from `fn` rolls everything back and is rethrown. */
+  /**
+   * READ COMMITTED; a throw from `fn` rolls everything back and is rethrown. On PGlite (one
+   * connection) a transaction opened inside another would wait for it forever, so it throws.
+   */
   async transaction<T>(fn: (uow: UnitOfWork) => Promise<T>): Promise<T> {
+    if (this.singleConnection && this.inTransaction.getStore()) {
+      throw new Error('store.transaction() called inside another transaction: use the UnitOfWork already given (PGlite has one connection)');
+    }
     let enqueued = false;
     const result = await this.db.transaction((tx) =>
-      fn(
-        unitOfWork(tx, this.clock, () => {
-          enqueued = true;
-        }),
+      this.inTransaction.run(true, () =>
+        fn(
+          unitOfWork(tx, this.clock, () => {
+            enqueued = true;
+          }),
+        ),
       ),
     );
     if (enqueued && this.onOutboxCommit) {

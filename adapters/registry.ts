@@ -1,0 +1,6 @@
+/** The chat adapters the composition root can start; each is optional until built. */
+import type { ChatAdapterFactory } from './types.js';
+
+export const slackAdapter: ChatAdapterFactory | undefined = undefined;
+export const teamsAdapter: ChatAdapterFactory | undefined = undefined;
+export const playgroundAdapter: ChatAdapterFactory | undefined = undefined;

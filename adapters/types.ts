@@ -1,0 +1,50 @@
+/** What a chat adapter is to the composition root: routes to mount, a Messenger, start/stop. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Env } from '../src/config/env.js';
+import type { PimConfig } from '../src/config/pim-config.js';
+import type { Pim } from '../src/core/pim.js';
+import type { Clock, Messenger } from '../src/core/ports.js';
+import type { Platform } from '../src/core/types.js';
+import type { Logger } from '../src/logger.js';
+import type { Metrics } from '../src/metrics.js';
+
+export interface AdapterRoute {
+  method?: string;
+  /** Exact path, or a prefix ending in `/*`. */
+  path: string;
+  handler: (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>;
+}
+
+/** Remembers a key once (Slack retries, double clicks, trigger ids). */
+export interface DedupePort {
+  /** True for the first caller with this key, false for every later one. */
+  claimOnce(key: string, now: Date): Promise<boolean>;
+}
+
+/** Stores Bot Framework conversation references for proactive messages. */
+export interface ConversationStorePort {
+  save(platform: Platform, key: string, reference: Record<string, unknown>, at: Date): Promise<void>;
+  get(platform: Platform, key: string): Promise<Record<string, unknown> | null>;
+}
+
+export interface ChatAdapterDeps {
+  pim: Pim;
+  env: Env;
+  config: PimConfig;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  dedupe: DedupePort;
+  conversations: ConversationStorePort;
+  mfa: { enroll(principalId: string): Promise<{ secret: string; uri: string }> };
+}
+
+export interface ChatAdapter {
+  platform: Platform;
+  routes: AdapterRoute[];
+  messenger?: Messenger;
+  start?(): Promise<void>;
+  stop?(): Promise<void>;
+}
+
+export type ChatAdapterFactory = (deps: ChatAdapterDeps) => ChatAdapter | Promise<ChatAdapter>;

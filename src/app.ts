@@ -1,0 +1,258 @@
+/**
+ * Builds the running bot from env and config: database, core, chat adapters, jobs, HTTP server.
+ * `src/main.ts` calls this for the real process; e2e tests call it to start the real bot in-process.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ChatAdapter, ChatAdapterDeps, ChatAdapterFactory } from '../adapters/types.js';
+import { systemClock } from './clock.js';
+import type { Env } from './config/env.js';
+import { buildDirectory, type PimConfig } from './config/pim-config.js';
+import type { Clock, Messenger } from './core/ports.js';
+import { Pim } from './core/pim.js';
+import type { Platform } from './core/types.js';
+import { openDatabase, type Database } from './db/client.js';
+import { ConversationRefStore } from './db/conversation-refs.js';
+import { DedupeStore } from './db/dedupe.js';
+import { MessageRefStore } from './db/message-refs.js';
+import { OutboxQueue } from './db/outbox-queue.js';
+import { OUTBOX_CHANNEL } from './db/repos/outbox.js';
+import { DrizzleStore } from './db/store.js';
+import { randomIds } from './ids.js';
+import { DeadlineLoop } from './jobs/deadlines.js';
+import { Dispatcher } from './jobs/dispatcher.js';
+import { createLogger, type Logger } from './logger.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { TotpVerifier } from './mfa/verifier.js';
+import { createProvider } from './providers/index.js';
+import { createHttpServer, sendJson, type Route } from './server.js';
+
+export interface AppOptions {
+  env: Env;
+  config: PimConfig;
+  clock?: Clock;
+  /** An already opened (and migrated) database; the app then does not close it. */
+  database?: Database;
+  logger?: Logger;
+  /** Chat adapters to run; default: built from env by `adapterFactories`. */
+  adapters?: ((deps: ChatAdapterDeps) => ChatAdapter | Promise<ChatAdapter>)[];
+  /** Listen on this port instead of env.port (0 = any free port). */
+  port?: number;
+  /** Dispatcher tuning (tests shorten the backoff). */
+  dispatcher?: { baseBackoffMs?: number; maxAttempts?: number; pollMs?: number };
+  /** Do not run the deadline loop (tests drive deadlines by hand). */
+  noDeadlineLoop?: boolean;
+}
+
+export interface AppHandle {
+  url: string;
+  port: number;
+  server: Server;
+  pim: Pim;
+  clock: Clock;
+  database: Database;
+  dispatcher: Dispatcher;
+  deadlines: DeadlineLoop;
+  metrics: Metrics;
+  logger: Logger;
+  adapters: ChatAdapter[];
+  /** Stops taking work, finishes what is in flight, closes the database (if the app opened it). */
+  close(): Promise<void>;
+}
+
+export async function startApp(options: AppOptions): Promise<AppHandle> {
+  const { env, config } = options;
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger(env.logLevel);
+  const metrics = createMetrics({ defaults: !options.database });
+
+  const ownsDatabase = !options.database;
+  const database =
+    options.database ?? (await openDatabase(env.databaseUrl ? { url: env.databaseUrl } : { pgliteDir: env.pgliteDir }));
+  if (ownsDatabase) await database.migrate();
+
+  let dispatcher: Dispatcher | null = null;
+  let deadlines: DeadlineLoop | null = null;
+  const store = new DrizzleStore(database.db, {
+    clock,
+    onOutboxCommit: () => {
+      dispatcher?.wake();
+      deadlines?.wake();
+    },
+  });
+  const provider = createProvider(config.provider, () => clock.now());
+  const mfa = new TotpVerifier();
+  const messengers: Messenger[] = [];
+  const pim = new Pim({
+    store,
+    clock,
+    ids: randomIds,
+    directory: buildDirectory(config),
+    roles: config.roles,
+    platforms: () => messengers.map((m) => m.platform),
+    channels: Object.keys(config.channels),
+    provider: { name: provider.name, inline: provider.inline },
+    mfa,
+  });
+
+  const bootstrapped = await pim.bootstrap(
+    config.bootstrap.assignments.map((b) => ({
+      principal: b.principal,
+      role: b.role,
+      scope: b.scope,
+      type: b.type,
+      endsAt: b.until ?? (b.forMs !== null ? new Date(clock.now().getTime() + b.forMs) : null),
+    })),
+  );
+  if (bootstrapped > 0) logger.info({ assignments: bootstrapped }, 'bootstrap assignments applied to the empty database');
+
+  const deps: ChatAdapterDeps = {
+    pim,
+    env,
+    config,
+    clock,
+    logger,
+    metrics,
+    dedupe: new DedupeStore(database.db),
+    conversations: new ConversationRefStore(database.db),
+    mfa: {
+      enroll: (principalId: string) => store.transaction((uow) => mfa.enroll(uow, principalId, clock.now())),
+    },
+  };
+  const adapters: ChatAdapter[] = [];
+  for (const make of options.adapters ?? (await defaultAdapters(env))) adapters.push(await make(deps));
+  for (const a of adapters) if (a.messenger) messengers.push(a.messenger);
+
+  const refs = new MessageRefStore(database.db);
+  const queue = new OutboxQueue(database.db);
+  dispatcher = new Dispatcher({
+    queue,
+    refs,
+    messengers: () => messengers,
+    provider,
+    clock,
+    logger,
+    ...options.dispatcher,
+    metrics: {
+      delivered: (type, platform, ms) => metrics.deliveryLatency.observe({ type, platform }, ms),
+      failed: (type, platform, final) => metrics.deliveryFailures.inc({ type, platform, final: String(final) }),
+    },
+    hooks: {
+      currentNotice: (n) => pim.currentNotice(n),
+      completeGrant: (id) => pim.completeGrant(id),
+      failGrant: (id, reason) => pim.failGrant(id, reason),
+      revokeFailed: (target, reason) => pim.revokeFailed(target, reason),
+      deadLettered: async (row, error) => {
+        await store.transaction((uow) =>
+          uow.audit.append({ at: clock.now(), actor: 'system', action: 'delivery.failed', subject: `outbox:${row.id}`, details: { dedupeKey: row.dedupeKey, type: row.payload.type, attempts: row.attempts, error } }),
+        );
+      },
+    },
+  });
+  deadlines = new DeadlineLoop({
+    work: pim,
+    clock,
+    logger,
+    onProcessed: (c) => {
+      if (c.expired) metrics.activations.inc({ outcome: 'expired' }, c.expired);
+    },
+  });
+  const unlisten = await database.listen(OUTBOX_CHANNEL, () => {
+    dispatcher?.wake();
+    deadlines?.wake();
+  });
+  metrics.setOutboxDepthSource(() => queue.depth());
+
+  const routes: Route[] = [
+    {
+      method: 'GET',
+      path: '/healthz',
+      handler: async (_req, res) => {
+        const ok = await database.ping();
+        sendJson(res, ok ? 200 : 503, { status: ok ? 'ok' : 'database unreachable', database: database.kind });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/metrics',
+      handler: async (_req, res) => {
+        const body = await metrics.registry.metrics();
+        res.writeHead(200, { 'content-type': metrics.registry.contentType });
+        res.end(body);
+      },
+    },
+    ...adapters.flatMap((a) => a.routes),
+  ];
+  const server = createHttpServer(routes, logger);
+  const port = options.port ?? env.port;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, env.host, () => resolve());
+  });
+  const actualPort = (server.address() as AddressInfo).port;
+  for (const a of adapters) await a.start?.();
+  dispatcher.start();
+  if (!options.noDeadlineLoop) deadlines.start();
+
+  const platforms: Platform[] = adapters.map((a) => a.platform);
+  logger.info(
+    {
+      adapters: platforms,
+      slack: env.slack.enabled ? env.slack.mode : 'off',
+      teams: env.teams.enabled ? 'on' : env.devMode ? 'dev (no auth)' : 'off',
+      devMode: env.devMode,
+      database: database.kind,
+      provider: provider.name,
+      config: config.isDemo ? 'demo' : config.source,
+      url: `http://${env.host}:${actualPort}`,
+    },
+    `pimbot listening on http://${env.host}:${actualPort}: adapters ${platforms.join(', ') || 'none'}; dev mode ${env.devMode ? 'ON' : 'off'}`,
+  );
+  if (env.devMode) {
+    logger.warn(
+      { host: env.host },
+      'DEV MODE IS ON: the playground is served and Bot Framework activities are accepted without a token. Never expose this to a network.',
+    );
+  }
+
+  let closed = false;
+  return {
+    url: `http://127.0.0.1:${actualPort}`,
+    port: actualPort,
+    server,
+    pim,
+    clock,
+    database,
+    dispatcher,
+    deadlines,
+    metrics,
+    logger,
+    adapters,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      for (const a of adapters) await a.stop?.();
+      await deadlines?.stop();
+      await dispatcher?.stop();
+      await unlisten();
+      if (ownsDatabase) await database.close();
+    },
+  };
+}
+
+/** The adapters the environment asks for. */
+async function defaultAdapters(env: Env): Promise<((deps: ChatAdapterDeps) => ChatAdapter | Promise<ChatAdapter>)[]> {
+  const list: ((deps: ChatAdapterDeps) => ChatAdapter | Promise<ChatAdapter>)[] = [];
+  const registry = await import('../adapters/registry.js');
+  const add = (f: ChatAdapterFactory | undefined) => {
+    if (f) list.push(f);
+  };
+  if (env.slack.enabled) add(registry.slackAdapter);
+  if (env.teams.enabled || env.devMode) add(registry.teamsAdapter);
+  if (env.devMode) add(registry.playgroundAdapter);
+  return list;
+}

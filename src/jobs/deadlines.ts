@@ -1,0 +1,94 @@
+/**
+ * The deadline loop: sleeps until the next deadline (an activation ending, a request timing out,
+ * a scheduled start, a warning), then has the core process everything due. It runs once at start,
+ * so whatever came due while the bot was down is handled first. Every replica runs one; the core
+ * claims due rows with SKIP LOCKED, so each deadline is processed once.
+ */
+import type { Clock } from '../core/ports.js';
+import type { DispatcherLogger } from './dispatcher.js';
+
+export interface DeadlineWork {
+  processDeadlines(): Promise<{ expired: number; timedOut: number; started: number; warned: number }>;
+  nextDeadline(): Promise<Date | null>;
+}
+
+export interface DeadlineLoopOptions {
+  work: DeadlineWork;
+  clock: Clock;
+  logger: DispatcherLogger;
+  /** Longest sleep without a signal (safety net against missed wake-ups from other replicas). */
+  maxSleepMs?: number;
+  onProcessed?: (counts: { expired: number; timedOut: number; started: number; warned: number }) => void;
+}
+
+export class DeadlineLoop {
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private wakeUp: (() => void) | null = null;
+  private pendingWake = false;
+  private readonly maxSleepMs: number;
+
+  constructor(private readonly o: DeadlineLoopOptions) {
+    this.maxSleepMs = o.maxSleepMs ?? 15_000;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loop;
+    this.loop = null;
+  }
+
+  /** Something changed (a new activation, the clock moved): look at the deadlines again. */
+  wake(): void {
+    this.pendingWake = true;
+    const w = this.wakeUp;
+    this.wakeUp = null;
+    w?.();
+  }
+
+  /** Processes what is due now; exposed for tests and the CLI. */
+  async tick(): Promise<void> {
+    const counts = await this.o.work.processDeadlines();
+    if (counts.expired || counts.timedOut || counts.started || counts.warned) {
+      this.o.logger.info({ ...counts }, 'deadlines processed');
+      this.o.onProcessed?.(counts);
+    }
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      this.pendingWake = false;
+      let wait = this.maxSleepMs;
+      try {
+        await this.tick();
+        const next = await this.o.work.nextDeadline();
+        if (next) wait = Math.min(wait, Math.max(0, next.getTime() - this.o.clock.now().getTime()));
+      } catch (err) {
+        this.o.logger.error({ err }, 'deadline processing failed; will retry');
+        wait = Math.min(wait, 1_000);
+      }
+      await this.sleep(wait);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.pendingWake || !this.running) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.wakeUp = null;
+        resolve();
+      }, ms);
+      this.wakeUp = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+  }
+}

@@ -1,0 +1,42 @@
+/** Prometheus metrics served at /metrics. One registry per app instance (tests start several). */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface Metrics {
+  registry: Registry;
+  ackLatency: Histogram<'platform' | 'kind'>;
+  activations: Counter<'outcome'>;
+  approvals: Counter<'outcome'>;
+  expiryLag: Histogram;
+  outboxDepth: Gauge;
+  /** Where the outbox depth gauge reads from at scrape time. */
+  setOutboxDepthSource(fn: () => Promise<number>): void;
+  deliveryLatency: Histogram<'type' | 'platform'>;
+  deliveryFailures: Counter<'type' | 'platform' | 'final'>;
+}
+
+export function createMetrics(options: { defaults?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (options.defaults) collectDefaultMetrics({ register: registry, prefix: 'pimbot_' });
+  let depthSource: (() => Promise<number>) | null = null;
+  const ms = [5, 10, 25, 50, 100, 150, 250, 500, 1000, 2500, 5000];
+  return {
+    registry,
+    ackLatency: new Histogram({ name: 'pimbot_ack_latency_ms', help: 'Time from a chat request arriving to its acknowledgement', labelNames: ['platform', 'kind'], buckets: ms, registers: [registry] }),
+    activations: new Counter({ name: 'pimbot_activations_total', help: 'Activation requests by outcome', labelNames: ['outcome'], registers: [registry] }),
+    approvals: new Counter({ name: 'pimbot_approvals_total', help: 'Approval decisions by outcome', labelNames: ['outcome'], registers: [registry] }),
+    expiryLag: new Histogram({ name: 'pimbot_expiry_lag_ms', help: 'Time from an assignment end to its expiry being processed', buckets: [10, 50, 100, 250, 500, 1000, 2000, 5000, 30000], registers: [registry] }),
+    outboxDepth: new Gauge({
+      name: 'pimbot_outbox_depth',
+      help: 'Outbox items waiting for delivery',
+      registers: [registry],
+      async collect() {
+        if (depthSource) this.set(await depthSource());
+      },
+    }),
+    setOutboxDepthSource(fn) {
+      depthSource = fn;
+    },
+    deliveryLatency: new Histogram({ name: 'pimbot_delivery_latency_ms', help: 'Time from commit to delivery of an outbox item', labelNames: ['type', 'platform'], buckets: ms, registers: [registry] }),
+    deliveryFailures: new Counter({ name: 'pimbot_delivery_failures_total', help: 'Failed deliveries (final = given up)', labelNames: ['type', 'platform', 'final'], registers: [registry] }),
+  };
+}
