@@ -15,7 +15,6 @@ import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 
 /** A drizzle database or transaction on either driver; repositories take this. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Db = PgDatabase<any, any, any>;
 
 export type DatabaseKind = 'postgres' | 'pglite';

@@ -29,32 +29,47 @@ export function likePrefix(prefix: string): string {
 }
 
 export class DrizzleAuditRepo implements AuditRepo {
+  /** The chain's head as this transaction left it; valid while it holds the chain lock. */
+  private head: { seq: number; hash: string } | null = null;
+  /** Appends of this transaction, one after another even when the caller does not await each. */
+  private tail: Promise<unknown> = Promise.resolve();
+
   constructor(private readonly db: Db) {}
 
   /**
    * Holds the chain lock until the transaction ends, so appends from concurrent transactions
    * take consecutive sequence numbers in commit order and each links to the one before.
    */
-  async append(e: AuditInput): Promise<AuditEvent> {
-    await this.db.execute(sql`select pg_advisory_xact_lock(${sql.raw(AUDIT_LOCK_KEY.toString())})`);
-    const [last] = await this.db
-      .select({ seq: auditEvents.seq, hash: auditEvents.hash })
-      .from(auditEvents)
-      .orderBy(desc(auditEvents.seq))
-      .limit(1);
+  append(e: AuditInput): Promise<AuditEvent> {
+    const next = this.tail.then(() => this.appendNow(e));
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+
+  private async appendNow(e: AuditInput): Promise<AuditEvent> {
+    if (!this.head) {
+      await this.db.execute(sql`select pg_advisory_xact_lock(${sql.raw(AUDIT_LOCK_KEY.toString())})`);
+      const [last] = await this.db
+        .select({ seq: auditEvents.seq, hash: auditEvents.hash })
+        .from(auditEvents)
+        .orderBy(desc(auditEvents.seq))
+        .limit(1);
+      this.head = last ?? { seq: 0, hash: GENESIS_HASH };
+    }
     // Hash what jsonb will give back: JSON drops undefined members and turns Dates into strings.
     const details = JSON.parse(JSON.stringify(e.details ?? {})) as Record<string, unknown>;
     const event: Omit<AuditEvent, 'hash'> = {
-      seq: (last?.seq ?? 0) + 1,
+      seq: this.head.seq + 1,
       at: e.at,
       actor: e.actor,
       action: e.action,
       subject: e.subject,
       details,
-      prevHash: last?.hash ?? GENESIS_HASH,
+      prevHash: this.head.hash,
     };
     const full: AuditEvent = { ...event, hash: auditHash(event) };
     await this.db.insert(auditEvents).values(full);
+    this.head = { seq: full.seq, hash: full.hash };
     return full;
   }
 

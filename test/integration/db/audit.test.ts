@@ -64,6 +64,16 @@ describe('audit repository', () => {
     expect(await verifyAuditChain(database.db)).toEqual({ ok: true, count: 1 });
   });
 
+  it('several appends in one transaction, even unawaited in parallel, form one chain', async () => {
+    await store.transaction(async (u) => {
+      await u.audit.append(event());
+      await Promise.all([u.audit.append(event()), u.audit.append(event()), u.audit.append(event())]);
+    });
+    await store.transaction((u) => u.audit.append(event()));
+    expect((await store.transaction((u) => u.audit.list({}))).map((e) => e.seq)).toEqual([5, 4, 3, 2, 1]);
+    expect(await verifyAuditChain(database.db)).toEqual({ ok: true, count: 5 });
+  });
+
   it('a rolled-back append leaves no row and no gap', async () => {
     await expect(
       store.transaction(async (u) => {

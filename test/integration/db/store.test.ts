@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DrizzleStore } from '../../../src/db/store.js';
 import * as schema from '../../../src/db/schema.js';
-import { testDatabase, truncateAll, type TestDatabase } from '../../support/db.js';
+import { onPostgres, testDatabase, truncateAll, type TestDatabase } from '../../support/db.js';
 import { at, makeAssignment, makeRequest, ManualClock, MIN } from '../../support/db-fixtures.js';
 
 let database: TestDatabase;
@@ -52,6 +52,18 @@ describe('DrizzleStore.transaction', () => {
       }),
     ).rejects.toBe(failure);
     expect(await counts()).toEqual({ requests: 0, assignments: 0, audit: 0, outbox: 0, mfa: 0 });
+  });
+
+  it('repositories can be queried in parallel inside one transaction', async () => {
+    await store.transaction((u) => u.assignments.insert(makeAssignment({ endsAt: at(MIN) })));
+    const [end, deadline, n] = await store.transaction((u) => Promise.all([u.assignments.nextEnd(), u.requests.nextDeadline(), u.assignments.count()]));
+    expect([end, deadline, n]).toEqual([at(MIN), null, 1]);
+  });
+
+  it.runIf(!onPostgres)('on PGlite, a transaction opened inside another throws instead of waiting forever', async () => {
+    await expect(store.transaction(() => store.transaction(async () => 1))).rejects.toThrow(/inside another transaction/);
+    // Sequential transactions after one that ended are fine.
+    await expect(store.transaction(async () => 1).then(() => store.transaction(async () => 2))).resolves.toBe(2);
   });
 
   it('a failing statement rolls back the writes before it', async () => {

@@ -1,0 +1,125 @@
+/**
+ * The core's Pim service and the outbox dispatcher running on this storage layer: an approval
+ * flow from request to expiry, every notice delivered, and an audit chain that verifies.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Directory } from '../../../src/core/directory.js';
+import { Pim } from '../../../src/core/pim.js';
+import { DEFAULT_POLICY } from '../../../src/core/policy.js';
+import type { GrantProvider, MessageRef, Messenger, Recipient } from '../../../src/core/ports.js';
+import type { Notice } from '../../../src/core/notices.js';
+import { verifyAuditChain } from '../../../src/db/audit-verify.js';
+import { MessageRefStore } from '../../../src/db/message-refs.js';
+import { OutboxQueue } from '../../../src/db/outbox-queue.js';
+import { DrizzleStore } from '../../../src/db/store.js';
+import { Dispatcher } from '../../../src/jobs/dispatcher.js';
+import { randomIds } from '../../../src/ids.js';
+import { testDatabase, truncateAll, type TestDatabase } from '../../support/db.js';
+import { HOUR, ManualClock, MIN, T0 } from '../../support/db-fixtures.js';
+
+let database: TestDatabase;
+const clock = new ManualClock();
+
+beforeAll(async () => {
+  database = await testDatabase();
+});
+afterAll(() => database?.close());
+beforeEach(async () => {
+  clock.set(T0);
+  await truncateAll(database.db);
+});
+
+class RecordingMessenger implements Messenger {
+  readonly platform = 'slack' as const;
+  sent: { to: Recipient; notice: Notice }[] = [];
+  updated: { ref: MessageRef; notice: Notice }[] = [];
+  canReach(): boolean {
+    return true;
+  }
+  async send(to: Recipient, notice: Notice): Promise<MessageRef> {
+    this.sent.push({ to, notice });
+    return { platform: 'slack', conversation: to.kind === 'channel' ? to.channel : to.principalId, messageId: `m${this.sent.length}` };
+  }
+  async update(ref: MessageRef, notice: Notice): Promise<void> {
+    this.updated.push({ ref, notice });
+  }
+}
+
+function setup() {
+  let wakes = 0;
+  const store = new DrizzleStore(database.db, { clock, onOutboxCommit: () => wakes++ });
+  const directory = new Directory(
+    [
+      { id: 'alice@example.com', name: 'Alice', kind: 'user', slack: 'U0ALICE' },
+      { id: 'carol@example.com', name: 'Carol', kind: 'user', slack: 'U0CAROL' },
+    ],
+    [{ id: 'sre-leads', members: ['carol@example.com'] }],
+    ['carol@example.com'],
+  );
+  const policy = { ...DEFAULT_POLICY, maxActivationMs: HOUR, approval: { required: true, approvers: ['group:sre-leads'], timeoutMs: 24 * HOUR } };
+  const pim = new Pim({
+    store,
+    clock,
+    ids: randomIds,
+    directory,
+    roles: [{ name: 'Owner', scopes: [{ path: '/subscriptions/prod', policy }] }],
+    platforms: () => ['slack'],
+    channels: ['approvals'],
+    provider: { name: 'record', inline: true },
+    mfa: { verify: async () => 'ok' },
+  });
+  const messenger = new RecordingMessenger();
+  const provider: GrantProvider = { name: 'record', inline: true, grant: async () => {}, revoke: async () => {} };
+  const silent = { info() {}, warn() {}, error() {} };
+  const dispatcher = new Dispatcher({
+    queue: new OutboxQueue(database.db),
+    refs: new MessageRefStore(database.db),
+    messengers: () => [messenger],
+    provider,
+    hooks: {
+      currentNotice: (n) => pim.currentNotice(n),
+      completeGrant: (id) => pim.completeGrant(id),
+      failGrant: async () => {},
+      revokeFailed: async () => {},
+      deadLettered: async () => {},
+    },
+    clock,
+    logger: silent,
+  });
+  return { pim, dispatcher, messenger, wakes: () => wakes };
+}
+
+describe('Pim on the storage layer', () => {
+  it('request -> approve -> active -> expired, with notices delivered and a verifiable audit trail', async () => {
+    const { pim, dispatcher, messenger, wakes } = setup();
+    const alice = pim.actorFor('alice@example.com', 'slack');
+    const carol = pim.actorFor('carol@example.com', 'slack');
+    expect(await pim.bootstrap([{ principal: 'alice@example.com', role: 'Owner', type: 'eligible', endsAt: null }])).toBe(1);
+
+    const requested = await pim.activate(alice, { role: 'Owner', durationMs: HOUR, reason: 'deploy' });
+    expect(requested.outcome).toBe('pending_approval');
+    expect(wakes()).toBeGreaterThan(0);
+    await dispatcher.runOnce();
+    expect(messenger.sent.map((m) => m.notice.kind).sort()).toEqual(['approval_request', 'request_pending']);
+
+    clock.advance(MIN);
+    const approved = await pim.approve(carol, requested.request.id);
+    expect(approved.state).toBe('active');
+    await expect(pim.approve(carol, requested.request.id)).rejects.toThrow();
+    await dispatcher.runOnce();
+    expect(messenger.updated.length).toBeGreaterThan(0); // the approval card was updated in place
+    expect(await pim.nextDeadline()).toEqual(new Date(T0.getTime() + MIN + HOUR));
+
+    clock.advance(HOUR);
+    const counts = await pim.processDeadlines();
+    expect(counts.expired).toBe(1);
+    expect((await pim.getRequest(requested.request.id))?.state).toBe('expired');
+    await dispatcher.runOnce();
+    expect(messenger.sent.some((m) => m.notice.kind === 'activation_ended')).toBe(true);
+    expect(await new OutboxQueue(database.db).depth()).toBe(0);
+
+    const verdict = await verifyAuditChain(database.db);
+    expect(verdict.ok).toBe(true);
+    expect(verdict.ok && verdict.count).toBeGreaterThanOrEqual(5);
+  });
+});
