@@ -1,0 +1,282 @@
+/**
+ * Runs a chat command for any platform: parse, call one core method, map the result to a view
+ * model. Slack, Teams and the playground only render and deliver what this returns, so a command
+ * behaves the same everywhere.
+ */
+import {
+  activationForm,
+  activationReply,
+  auditRow,
+  denyForm,
+  extendReply,
+  roleRow,
+  type ActivationForm,
+  type ActivationPrefill,
+  type DenyForm,
+  type HelpLine,
+  type Reply,
+} from '../../cards/model.js';
+import { commandHelp, helpText, parseCommand, USAGE, type Command, type UserRef } from '../../src/commands/index.js';
+import { formatDuration, parseDuration } from '../../src/core/duration.js';
+import { isPimError, PimError, type ErrorCode } from '../../src/core/errors.js';
+import type { ActivateInput, Pim } from '../../src/core/pim.js';
+import type { Actor, Principal } from '../../src/core/types.js';
+import { assignmentView, requestView } from '../../src/core/views.js';
+
+/** What a command leads to: a reply, a form to fill in, or a file to hand over. */
+export type CommandOutcome =
+  | { type: 'reply'; reply: Reply }
+  | { type: 'form'; form: ActivationForm }
+  | { type: 'file'; filename: string; content: string; reply: Reply };
+
+export interface RunOptions {
+  /** Maps a typed mention to a user reference (Teams `<at>` mentions). */
+  mentions?: Readonly<Record<string, UserRef>>;
+}
+
+/** Resolves a user typed in a command (e-mail, id, Slack mention) to a principal id. */
+export function resolveUserRef(pim: Pim, ref: UserRef): string {
+  if (ref.kind === 'slack') return pim.resolve('slack', ref.id).id;
+  return pim.directory.require(ref.id).id;
+}
+
+const nameOf = (pim: Pim) => (id: string) => pim.directory.get(id)?.name ?? id;
+
+/** Parses and runs one command typed by `actor`. Never throws for bad input: refusals are replies. */
+export async function runCommand(pim: Pim, actor: Actor, text: string, options: RunOptions = {}): Promise<CommandOutcome> {
+  const parsed = parseCommand(text, { now: pim.now(), isAdmin: pim.isAdmin(actor), mentions: options.mentions });
+  if (!parsed.ok) return { type: 'reply', reply: { kind: 'error', message: parsed.error.message, usage: parsed.error.usage } };
+  try {
+    return await execute(pim, actor, parsed.command);
+  } catch (e) {
+    if (isPimError(e)) return { type: 'reply', reply: { kind: 'error', message: e.message, usage: usageFor(parsed.command, e.code) } };
+    throw e;
+  }
+}
+
+function usageFor(c: Command, code: ErrorCode): string | undefined {
+  return code === 'invalid_input' && c.name in USAGE ? USAGE[c.name as keyof typeof USAGE] : undefined;
+}
+
+async function execute(pim: Pim, actor: Actor, c: Command): Promise<CommandOutcome> {
+  const reply = (r: Reply): CommandOutcome => ({ type: 'reply', reply: r });
+  const names = nameOf(pim);
+  switch (c.name) {
+    case 'help':
+      if (c.topic) return reply({ kind: 'text', text: commandHelp(c.topic) });
+      return reply({ kind: 'help', isAdmin: pim.isAdmin(actor), lines: helpLines(helpText(pim.isAdmin(actor))) });
+    case 'roles': {
+      const roles = await pim.myRoles(actor);
+      return reply({ kind: 'roles', roles: roles.map(roleRow) });
+    }
+    case 'status': {
+      const roles = await pim.myRoles(actor);
+      const requests = await pim.myRequests(actor);
+      const active = roles.flatMap((r) => (r.active ? [assignmentView(pim.directory, r.active)] : []));
+      return reply({ kind: 'status', active, requests: requests.map((r) => requestView(pim.directory, r)) });
+    }
+    case 'activate':
+      return activateOrForm(pim, actor, c);
+    case 'deactivate': {
+      const a = await pim.deactivate(actor, c.role, c.scope);
+      return reply({ kind: 'deactivated', role: a.role, scope: a.scope });
+    }
+    case 'extend': {
+      const result = await pim.extend(actor, c.role, c.durationMs, c.reason ?? null);
+      return reply(extendReply(result, c.durationMs, names));
+    }
+    case 'requests': {
+      const requests = await pim.myRequests(actor);
+      return reply({ kind: 'requests', requests: requests.map((r) => requestView(pim.directory, r)) });
+    }
+    case 'cancel': {
+      const r = await pim.cancel(actor, c.requestId);
+      return reply({ kind: 'canceled', request: requestView(pim.directory, r) });
+    }
+    case 'approvals': {
+      const pending = await pim.pendingApprovals(actor);
+      return reply({ kind: 'approvals', requests: pending.map((r) => requestView(pim.directory, r)) });
+    }
+    case 'approve': {
+      const r = await pim.approve(actor, c.requestId, c.reason ?? null);
+      return reply({ kind: 'decided', outcome: 'approved', request: requestView(pim.directory, r) });
+    }
+    case 'deny': {
+      const r = await pim.deny(actor, c.requestId, c.reason);
+      return reply({ kind: 'decided', outcome: 'denied', request: requestView(pim.directory, r) });
+    }
+    case 'assign': {
+      const a = await pim.assign(actor, {
+        user: resolveUserRef(pim, c.user),
+        role: c.role,
+        scope: c.scope,
+        type: c.type,
+        durationMs: c.durationMs,
+        until: c.until,
+        reason: c.reason ?? null,
+      });
+      return reply({ kind: 'assigned', assignment: assignmentView(pim.directory, a) });
+    }
+    case 'remove': {
+      const ended = await pim.remove(actor, resolveUserRef(pim, c.user), c.role, c.scope);
+      return reply({ kind: 'removed', assignments: ended.map((a) => assignmentView(pim.directory, a)) });
+    }
+    case 'audit': {
+      const since = c.sinceMs ? new Date(pim.now().getTime() - c.sinceMs) : undefined;
+      const events = await pim.auditLog(actor, { user: c.user ? resolveUserRef(pim, c.user) : undefined, role: c.role, since, limit: c.csv ? 10_000 : 25 });
+      const rows = events.map((e) => auditRow(e, names));
+      if (c.csv) {
+        const content = auditCsv(rows);
+        return { type: 'file', filename: `pim-audit-${pim.now().toISOString().slice(0, 10)}.csv`, content, reply: { kind: 'text', text: `Audit export: ${rows.length} events.` } };
+      }
+      return reply({ kind: 'audit', rows });
+    }
+    case 'reviews':
+    case 'review-start':
+    case 'alerts':
+      return reply({
+        kind: 'text',
+        text: `\`${c.name === 'review-start' ? 'review start' : c.name}\` is not available in this version of pimbot yet. Use \`audit\` for history and \`approvals\` for decisions waiting for you.`,
+      });
+  }
+}
+
+function helpLines(text: string): HelpLine[] {
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('• '))
+    .map((l) => {
+      const [usage, ...rest] = l.slice(2).split(' — ');
+      return { usage: usage ?? '', text: rest.join(' — ') };
+    });
+}
+
+async function activateOrForm(pim: Pim, actor: Actor, c: Extract<Command, { name: 'activate' }>): Promise<CommandOutcome> {
+  const input: ActivateInput = { role: c.role, scope: c.scope, durationMs: c.durationMs, reason: c.reason, ticket: c.ticket, startAt: c.startAt, mfaCode: c.mfaCode };
+  const plan = await pim.planActivation(actor, input);
+  if (plan.missing.length > 0) {
+    const prefill: ActivationPrefill = { durationMs: c.durationMs, reason: c.reason, ticket: c.ticket, startAt: c.startAt };
+    return { type: 'form', form: activationForm(plan, prefill) };
+  }
+  const result = await pim.activate(actor, input);
+  return { type: 'reply', reply: activationReply(result, nameOf(pim)) };
+}
+
+/** Opens the activation form for a role (a button on App Home or an expiry warning). */
+export async function activationFormFor(pim: Pim, actor: Actor, role: string, scope: string | null): Promise<CommandOutcome> {
+  try {
+    const plan = await pim.planActivation(actor, { role, scope: scope ?? undefined });
+    return { type: 'form', form: activationForm(plan, {}) };
+  } catch (e) {
+    if (isPimError(e)) return { type: 'reply', reply: { kind: 'error', message: e.message } };
+    throw e;
+  }
+}
+
+/** What a submitted activation form holds (Slack view state, Teams Action.Execute data). */
+export interface ActivationSubmit {
+  role: string;
+  scope?: string | null;
+  duration?: string | null;
+  reason?: string | null;
+  ticket?: string | null;
+  code?: string | null;
+  startAt?: string | null;
+}
+
+const FIELD_OF: Partial<Record<ErrorCode, keyof ActivationForm['errors']>> = {
+  duration_too_short: 'duration',
+  duration_too_long: 'duration',
+  reason_required: 'reason',
+  reason_too_long: 'reason',
+  ticket_required: 'ticket',
+  ticket_invalid: 'ticket',
+  mfa_required: 'code',
+  mfa_invalid: 'code',
+  mfa_reused: 'code',
+  mfa_not_enrolled: 'code',
+  scope_required: 'scope',
+  unknown_scope: 'scope',
+};
+
+/**
+ * Submits an activation form. A refusal tied to a field comes back as that field's error (shown
+ * inline); anything else as a form-level error.
+ */
+export async function submitActivation(
+  pim: Pim,
+  actor: Actor,
+  s: ActivationSubmit,
+): Promise<{ ok: true; reply: Reply } | { ok: false; errors: ActivationForm['errors']; form: ActivationForm | null }> {
+  const durationText = s.duration?.trim() ?? '';
+  const durationMs = durationText ? parseDuration(durationText) : undefined;
+  const input: ActivateInput = {
+    role: s.role,
+    scope: s.scope?.trim() || undefined,
+    durationMs: durationMs ?? undefined,
+    reason: s.reason ?? null,
+    ticket: s.ticket ?? null,
+    mfaCode: s.code ?? null,
+    startAt: s.startAt ? new Date(s.startAt) : null,
+  };
+  const refill = async (errors: ActivationForm['errors']) => {
+    try {
+      const plan = await pim.planActivation(actor, input);
+      return activationForm(plan, { durationMs: input.durationMs, reason: input.reason, ticket: input.ticket, startAt: input.startAt }, errors);
+    } catch {
+      return null;
+    }
+  };
+  if (durationText && durationMs === null) {
+    const errors = { duration: `"${durationText.slice(0, 40)}" is not a duration. Use 30m, 1h or 1h30m.` };
+    return { ok: false, errors, form: await refill(errors) };
+  }
+  try {
+    const result = await pim.activate(actor, input);
+    return { ok: true, reply: activationReply(result, nameOf(pim)) };
+  } catch (e) {
+    if (!isPimError(e)) throw e;
+    const field = FIELD_OF[e.code] ?? 'form';
+    const errors = { [field]: e.message };
+    return { ok: false, errors, form: await refill(errors) };
+  }
+}
+
+/** Decides a request from a button or form; refusals come back as error replies. */
+export async function decide(pim: Pim, actor: Actor, requestId: string, outcome: 'approved' | 'denied', reason: string | null): Promise<{ ok: true; reply: Reply } | { ok: false; error: PimError }> {
+  try {
+    const r = outcome === 'approved' ? await pim.approve(actor, requestId, reason) : await pim.deny(actor, requestId, reason ?? '');
+    return { ok: true, reply: { kind: 'decided', outcome, request: requestView(pim.directory, r) } };
+  } catch (e) {
+    if (isPimError(e)) return { ok: false, error: e };
+    throw e;
+  }
+}
+
+/** The deny form for a request the actor may decide; an error reply when they may not. */
+export async function denyFormFor(pim: Pim, actor: Actor, requestId: string): Promise<{ ok: true; form: DenyForm } | { ok: false; message: string }> {
+  const r = await pim.getRequest(requestId);
+  if (!r) return { ok: false, message: new PimError('not_found', { id: requestId }).message };
+  if (r.state !== 'pending_approval') return { ok: false, message: new PimError('already_decided', { id: r.id, state: r.state, by: r.decidedBy ? nameOf(pim)(r.decidedBy) : undefined }).message };
+  if (r.principalId === actor.principal.id) return { ok: false, message: new PimError('self_approval', { id: r.id }).message };
+  if (!pim.canDecide(actor.principal.id, r)) return { ok: false, message: new PimError('not_approver', { id: r.id, role: r.role }).message };
+  return { ok: true, form: denyForm(requestView(pim.directory, r)) };
+}
+
+/** Audit rows as CSV, guarded against spreadsheet formula injection. */
+export function auditCsv(rows: { seq: number; at: string; actor: string; action: string; subject: string; summary: string }[]): string {
+  const cell = (v: string | number): string => {
+    let s = String(v);
+    if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+    return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  const lines = ['seq,at,actor,action,subject,details', ...rows.map((r) => [r.seq, r.at, r.actor, r.action, r.subject, r.summary].map(cell).join(','))];
+  return `${lines.join('\n')}\n`;
+}
+
+/** A principal as an actor on a platform. */
+export function actorOf(principal: Principal, platform: Actor['platform']): Actor {
+  return { principal, platform };
+}
+
+export { formatDuration };
