@@ -8,12 +8,13 @@ import type { Group, Principal } from './types.js';
 export class Directory {
   private readonly byId = new Map<string, Principal>();
   private readonly groups = new Map<string, Group>();
-  private readonly admins: Set<string>;
+  /** Admin references as configured: user ids compare case-insensitively, `group:<id>` keeps the group's spelling. */
+  private readonly admins: string[];
 
   constructor(principals: Principal[], groups: Group[], admins: string[]) {
     for (const p of principals) this.byId.set(p.id.toLowerCase(), p);
     for (const g of groups) this.groups.set(g.id, g);
-    this.admins = new Set(admins.map((a) => a.toLowerCase()));
+    this.admins = [...admins];
   }
 
   all(): Principal[] {
@@ -33,7 +34,9 @@ export class Directory {
 
   /** Resolves a platform identity. Refuses when nobody or more than one principal matches. */
   resolve(platform: 'slack' | 'teams', platformId: string, email?: string): Principal {
-    const matches = this.all().filter((p) => p[platform] !== undefined && p[platform] === platformId);
+    // Teams ids are GUIDs, equal whatever their case; Slack ids are exact.
+    const same = platform === 'teams' ? (a: string) => a.toLowerCase() === platformId.toLowerCase() : (a: string) => a === platformId;
+    const matches = this.all().filter((p) => p[platform] !== undefined && same(p[platform] as string));
     if (matches.length === 1) return matches[0] as Principal;
     if (matches.length > 1) throw new PimError('ambiguous_user', { platform, platformId });
     if (email) {
@@ -50,7 +53,8 @@ export class Directory {
   }
 
   isAdmin(principalId: string): boolean {
-    return this.admins.has(principalId.toLowerCase()) || this.adminViaGroup(principalId);
+    const pid = principalId.toLowerCase();
+    return this.admins.some((a) => a.toLowerCase() === pid) || this.adminViaGroup(principalId);
   }
 
   private adminViaGroup(principalId: string): boolean {

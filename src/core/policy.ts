@@ -82,7 +82,8 @@ export function checkActivation(role: string, policy: Policy, input: ActivationI
   if (!blank(input.ticket)) {
     const ticket = (input.ticket as string).trim();
     if (ticket.length > MAX_TICKET_LENGTH) throw new PimError('ticket_invalid', { role, ticket: ticket.slice(0, 40), pattern: `at most ${MAX_TICKET_LENGTH} characters` });
-    if (policy.ticketPattern && !new RegExp(policy.ticketPattern).test(ticket)) {
+    // The whole ticket must match, even when the configured pattern has no ^...$ anchors.
+    if (policy.ticketPattern && !new RegExp(`^(?:${policy.ticketPattern})$`).test(ticket)) {
       throw new PimError('ticket_invalid', { role, ticket, pattern: policy.ticketPattern });
     }
   }
