@@ -1,0 +1,101 @@
+/**
+ * Action ids (Slack `action_id`), verbs (Teams `Action.Execute`), view callback ids and form field
+ * ids, shared by the renderers in `cards/` and the handlers in `adapters/`. Never retype these
+ * strings elsewhere.
+ *
+ * A button carries only a small JSON hint (`{ requestId }` or `{ role, scope }`). Handlers treat it
+ * as a hint: they resolve the presser to a principal and re-read the request or assignment on the
+ * server before acting.
+ */
+
+/** Approve a pending request (approval card). Hint: `{ requestId }`. */
+export const APPROVE = 'pim_approve';
+/** Deny a pending request: opens the deny-reason form (approval card). Hint: `{ requestId }`. */
+export const DENY = 'pim_deny';
+/** Open the activation form for a role (App Home, roles list). Hint: `{ role, scope }`. */
+export const ACTIVATE_OPEN = 'pim_activate_open';
+/** Deactivate an active role early. Hint: `{ role, scope }`. */
+export const DEACTIVATE = 'pim_deactivate';
+/** Extend an activation (or renew an eligible assignment) that ends soon. Hint: `{ role, scope }`. */
+export const EXTEND = 'pim_extend';
+/** Cancel one's own pending or scheduled request. Hint: `{ requestId }`. */
+export const CANCEL = 'pim_cancel';
+/** Submit of the activation form (Teams verb; Slack uses the view callback `ACTIVATE_VIEW`). */
+export const ACTIVATE_SUBMIT = 'pim_activate_submit';
+/** Submit of the deny-reason form (Teams verb; Slack uses the view callback `DENY_VIEW`). */
+export const DENY_SUBMIT = 'pim_deny_submit';
+/** Teams `refresh` verb: an approver's client asks for the approval card as it is now. Hint: `{ requestId }`. */
+export const REFRESH = 'pim_refresh';
+
+/** Slack modal callback id of the activation form. */
+export const ACTIVATE_VIEW = 'pim_activate_view';
+/** Slack modal callback id of the deny-reason form. */
+export const DENY_VIEW = 'pim_deny_view';
+
+/**
+ * Ids of the activation form's inputs: Slack `block_id` and `action_id` (both the same), Teams
+ * `Input.*` ids. A Teams submit's `data` holds these keys next to the button's hint.
+ */
+export const FIELD = {
+  duration: 'pim_duration',
+  reason: 'pim_reason',
+  ticket: 'pim_ticket',
+  code: 'pim_code',
+  scope: 'pim_scope',
+} as const;
+export type FormField = keyof typeof FIELD;
+
+/** Id of the deny form's reason input (Slack block_id/action_id, Teams input id). */
+export const DENY_REASON = 'pim_deny_reason';
+
+/** The most a reason may hold in a form (Slack `max_length`, Teams `maxLength`). */
+export const REASON_MAX = 500;
+
+/** Every button action id / verb, for handlers that register them in one loop. */
+export const BUTTON_ACTIONS = [APPROVE, DENY, ACTIVATE_OPEN, DEACTIVATE, EXTEND, CANCEL] as const;
+export type ButtonAction = (typeof BUTTON_ACTIONS)[number];
+
+export interface RequestHint {
+  requestId: string;
+}
+export interface RoleHint {
+  role: string;
+  scope: string | null;
+}
+export type ActionHint = RequestHint | RoleHint;
+
+/** Slack caps a button `value` at 2000 characters. */
+const VALUE_MAX = 2000;
+
+/**
+ * The JSON a button carries. A role hint too long for a button (role and scope paths come from
+ * config, so this is pathological) drops its scope: the handler then asks which scope.
+ */
+export function hintValue(hint: ActionHint): string {
+  const json = JSON.stringify(hint);
+  if (json.length <= VALUE_MAX) return json;
+  if ('role' in hint) {
+    const roleOnly = JSON.stringify({ role: hint.role, scope: null });
+    if (roleOnly.length <= VALUE_MAX) return roleOnly;
+  }
+  return '{}';
+}
+
+/** Reads a button hint back (Slack `value` string or Teams `data` object); null when it is not one. */
+export function parseHint(value: unknown): ActionHint | null {
+  let v: unknown = value;
+  if (typeof value === 'string') {
+    try {
+      v = JSON.parse(value);
+    } catch {
+      return null;
+    }
+  }
+  if (typeof v !== 'object' || v === null) return null;
+  const o = v as Record<string, unknown>;
+  if (typeof o.requestId === 'string' && o.requestId.length > 0) return { requestId: o.requestId };
+  if (typeof o.role === 'string' && o.role.length > 0) {
+    return { role: o.role, scope: typeof o.scope === 'string' && o.scope.length > 0 ? o.scope : null };
+  }
+  return null;
+}

@@ -1,0 +1,627 @@
+/**
+ * What each message says, once for both platforms: a view model becomes `Content` (lines of
+ * styled spans, facts, list items, buttons), which the Slack and Teams renderers turn into
+ * Block Kit and Adaptive Cards. Text here is raw; renderers escape every span and fact.
+ */
+import {
+  ACTIVATE_OPEN,
+  APPROVE,
+  CANCEL,
+  DEACTIVATE,
+  DENY,
+  EXTEND,
+  type ActionHint,
+  type ButtonAction,
+} from './actions.js';
+import { clip, formatDuration, formatRelative, formatTime, formatUntil, formatWhen, joinAnd, oneLine, plural, STATE_WORDS } from './format.js';
+import type { AssignmentView, HelpLine, HomeView, Notice, RenderContext, Reply, RequestView, RoleRow } from './model.js';
+
+/** A run of text with one style. */
+export interface Span {
+  text: string;
+  style?: 'bold' | 'code' | 'italic';
+}
+/** One line of styled text. */
+export type Line = Span[];
+
+export interface Fact {
+  label: string;
+  value: string;
+}
+
+export interface Button {
+  label: string;
+  action: ButtonAction;
+  hint: ActionHint;
+  style?: 'primary' | 'danger';
+}
+
+export type Block =
+  | { type: 'header'; text: string }
+  | { type: 'text'; lines: Line[] }
+  | { type: 'facts'; facts: Fact[] }
+  /** A list entry with its own buttons. */
+  | { type: 'item'; lines: Line[]; buttons: Button[] }
+  /** Small print. */
+  | { type: 'note'; lines: Line[] }
+  | { type: 'divider' };
+
+export interface Content {
+  /** One-line plain summary (notification text, fallback). Raw: renderers escape it. */
+  summary: string;
+  blocks: Block[];
+  /** Buttons for the message as a whole (Slack: a final actions block; Teams: card actions). */
+  buttons: Button[];
+}
+
+/** How many entries of a list a message shows before `…and N more`. */
+export const LIST_MAX = { roles: 40, requests: 20, approvals: 20, active: 20, audit: 100, removed: 20, help: 30 } as const;
+/** User text longer than this is clipped before rendering (a form's reason holds 500). */
+const USER_TEXT_MAX = 1000;
+
+const t = (text: string): Span => ({ text });
+const b = (text: string): Span => ({ text: oneLine(clip(text, 200)), style: 'bold' });
+const c = (text: string): Span => ({ text: oneLine(clip(text, 300)), style: 'code' });
+const i = (text: string): Span => ({ text: oneLine(text), style: 'italic' });
+const user = (text: string | null | undefined): string => clip((text ?? '').trim(), USER_TEXT_MAX);
+
+const text = (...lines: Line[]): Block => ({ type: 'text', lines });
+const note = (...lines: Line[]): Block => ({ type: 'note', lines });
+const facts = (list: (Fact | null)[]): Block | null => {
+  const f = list.filter((x): x is Fact => x !== null && x.value.trim() !== '');
+  return f.length ? { type: 'facts', facts: f } : null;
+};
+const fact = (label: string, value: string | null | undefined): Fact | null => (value && value.trim() ? { label, value: user(value) } : null);
+const more = (shown: number, total: number, noun: string): Block | null =>
+  total > shown ? note([t(`…and ${total - shown} more ${noun}.`)]) : null;
+const compact = (blocks: (Block | null)[]): Block[] => blocks.filter((x): x is Block => x !== null);
+
+const requestHint = (id: string): ActionHint => ({ requestId: id });
+const roleHint = (role: string, scope: string | null): ActionHint => ({ role, scope });
+
+// ---------------------------------------------------------------- requests
+
+const dur = (ms: number): string => formatDuration(ms);
+
+/** `Alice asks to activate Owner at /subscriptions/prod for 1h`. */
+function requestHeadline(r: RequestView, ctx: RenderContext): Line {
+  const who = b(r.requester.name);
+  const where = [t(' at '), c(r.scope)];
+  const line: Line =
+    r.kind === 'extend'
+      ? [who, t(' asks to extend '), b(r.role), ...where, t(' by '), b(dur(r.durationMs))]
+      : r.kind === 'renew'
+        ? [who, t(' asks to renew eligibility for '), b(r.role), ...where, t(' for '), b(dur(r.durationMs))]
+        : r.kind === 'assign'
+          ? [who, t(' asks to be assigned '), b(r.role), ...where]
+          : [who, t(' asks to activate '), b(r.role), ...where, t(' for '), b(dur(r.durationMs))];
+  if (r.startAt) line.push(t(`, starting ${formatWhen(r.startAt, ctx)}`));
+  return line;
+}
+
+function requestSummary(r: RequestView): string {
+  const what = r.kind === 'extend' ? `extend ${r.role} by ${dur(r.durationMs)}` : r.kind === 'renew' ? `renew ${r.role}` : `${r.role} for ${dur(r.durationMs)}`;
+  return `${r.requester.name}: ${what} at ${r.scope} (request ${r.id})`;
+}
+
+const APPROVED_STATES = new Set(['approved', 'scheduled', 'active', 'expired', 'deactivated', 'revoked', 'completed']);
+
+/** The decided outcome of a request, for a card that no longer takes a decision. */
+function outcomeLine(r: RequestView, ctx: RenderContext): Line {
+  const at = (d: string | null): Span[] => (d ? [t(` at ${formatTime(d, ctx)}`)] : []);
+  const by = r.decidedBy ? [t(' by '), b(r.decidedBy.name), ...at(r.decidedAt)] : [];
+  switch (r.state) {
+    case 'denied':
+      return [t('❌ Denied'), ...by];
+    case 'timed_out':
+      return [t('⌛ Timed out'), ...at(r.approvalDeadline), t(' without a decision')];
+    case 'canceled':
+      return [t('🚫 Canceled before a decision')];
+    case 'failed':
+      return r.decidedBy ? [t('⚠️ Approved'), ...by, t(', but the grant failed')] : [t('⚠️ The grant failed')];
+    case 'pending_approval':
+      return [t('⏳ Waiting for a decision')];
+    default:
+      return APPROVED_STATES.has(r.state) ? [t('✅ Approved'), ...by] : [t(`Request is ${STATE_WORDS[r.state] ?? r.state}`)];
+  }
+}
+
+function requestFacts(r: RequestView, ctx: RenderContext, opts: { deadline: boolean }): Block | null {
+  return facts([
+    fact('Reason', r.reason),
+    fact('Ticket', r.ticket),
+    fact('Request', r.id),
+    fact('Requested', formatTime(r.createdAt, ctx)),
+    opts.deadline && r.approvalDeadline ? fact('Respond by', formatWhen(r.approvalDeadline, ctx)) : null,
+  ]);
+}
+
+function approvalRequest(r: RequestView, ctx: RenderContext): Content {
+  const pending = r.state === 'pending_approval';
+  const blocks = compact([
+    { type: 'header', text: r.kind === 'renew' ? 'Renewal request' : r.kind === 'extend' ? 'Extension request' : 'Approval request' },
+    text([t('🔐 '), ...requestHeadline(r, ctx)]),
+    requestFacts(r, ctx, { deadline: pending }),
+    pending ? null : text(outcomeLine(r, ctx)),
+    !pending && r.decisionReason ? facts([fact('Decision reason', r.decisionReason)]) : null,
+  ]);
+  const said = oneLine(outcomeLine(r, ctx).map((s) => s.text).join('')).replace(/^[^\p{L}]+/u, '');
+  const outcome = pending ? 'waiting for a decision' : said.charAt(0).toLowerCase() + said.slice(1);
+  return {
+    summary: `${requestSummary(r)}: ${outcome}`,
+    blocks,
+    buttons: pending
+      ? [
+          { label: 'Approve', action: APPROVE, hint: requestHint(r.id), style: 'primary' },
+          { label: 'Deny', action: DENY, hint: requestHint(r.id), style: 'danger' },
+        ]
+      : [],
+  };
+}
+
+// ---------------------------------------------------------------- notices
+
+function roleAt(role: string, scope: string): Span[] {
+  return [b(role), t(' at '), c(scope)];
+}
+
+/** What a notice says. */
+export function noticeContent(n: Notice, ctx: RenderContext): Content {
+  switch (n.kind) {
+    case 'approval_request':
+      return approvalRequest(n.request, ctx);
+    case 'request_pending': {
+      const r = n.request;
+      return {
+        summary: `Your request ${r.id} for ${r.role} at ${r.scope} is waiting for approval`,
+        blocks: compact([
+          text([t('⏳ Your request '), c(r.id), t(' for '), ...roleAt(r.role, r.scope), t(` (${dur(r.durationMs)}) is waiting for approval.`)]),
+          r.approvalDeadline ? note([t(`Approvers have until ${formatWhen(r.approvalDeadline, ctx)}; you will hear as soon as someone decides.`)]) : null,
+        ]),
+        buttons: [{ label: 'Cancel request', action: CANCEL, hint: requestHint(r.id) }],
+      };
+    }
+    case 'request_decided': {
+      const r = n.request;
+      const who = r.decidedBy?.name ?? 'An approver';
+      if (r.state === 'denied') {
+        return {
+          summary: `${who} denied your request ${r.id} for ${r.role} at ${r.scope}`,
+          blocks: compact([
+            text([t('❌ '), b(who), t(' denied your request '), c(r.id), t(' for '), ...roleAt(r.role, r.scope), t('.')]),
+            facts([fact('Reason', r.decisionReason)]),
+          ]),
+          buttons: [],
+        };
+      }
+      const then: Line | null =
+        r.state === 'active' && r.endsAt
+          ? [t(`It is active ${formatUntil(r.endsAt, ctx)}.`)]
+          : r.state === 'scheduled' && r.startAt
+            ? [t(`It starts ${formatWhen(r.startAt, ctx)}.`)]
+            : r.state === 'approved'
+              ? [t('It is being granted; you will get a message when it is active.')]
+              : null;
+      return {
+        summary: `${who} approved your request ${r.id} for ${r.role} at ${r.scope}`,
+        blocks: compact([
+          text([t('✅ '), b(who), t(' approved your request '), c(r.id), t(' for '), ...roleAt(r.role, r.scope), t('.')]),
+          then ? text(then) : null,
+          facts([fact('Reason', r.decisionReason)]),
+        ]),
+        buttons: [],
+      };
+    }
+    case 'request_closed': {
+      const r = n.request;
+      const head: Line =
+        r.state === 'timed_out'
+          ? [t('⌛ Your request '), c(r.id), t(' for '), ...roleAt(r.role, r.scope), t(' timed out without a decision.')]
+          : r.state === 'canceled'
+            ? [t('🚫 Request '), c(r.id), t(' for '), ...roleAt(r.role, r.scope), t(' was canceled.')]
+            : r.state === 'failed'
+              ? [t('⚠️ Request '), c(r.id), t(' for '), ...roleAt(r.role, r.scope), t(' failed: the role could not be granted.')]
+              : [t('Request '), c(r.id), t(' for '), ...roleAt(r.role, r.scope), t(` is ${STATE_WORDS[r.state] ?? r.state}.`)];
+      const next: Line | null =
+        r.state === 'timed_out' ? [t('Ask again with '), c(`activate ${r.role}`), t(', or ask an approver directly.')] : r.state === 'failed' ? [t('Try again, or tell a PIM admin if it keeps failing.')] : null;
+      return {
+        summary: `Request ${r.id} for ${r.role} at ${r.scope} ${STATE_WORDS[r.state] ?? r.state}`,
+        blocks: compact([text(head), facts([fact('Detail', r.decisionReason)]), next ? note(next) : null]),
+        buttons: [],
+      };
+    }
+    case 'activation_started': {
+      const a = n.assignment;
+      const r = n.request;
+      return {
+        summary: `${a.principal.name} activated ${a.role} at ${a.scope} ${formatUntil(a.endsAt, ctx)}`,
+        blocks: compact([
+          text([t('🟢 '), b(a.principal.name), t(' activated '), ...roleAt(a.role, a.scope), t(` ${formatUntil(a.endsAt, ctx)}.`)]),
+          facts([fact('Reason', r.reason), fact('Ticket', r.ticket), fact('Approved by', r.decidedBy?.name), fact('Request', r.id)]),
+        ]),
+        buttons: [],
+      };
+    }
+    case 'activation_scheduled': {
+      const r = n.request;
+      const when = r.startAt ? formatWhen(r.startAt, ctx) : 'soon';
+      return {
+        summary: `${r.role} at ${r.scope} is scheduled to start ${when}`,
+        blocks: compact([
+          text([t('🕒 '), ...roleAt(r.role, r.scope), t(` is scheduled to start ${when} for ${dur(r.durationMs)}.`)]),
+          facts([fact('Request', r.id), fact('Reason', r.reason)]),
+        ]),
+        buttons: [{ label: 'Cancel', action: CANCEL, hint: requestHint(r.id) }],
+      };
+    }
+    case 'activation_ended': {
+      const a = n.assignment;
+      const how = { expired: 'expired', deactivated: 'was deactivated', revoked: 'was revoked', removed: 'was removed' }[n.reason];
+      return {
+        summary: `${a.principal.name}'s ${a.role} at ${a.scope} ${how}`,
+        blocks: compact([
+          text([t('⏹ '), b(a.principal.name), t('’s '), ...roleAt(a.role, a.scope), t(` ${how}.`)]),
+          n.reason === 'expired' || n.reason === 'deactivated' ? note([t('Activate it again with '), c(`activate ${a.role}`), t(' when you need it.')]) : null,
+        ]),
+        buttons: [],
+      };
+    }
+    case 'expiry_warning': {
+      const a = n.assignment;
+      const ends = a.endsAt ? formatWhen(a.endsAt, ctx) : 'soon';
+      const active = a.type === 'active';
+      return {
+        summary: active ? `${a.role} at ${a.scope} ends ${ends}` : `Your eligibility for ${a.role} at ${a.scope} ends ${ends}`,
+        blocks: compact([
+          text(active ? [t('⏰ '), ...roleAt(a.role, a.scope), t(` ends ${ends}.`)] : [t('⏰ Your eligibility for '), ...roleAt(a.role, a.scope), t(` ends ${ends}.`)]),
+          note(active ? [t('Need more time? Extend it, or use '), c(`extend ${a.role} 30m`), t('.')] : [t('Ask for a renewal with '), c(`extend ${a.role} 90d --reason "…"`), t('.')]),
+        ]),
+        buttons: [{ label: active ? 'Extend' : 'Renew', action: EXTEND, hint: roleHint(a.role, a.scope), style: 'primary' }],
+      };
+    }
+    case 'activation_extended': {
+      const a = n.assignment;
+      const r = n.request;
+      return {
+        summary: `${a.role} at ${a.scope} extended ${formatUntil(a.endsAt, ctx)}`,
+        blocks: compact([
+          text([t('➕ '), ...roleAt(a.role, a.scope), t(` was extended by ${dur(r.durationMs)}; it is active ${formatUntil(a.endsAt, ctx)}.`)]),
+          facts([fact('Reason', r.reason), fact('Approved by', r.decidedBy?.name), fact('Request', r.id)]),
+        ]),
+        buttons: [],
+      };
+    }
+    case 'assignment_changed': {
+      const a = n.assignment;
+      const type = a.type === 'eligible' ? 'eligible' : 'active';
+      const line: Line =
+        n.change === 'removed'
+          ? [t('🗑 '), b(n.by.name), t(' removed '), b(a.principal.name), t(`’s ${type} assignment of `), ...roleAt(a.role, a.scope), t('.')]
+          : n.change === 'renewed'
+            ? [t('🔁 '), b(n.by.name), t(' renewed '), b(a.principal.name), t(`’s ${type} assignment of `), ...roleAt(a.role, a.scope), t(` ${formatUntil(a.endsAt, ctx)}.`)]
+            : a.type === 'eligible'
+              ? [t('➕ '), b(n.by.name), t(' made '), b(a.principal.name), t(' eligible for '), ...roleAt(a.role, a.scope), t(` ${formatUntil(a.endsAt, ctx)}.`)]
+              : [t('➕ '), b(n.by.name), t(' gave '), b(a.principal.name), t(' the active role '), ...roleAt(a.role, a.scope), t(` ${formatUntil(a.endsAt, ctx)}.`)];
+      return {
+        summary: `${n.by.name} ${n.change} ${a.role} at ${a.scope} (${type}) for ${a.principal.name}`,
+        blocks: compact([
+          text(line),
+          n.change === 'assigned' && a.type === 'eligible' ? note([t('Activate it when you need it with '), c(`activate ${a.role}`), t('.')]) : null,
+        ]),
+        buttons: [],
+      };
+    }
+    case 'text':
+      return { summary: n.text, blocks: [text([t(clip(n.text, 2500))])], buttons: [] };
+  }
+}
+
+// ---------------------------------------------------------------- replies
+
+/** The command list shown by `help` when the caller gives none. */
+export const HELP_LINES: HelpLine[] = [
+  { usage: 'roles', text: 'Your roles and what each needs' },
+  { usage: 'status', text: 'What is active now, and your open requests' },
+  { usage: 'activate <role> [<duration>] [--scope <scope>] [--reason "<text>"] [--ticket <id>] [--at <time>] [--code <mfa-code>]', text: 'Activate a role you are eligible for' },
+  { usage: 'deactivate <role> [--scope <scope>]', text: 'End an activation early' },
+  { usage: 'extend <role> <duration> [--reason "<text>"]', text: 'Add time to an activation, or renew an eligibility that ends soon' },
+  { usage: 'requests', text: 'Your open requests' },
+  { usage: 'cancel <request-id>', text: 'Cancel a pending or scheduled request' },
+  { usage: 'approvals', text: 'Requests waiting for your decision' },
+  { usage: 'approve <request-id> [--reason "<text>"]', text: 'Approve a request' },
+  { usage: 'deny <request-id> --reason "<text>"', text: 'Deny a request' },
+  { usage: 'reviews', text: 'Access reviews waiting for you' },
+];
+
+/** Commands for PIM admins. */
+export const ADMIN_HELP_LINES: HelpLine[] = [
+  { usage: 'assign <user> <role> [--scope <scope>] [--eligible|--active] [--for <duration>|--until <date>] [--reason "<text>"]', text: 'Make someone eligible (or active)' },
+  { usage: 'remove <user> <role> [--scope <scope>]', text: 'Remove an assignment' },
+  { usage: 'review start <role> [--scope <scope>] --reviewers self|approvers|<user>... [--duration <days>d]', text: 'Start an access review' },
+  { usage: 'alerts', text: 'Open security alerts' },
+  { usage: 'audit [--user <user>] [--role <role>] [--since <duration>] [--csv]', text: 'Audit history' },
+];
+
+const helpLine = (l: HelpLine): Line => [c(l.usage), t(` — ${l.text}`)];
+
+function policyLine(row: RoleRow): Line {
+  const p = row.policy;
+  const needs = [p.approval ? 'approval' : null, p.reason ? 'a reason' : null, p.ticket ? 'a ticket' : null, p.mfa ? 'MFA' : null].filter((x): x is string => x !== null);
+  return [i(`max ${dur(p.maxActivationMs)}${needs.length ? `; needs ${joinAnd(needs)}` : ''}`)];
+}
+
+function roleStateLine(row: RoleRow, ctx: RenderContext): Line {
+  if (row.active) return [t(`🟢 Active ${formatUntil(row.active.until, ctx)}`)];
+  if (row.pendingRequestId) return [t('⏳ Request '), c(row.pendingRequestId), t(' is open')];
+  if (row.eligible) return [t(row.eligible.until ? `Eligible until ${formatTime(row.eligible.until, ctx)}` : 'Eligible (permanent)')];
+  return [t('Not eligible')];
+}
+
+/** A role as a list entry, with the one button that fits its state. */
+export function roleItem(row: RoleRow, ctx: RenderContext): Block {
+  const button: Button | null =
+    row.active && row.active.requestId
+      ? { label: 'Deactivate', action: DEACTIVATE, hint: roleHint(row.role, row.scope) }
+      : row.pendingRequestId
+        ? { label: 'Cancel request', action: CANCEL, hint: requestHint(row.pendingRequestId) }
+        : row.eligible && !row.active
+          ? { label: 'Activate', action: ACTIVATE_OPEN, hint: roleHint(row.role, row.scope), style: 'primary' }
+          : null;
+  return { type: 'item', lines: [roleAt(row.role, row.scope), roleStateLine(row, ctx), policyLine(row)], buttons: button ? [button] : [] };
+}
+
+function activeItem(a: AssignmentView, ctx: RenderContext): Block {
+  return {
+    type: 'item',
+    lines: [roleAt(a.role, a.scope), [t(`🟢 Active ${formatUntil(a.endsAt, ctx)}`)]],
+    buttons: a.requestId ? [{ label: 'Deactivate', action: DEACTIVATE, hint: roleHint(a.role, a.scope) }] : [],
+  };
+}
+
+/** One of the user's own requests, with Cancel while it can still be canceled. */
+export function ownRequestItem(r: RequestView, ctx: RenderContext): Block {
+  const state: Line =
+    r.state === 'pending_approval' && r.approvalDeadline
+      ? [t(`⏳ Waiting for approval, deadline ${formatWhen(r.approvalDeadline, ctx)}`)]
+      : r.state === 'scheduled' && r.startAt
+        ? [t(`🕒 Starts ${formatWhen(r.startAt, ctx)}`)]
+        : [t(STATE_WORDS[r.state] ?? r.state)];
+  const kind = r.kind === 'activate' ? '' : `${r.kind} `;
+  return {
+    type: 'item',
+    lines: [[c(r.id), t(` ${kind}`), ...roleAt(r.role, r.scope), t(` for ${dur(r.durationMs)}`)], state],
+    buttons: r.state === 'pending_approval' || r.state === 'scheduled' ? [{ label: 'Cancel', action: CANCEL, hint: requestHint(r.id) }] : [],
+  };
+}
+
+/** A request waiting for the reader's decision, with Approve and Deny. */
+export function approvalItem(r: RequestView, ctx: RenderContext): Block {
+  const details = [r.reason ? `Reason: ${oneLine(clip(r.reason, 300))}` : null, r.ticket ? `Ticket: ${oneLine(r.ticket)}` : null, r.approvalDeadline ? `respond ${formatRelative(r.approvalDeadline, ctx)}` : null].filter(
+    (x): x is string => x !== null,
+  );
+  return {
+    type: 'item',
+    lines: [[c(r.id), t(' '), ...requestHeadline(r, ctx)], ...(details.length ? [[t(details.join(' · '))]] : [])],
+    buttons: [
+      { label: 'Approve', action: APPROVE, hint: requestHint(r.id), style: 'primary' },
+      { label: 'Deny', action: DENY, hint: requestHint(r.id), style: 'danger' },
+    ],
+  };
+}
+
+function list<T>(items: T[], max: number, noun: string, render: (x: T) => Block): Block[] {
+  return compact([...items.slice(0, max).map(render), more(Math.min(items.length, max), items.length, noun)]);
+}
+
+/** What a command's answer says. */
+export function replyContent(r: Reply, ctx: RenderContext): Content {
+  switch (r.kind) {
+    case 'help': {
+      const lines = r.lines ?? (r.isAdmin ? [...HELP_LINES, ...ADMIN_HELP_LINES] : HELP_LINES);
+      return {
+        summary: 'pimbot commands',
+        blocks: compact([
+          { type: 'header', text: 'pimbot commands' },
+          text(...lines.slice(0, LIST_MAX.help).map(helpLine)),
+          more(Math.min(lines.length, LIST_MAX.help), lines.length, 'commands'),
+          note([t('Durations: '), c('30m'), t(', '), c('1h'), t(', '), c('1h30m'), t(', '), c('2d'), t('. Role names match in any case.')]),
+        ]),
+        buttons: [],
+      };
+    }
+    case 'roles':
+      return {
+        summary: r.roles.length ? `You have ${plural(r.roles.length, 'role')}` : 'You are not eligible for any role',
+        blocks: r.roles.length
+          ? [{ type: 'header', text: 'Your roles' }, ...list(r.roles, LIST_MAX.roles, 'roles', (row) => roleItem(row, ctx))]
+          : [text([t('You are not eligible for any role yet. Ask a PIM admin to make you eligible.')])],
+        buttons: [],
+      };
+    case 'status':
+      return {
+        summary: `${plural(r.active.length, 'active role')}, ${plural(r.requests.length, 'open request')}`,
+        blocks: compact([
+          { type: 'header', text: 'Your status' },
+          text([b('Active now')]),
+          ...(r.active.length ? list(r.active, LIST_MAX.active, 'active roles', (a) => activeItem(a, ctx)) : [note([t('Nothing is active.')])]),
+          { type: 'divider' },
+          text([b('Open requests')]),
+          ...(r.requests.length ? list(r.requests, LIST_MAX.requests, 'requests', (q) => ownRequestItem(q, ctx)) : [note([t('No open requests.')])]),
+        ]),
+        buttons: [],
+      };
+    case 'activation': {
+      const where = roleAt(r.role, r.scope);
+      switch (r.outcome) {
+        case 'active':
+          return {
+            summary: `${r.role} at ${r.scope} is active ${formatUntil(r.until, ctx)}`,
+            blocks: [text([t('🟢 '), ...where, t(` is active ${formatUntil(r.until, ctx)}.`)]), note([t('Request '), c(r.requestId), t('. End it early with '), c(`deactivate ${r.role}`), t('.')])],
+            buttons: [],
+          };
+        case 'granting':
+          return {
+            summary: `Granting ${r.role} at ${r.scope}`,
+            blocks: [text([t('⏳ Granting '), ...where, t(` for ${dur(r.durationMs)}…`)]), note([t('Request '), c(r.requestId), t('. You will get a message when it is active.')])],
+            buttons: [],
+          };
+        case 'pending_approval':
+          return {
+            summary: `Request ${r.requestId} for ${r.role} at ${r.scope} is waiting for approval`,
+            blocks: compact([
+              text([t('⏳ Request '), c(r.requestId), t(' for '), ...where, t(` (${dur(r.durationMs)}) is waiting for approval.`)]),
+              r.approvers.length ? note([t(`Approvers: ${clip(joinAnd(r.approvers.slice(0, 10)), 500)}${r.approvers.length > 10 ? ` and ${r.approvers.length - 10} more` : ''}.`)]) : null,
+            ]),
+            buttons: [{ label: 'Cancel request', action: CANCEL, hint: requestHint(r.requestId) }],
+          };
+        case 'scheduled':
+          return {
+            summary: `${r.role} at ${r.scope} is scheduled`,
+            blocks: [text([t('🕒 '), ...where, t(` starts ${r.startAt ? formatWhen(r.startAt, ctx) : 'later'} for ${dur(r.durationMs)}.`)]), note([t('Request '), c(r.requestId), t('.')])],
+            buttons: [{ label: 'Cancel', action: CANCEL, hint: requestHint(r.requestId) }],
+          };
+      }
+      break;
+    }
+    case 'deactivated':
+      return { summary: `${r.role} at ${r.scope} is deactivated`, blocks: [text([t('⏹ '), ...roleAt(r.role, r.scope), t(' is deactivated.')])], buttons: [] };
+    case 'extended': {
+      const where = roleAt(r.role, r.scope);
+      if (r.outcome === 'extended') {
+        return {
+          summary: `${r.role} at ${r.scope} is extended ${formatUntil(r.until, ctx)}`,
+          blocks: [text([t('➕ '), ...where, t(` is extended by ${dur(r.durationMs)}; it is active ${formatUntil(r.until, ctx)}.`)])],
+          buttons: [],
+        };
+      }
+      const what = r.requestKind === 'renew' ? 'Renewal' : 'Extension';
+      return {
+        summary: `${what} request ${r.requestId ?? ''} for ${r.role} at ${r.scope} is waiting for approval`,
+        blocks: compact([
+          text([t(`⏳ ${what} request `), c(r.requestId ?? '?'), t(' for '), ...where, t(` (${dur(r.durationMs)}) is waiting for approval.`)]),
+          r.approvers.length ? note([t(`Approvers: ${clip(joinAnd(r.approvers.slice(0, 10)), 500)}${r.approvers.length > 10 ? ` and ${r.approvers.length - 10} more` : ''}.`)]) : null,
+        ]),
+        buttons: r.requestId ? [{ label: 'Cancel request', action: CANCEL, hint: requestHint(r.requestId) }] : [],
+      };
+    }
+    case 'requests':
+      return {
+        summary: r.requests.length ? `You have ${plural(r.requests.length, 'open request')}` : 'You have no open requests',
+        blocks: r.requests.length
+          ? [{ type: 'header', text: 'Your open requests' }, ...list(r.requests, LIST_MAX.requests, 'requests', (q) => ownRequestItem(q, ctx))]
+          : [text([t('You have no open requests.')])],
+        buttons: [],
+      };
+    case 'approvals':
+      return {
+        summary: r.requests.length ? `${plural(r.requests.length, 'request')} waiting for your decision` : 'Nothing is waiting for your approval',
+        blocks: r.requests.length
+          ? [{ type: 'header', text: 'Waiting for your decision' }, ...list(r.requests, LIST_MAX.approvals, 'requests', (q) => approvalItem(q, ctx))]
+          : [text([t('Nothing is waiting for your approval.')])],
+        buttons: [],
+      };
+    case 'canceled':
+      return {
+        summary: `Request ${r.request.id} is canceled`,
+        blocks: [text([t('🚫 Request '), c(r.request.id), t(' for '), ...roleAt(r.request.role, r.request.scope), t(' is canceled.')])],
+        buttons: [],
+      };
+    case 'decided': {
+      const q = r.request;
+      const verb = r.outcome === 'approved' ? 'approved' : 'denied';
+      return {
+        summary: `You ${verb} request ${q.id}`,
+        blocks: compact([
+          text([t(r.outcome === 'approved' ? '✅ ' : '❌ '), t(`You ${verb} request `), c(q.id), t(': '), ...requestHeadline(q, ctx), t('.')]),
+          facts([fact('Reason', q.decisionReason)]),
+        ]),
+        buttons: [],
+      };
+    }
+    case 'assigned': {
+      const a = r.assignment;
+      const how = a.type === 'eligible' ? 'is now eligible for' : 'now holds the active role';
+      return {
+        summary: `${a.principal.name} ${how} ${a.role} at ${a.scope}`,
+        blocks: [text([t('✅ '), b(a.principal.name), t(` ${how} `), ...roleAt(a.role, a.scope), t(` ${formatUntil(a.endsAt, ctx)}.`)])],
+        buttons: [],
+      };
+    }
+    case 'removed': {
+      const first = r.assignments[0];
+      if (!first) return { summary: 'Nothing was removed', blocks: [text([t('Nothing was removed.')])], buttons: [] };
+      return {
+        summary: `Removed ${plural(r.assignments.length, 'assignment')} of ${first.role} from ${first.principal.name}`,
+        blocks: compact([
+          text([t('🗑 Removed from '), b(first.principal.name), t(':')]),
+          ...list(r.assignments, LIST_MAX.removed, 'assignments', (a) => ({ type: 'text', lines: [[t('• '), ...roleAt(a.role, a.scope), t(` (${a.type})`)]] })),
+        ]),
+        buttons: [],
+      };
+    }
+    case 'audit': {
+      const rows = r.rows.slice(0, LIST_MAX.audit);
+      const chunks: Block[] = [];
+      for (let k = 0; k < rows.length; k += 10) {
+        chunks.push(
+          text(
+            ...rows.slice(k, k + 10).map((row): Line => [
+              c(`#${row.seq}`),
+              t(` ${formatTime(row.at, ctx)} · `),
+              b(row.actor),
+              t(' · '),
+              c(row.action),
+              t(` · ${oneLine(row.subject)}${row.summary ? ` · ${oneLine(clip(row.summary, 200))}` : ''}`),
+            ]),
+          ),
+        );
+      }
+      return {
+        summary: `Audit trail: ${plural(r.rows.length, 'event')}`,
+        blocks: compact([
+          { type: 'header', text: 'Audit trail' },
+          ...(rows.length ? chunks : [text([t('No events match.')])]),
+          r.rows.length > rows.length ? note([t(`…and ${r.rows.length - rows.length} more events. Narrow it with `), c('--since'), t(', '), c('--user'), t(' or '), c('--role'), t(', or export with '), c('--csv'), t('.')]) : null,
+        ]),
+        buttons: [],
+      };
+    }
+    case 'error':
+      return {
+        summary: oneLine(clip(r.message, 300)),
+        blocks: compact([text([t(`⚠️ ${clip(r.message, 2000)}`)]), r.usage ? note([t('Usage: '), c(r.usage)]) : null]),
+        buttons: [],
+      };
+    case 'text':
+      return { summary: r.text, blocks: [text([t(clip(r.text, 2500))])], buttons: [] };
+  }
+}
+
+/** Caps for the App Home, whose 100 blocks hold several lists. */
+const HOME_MAX = { roles: 30, requests: 10, approvals: 15 } as const;
+
+/** What the App Home shows. */
+export function homeContent(h: HomeView, ctx: RenderContext): Content {
+  return {
+    summary: `PIM for ${h.user.name}`,
+    blocks: compact([
+      { type: 'header', text: 'Privileged access' },
+      note([t('Updated '), t(formatTime(ctx.now, ctx)), t('. Type '), c('/pim help'), t(' for every command.')]),
+      { type: 'divider' },
+      text([b('Your roles')]),
+      ...(h.roles.length
+        ? list(h.roles, HOME_MAX.roles, 'roles', (row) => roleItem(row, ctx))
+        : [note([t('You are not eligible for any role yet. Ask a PIM admin to make you eligible.')])]),
+      { type: 'divider' },
+      text([b('Your open requests')]),
+      ...(h.requests.length ? list(h.requests, HOME_MAX.requests, 'requests', (q) => ownRequestItem(q, ctx)) : [note([t('No open requests.')])]),
+      { type: 'divider' },
+      text([b('Waiting for your approval')]),
+      ...(h.approvals.length ? list(h.approvals, HOME_MAX.approvals, 'requests', (q) => approvalItem(q, ctx)) : [note([t('Nothing is waiting for you.')])]),
+      { type: 'divider' },
+      text([b('Access reviews')]),
+      note([t(h.reviewsWaiting ? `${plural(h.reviewsWaiting, 'review item')} waiting for you. Type ` : 'No review items are waiting for you. Type '), c('/pim reviews'), t(h.reviewsWaiting ? ' to answer them.' : ' to check.')]),
+    ]),
+    buttons: [],
+  };
+}

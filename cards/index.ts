@@ -1,0 +1,10 @@
+/**
+ * cards: pure functions from view data to Slack Block Kit and Teams Adaptive Cards.
+ * Imports only types and pure helpers from src/core.
+ */
+export * from './actions.js';
+export * from './model.js';
+export { formatTime, formatRelative, formatWhen, formatUntil } from './format.js';
+export { noticeContent, replyContent, homeContent, HELP_LINES, ADMIN_HELP_LINES, type Content } from './content.js';
+export * from './slack/index.js';
+export * from './teams/index.js';

@@ -1,0 +1,55 @@
+/** Teams renderings of notices and command replies, and their one-line fallbacks. */
+import { REFRESH } from '../actions.js';
+import { noticeContent, replyContent } from '../content.js';
+import type { Notice, RenderContext, Reply } from '../model.js';
+import { fallbackLine, messageCard, type AdaptiveCardJson } from './card.js';
+
+/** Teams allows at most 60 users in a card's `refresh.userIds`. */
+const REFRESH_USERS_MAX = 60;
+
+export interface TeamsNoticeOptions {
+  /**
+   * AAD object ids of the approvers. On a pending approval request the card then carries a
+   * `refresh` (verb `REFRESH`, data `{ requestId }`), so each of them sees it as it is now.
+   */
+  refreshUserIds?: string[];
+}
+
+/** A notice as an Adaptive Card. Approval requests carry Approve/Deny only while pending. */
+export function teamsNotice(notice: Notice, ctx: RenderContext, opts: TeamsNoticeOptions = {}): AdaptiveCardJson {
+  const card = messageCard(noticeContent(notice, ctx));
+  const ids = opts.refreshUserIds?.filter((id) => id.length > 0) ?? [];
+  if (notice.kind === 'approval_request' && notice.request.state === 'pending_approval' && ids.length > 0) {
+    card.refresh = { action: { type: 'Action.Execute', verb: REFRESH, data: { requestId: notice.request.id } }, userIds: ids.slice(0, REFRESH_USERS_MAX) };
+  }
+  return card;
+}
+
+/** A command's answer as an Adaptive Card. */
+export function teamsReply(reply: Reply, ctx: RenderContext): AdaptiveCardJson {
+  return messageCard(replyContent(reply, ctx));
+}
+
+const NOTICE_KINDS = new Set<string>([
+  'approval_request',
+  'request_pending',
+  'request_decided',
+  'request_closed',
+  'activation_started',
+  'activation_scheduled',
+  'activation_ended',
+  'expiry_warning',
+  'activation_extended',
+  'assignment_changed',
+]);
+
+const isNotice = (x: Notice | Reply): x is Notice => NOTICE_KINDS.has(x.kind);
+
+/**
+ * The one-line summary of a notice or reply, for the activity's `text` or `summary` next to the
+ * card (notifications, chat list). Teams renders `text` as markdown, so it is escaped like card text.
+ */
+export function teamsFallbackText(item: Notice | Reply, ctx: RenderContext): string {
+  // `text` is a kind of both unions with the same shape, so either content function fits it.
+  return fallbackLine((isNotice(item) ? noticeContent(item, ctx) : replyContent(item as Reply, ctx)).summary);
+}

@@ -1,0 +1,296 @@
+/** Deterministic view models for the card tests: every notice kind, every reply kind, the forms. */
+import type { NoticeKind } from '../../../src/core/notices.js';
+import type {
+  ActivationForm,
+  AssignmentView,
+  AuditRow,
+  DenyForm,
+  HomeView,
+  Notice,
+  RenderContext,
+  Reply,
+  ReplyKind,
+  RequestView,
+  RoleRow,
+} from '../../../cards/model.js';
+
+/** 14:00 CEST on Tuesday 3 June 2025. */
+export const NOW = new Date('2025-06-03T12:00:00Z');
+export const ctx: RenderContext = { timeZone: 'Europe/Berlin', now: NOW };
+
+const at = (minutes: number): string => new Date(NOW.getTime() + minutes * 60_000).toISOString();
+
+export const alice = { id: 'alice@example.com', name: 'Alice' };
+export const carol = { id: 'carol@example.com', name: 'Carol' };
+
+export const INJECTION = '<!channel> <@U123> <http://evil|click> & [x](http://evil)';
+
+export function request(over: Partial<RequestView> = {}): RequestView {
+  return {
+    id: 'R7K2Q',
+    kind: 'activate',
+    requester: alice,
+    role: 'Owner',
+    scope: '/subscriptions/prod',
+    durationMs: 3_600_000,
+    reason: 'Rotate the storage keys after INC-4211',
+    ticket: 'INC-4211',
+    startAt: null,
+    createdAt: at(-2),
+    approvalDeadline: at(24 * 60 - 2),
+    state: 'pending_approval',
+    decidedBy: null,
+    decidedAt: null,
+    decisionReason: null,
+    endsAt: null,
+    ...over,
+  };
+}
+
+export function assignment(over: Partial<AssignmentView> = {}): AssignmentView {
+  return {
+    id: 'A1',
+    principal: alice,
+    role: 'Owner',
+    scope: '/subscriptions/prod',
+    type: 'active',
+    startsAt: at(-15),
+    endsAt: at(45),
+    requestId: 'R7K2Q',
+    ...over,
+  };
+}
+
+export function roleRow(over: Partial<RoleRow> = {}): RoleRow {
+  return {
+    role: 'Owner',
+    scope: '/subscriptions/prod',
+    eligible: { until: at(90 * 24 * 60) },
+    active: null,
+    pendingRequestId: null,
+    policy: { maxActivationMs: 3_600_000, approval: true, reason: true, ticket: true, mfa: false },
+    ...over,
+  };
+}
+
+const approved = { state: 'active' as const, decidedBy: carol, decidedAt: at(-1), endsAt: at(59) };
+
+/** Every notice kind, with the states that change what it shows. */
+export const NOTICES: [string, Notice][] = [
+  ['approval_request pending', { kind: 'approval_request', request: request() }],
+  ['approval_request pending scheduled start', { kind: 'approval_request', request: request({ startAt: at(3 * 60), reason: null, ticket: null }) }],
+  ['approval_request extend', { kind: 'approval_request', request: request({ kind: 'extend', durationMs: 30 * 60_000 }) }],
+  ['approval_request renew', { kind: 'approval_request', request: request({ kind: 'renew', durationMs: 90 * 86_400_000 }) }],
+  ['approval_request approved', { kind: 'approval_request', request: request({ ...approved, decisionReason: 'Matches the incident' }) }],
+  ['approval_request denied', { kind: 'approval_request', request: request({ state: 'denied', decidedBy: carol, decidedAt: at(-1), decisionReason: 'Use the read-only role' }) }],
+  ['approval_request timed_out', { kind: 'approval_request', request: request({ state: 'timed_out', approvalDeadline: at(-5) }) }],
+  ['approval_request canceled', { kind: 'approval_request', request: request({ state: 'canceled' }) }],
+  ['approval_request failed', { kind: 'approval_request', request: request({ state: 'failed', decidedBy: carol, decidedAt: at(-1) }) }],
+  ['request_pending', { kind: 'request_pending', request: request() }],
+  ['request_decided approved active', { kind: 'request_decided', request: request(approved) }],
+  ['request_decided approved scheduled', { kind: 'request_decided', request: request({ state: 'scheduled', startAt: at(26 * 60), decidedBy: carol, decidedAt: at(-1) }) }],
+  ['request_decided denied', { kind: 'request_decided', request: request({ state: 'denied', decidedBy: carol, decidedAt: at(-1), decisionReason: 'Use the read-only role' }) }],
+  ['request_closed timed_out', { kind: 'request_closed', request: request({ state: 'timed_out' }) }],
+  ['request_closed canceled', { kind: 'request_closed', request: request({ state: 'canceled' }) }],
+  ['request_closed failed', { kind: 'request_closed', request: request({ state: 'failed', decisionReason: 'webhook returned 500' }) }],
+  ['activation_started', { kind: 'activation_started', request: request(approved), assignment: assignment({ startsAt: at(0), endsAt: at(60) }) }],
+  ['activation_scheduled', { kind: 'activation_scheduled', request: request({ state: 'scheduled', startAt: at(8 * 24 * 60), approvalDeadline: null }) }],
+  ['activation_ended expired', { kind: 'activation_ended', assignment: assignment({ endsAt: at(0) }), reason: 'expired' }],
+  ['activation_ended deactivated', { kind: 'activation_ended', assignment: assignment(), reason: 'deactivated' }],
+  ['activation_ended revoked', { kind: 'activation_ended', assignment: assignment(), reason: 'revoked' }],
+  ['activation_ended removed', { kind: 'activation_ended', assignment: assignment({ type: 'eligible', requestId: null }), reason: 'removed' }],
+  ['expiry_warning active', { kind: 'expiry_warning', assignment: assignment({ endsAt: at(10) }) }],
+  ['expiry_warning eligible', { kind: 'expiry_warning', assignment: assignment({ type: 'eligible', endsAt: at(13 * 24 * 60), requestId: null }) }],
+  ['activation_extended', { kind: 'activation_extended', assignment: assignment({ endsAt: at(75) }), request: request({ kind: 'extend', durationMs: 30 * 60_000, state: 'completed', reason: 'Migration runs long' }) }],
+  ['assignment_changed assigned eligible', { kind: 'assignment_changed', assignment: assignment({ type: 'eligible', endsAt: at(90 * 24 * 60), requestId: null }), change: 'assigned', by: carol }],
+  ['assignment_changed assigned active permanent', { kind: 'assignment_changed', assignment: assignment({ endsAt: null, requestId: null }), change: 'assigned', by: carol }],
+  ['assignment_changed removed', { kind: 'assignment_changed', assignment: assignment({ type: 'eligible', requestId: null }), change: 'removed', by: carol }],
+  ['assignment_changed renewed', { kind: 'assignment_changed', assignment: assignment({ type: 'eligible', endsAt: at(180 * 24 * 60), requestId: null }), change: 'renewed', by: carol }],
+  ['text', { kind: 'text', text: 'The outbox caught up: 3 messages delivered late.' }],
+];
+
+export const ALL_NOTICE_KINDS: Record<NoticeKind, true> = {
+  approval_request: true,
+  request_pending: true,
+  request_decided: true,
+  request_closed: true,
+  activation_started: true,
+  activation_scheduled: true,
+  activation_ended: true,
+  expiry_warning: true,
+  activation_extended: true,
+  assignment_changed: true,
+  text: true,
+};
+
+const auditRows: AuditRow[] = [
+  { seq: 41, at: at(-30), actor: 'Alice', action: 'request.created', subject: 'request:R7K2Q', summary: 'alice@example.com Owner /subscriptions/prod, kind=activate, durationMs=1h' },
+  { seq: 42, at: at(-29), actor: 'Carol', action: 'request.approved', subject: 'request:R7K2Q', summary: 'alice@example.com Owner /subscriptions/prod' },
+];
+
+/** Every reply kind, with the variants that change what it shows. */
+export const REPLIES: [string, Reply][] = [
+  ['help', { kind: 'help', isAdmin: false }],
+  ['help admin', { kind: 'help', isAdmin: true }],
+  ['help custom lines', { kind: 'help', isAdmin: false, lines: [{ usage: 'roles', text: 'Your roles' }] }],
+  [
+    'roles',
+    {
+      kind: 'roles',
+      roles: [
+        roleRow(),
+        roleRow({ role: 'Contributor', scope: '/subscriptions/dev', active: { until: at(45), requestId: 'R1' }, policy: { maxActivationMs: 8 * 3_600_000, approval: false, reason: true, ticket: false, mfa: false } }),
+        roleRow({ role: 'Global Administrator', scope: '/', pendingRequestId: 'R2', eligible: { until: null }, policy: { maxActivationMs: 3_600_000, approval: true, reason: true, ticket: false, mfa: true } }),
+        roleRow({ role: 'Reader', scope: '/', eligible: null, active: { until: null, requestId: null } }),
+      ],
+    },
+  ],
+  ['roles empty', { kind: 'roles', roles: [] }],
+  ['status', { kind: 'status', active: [assignment()], requests: [request(), request({ id: 'R9', state: 'scheduled', startAt: at(120), role: 'Contributor', scope: '/subscriptions/dev' })] }],
+  ['status empty', { kind: 'status', active: [], requests: [] }],
+  ['activation active', { kind: 'activation', outcome: 'active', role: 'Owner', scope: '/subscriptions/prod', requestId: 'R7K2Q', durationMs: 3_600_000, until: at(60), startAt: null, approvers: [] }],
+  ['activation granting', { kind: 'activation', outcome: 'granting', role: 'Owner', scope: '/subscriptions/prod', requestId: 'R7K2Q', durationMs: 3_600_000, until: null, startAt: null, approvers: [] }],
+  ['activation pending_approval', { kind: 'activation', outcome: 'pending_approval', role: 'Owner', scope: '/subscriptions/prod', requestId: 'R7K2Q', durationMs: 3_600_000, until: null, startAt: null, approvers: ['Carol', 'Dave'] }],
+  ['activation scheduled', { kind: 'activation', outcome: 'scheduled', role: 'Owner', scope: '/subscriptions/prod', requestId: 'R7K2Q', durationMs: 3_600_000, until: null, startAt: at(18 * 60), approvers: [] }],
+  ['deactivated', { kind: 'deactivated', role: 'Owner', scope: '/subscriptions/prod' }],
+  ['extended', { kind: 'extended', outcome: 'extended', requestKind: 'extend', role: 'Owner', scope: '/subscriptions/prod', durationMs: 30 * 60_000, until: at(75), requestId: null, approvers: [] }],
+  ['extended pending renew', { kind: 'extended', outcome: 'pending_approval', requestKind: 'renew', role: 'Owner', scope: '/subscriptions/prod', durationMs: 90 * 86_400_000, until: null, requestId: 'R8', approvers: ['Carol'] }],
+  ['requests', { kind: 'requests', requests: [request(), request({ id: 'R9', kind: 'extend', durationMs: 1_800_000 })] }],
+  ['requests empty', { kind: 'requests', requests: [] }],
+  ['approvals', { kind: 'approvals', requests: [request(), request({ id: 'R9', requester: { id: 'bob@example.com', name: 'Bob' }, reason: null, ticket: null })] }],
+  ['approvals empty', { kind: 'approvals', requests: [] }],
+  ['canceled', { kind: 'canceled', request: request({ state: 'canceled' }) }],
+  ['decided approved', { kind: 'decided', outcome: 'approved', request: request({ ...approved, decisionReason: 'ok' }) }],
+  ['decided denied', { kind: 'decided', outcome: 'denied', request: request({ state: 'denied', decidedBy: carol, decidedAt: at(0), decisionReason: 'Use Reader' }) }],
+  ['assigned', { kind: 'assigned', assignment: assignment({ type: 'eligible', endsAt: at(90 * 24 * 60), requestId: null }) }],
+  ['removed', { kind: 'removed', assignments: [assignment({ type: 'eligible', requestId: null }), assignment()] }],
+  ['removed nothing', { kind: 'removed', assignments: [] }],
+  ['audit', { kind: 'audit', rows: auditRows }],
+  ['audit empty', { kind: 'audit', rows: [] }],
+  ['error', { kind: 'error', message: 'Unknown role "Ownr". Your roles: Owner, Contributor.', usage: 'activate <role> [<duration>]' }],
+  ['text', { kind: 'text', text: 'Pong.' }],
+];
+
+export const ALL_REPLY_KINDS: Record<ReplyKind, true> = {
+  help: true,
+  roles: true,
+  status: true,
+  activation: true,
+  deactivated: true,
+  extended: true,
+  requests: true,
+  approvals: true,
+  canceled: true,
+  decided: true,
+  assigned: true,
+  removed: true,
+  audit: true,
+  error: true,
+  text: true,
+};
+
+export function activationFormFixture(over: Partial<ActivationForm> = {}): ActivationForm {
+  return {
+    role: 'Owner',
+    scope: '/subscriptions/prod',
+    scopes: ['/subscriptions/prod'],
+    durationText: '1h',
+    maxActivationMs: 3_600_000,
+    reason: '',
+    ticket: '',
+    startAt: null,
+    ticketPattern: '^INC-[0-9]+$',
+    approvalRequired: true,
+    fields: { reason: 'required', ticket: 'required', code: 'hidden', scope: 'hidden' },
+    errors: {},
+    ...over,
+  };
+}
+
+export const ACTIVATION_FORMS: [string, ActivationForm][] = [
+  ['fixed scope', activationFormFixture({ reason: 'Rotate keys' })],
+  [
+    'choose scope with MFA',
+    activationFormFixture({
+      scope: null,
+      scopes: ['/subscriptions/prod', '/subscriptions/dev'],
+      maxActivationMs: null,
+      approvalRequired: false,
+      ticketPattern: null,
+      fields: { reason: 'optional', ticket: 'hidden', code: 'required', scope: 'required' },
+    }),
+  ],
+  [
+    'with errors and scheduled start',
+    activationFormFixture({
+      startAt: at(3 * 60),
+      ticket: 'INC-x',
+      reason: 'Rotate keys',
+      errors: { ticket: 'The ticket must match ^INC-[0-9]+$.', form: 'Something went wrong; try again.', duration: 'At most 1h.' },
+    }),
+  ],
+];
+
+export const DENY_FORMS: [string, DenyForm][] = [
+  ['plain', { requestId: 'R7K2Q', summary: 'Alice: Owner at /subscriptions/prod for 1h', error: null }],
+  ['with error', { requestId: 'R7K2Q', summary: 'Alice: Owner at /subscriptions/prod for 1h', error: 'Give a reason.' }],
+];
+
+export const HOME: HomeView = {
+  user: alice,
+  roles: (REPLIES.find(([n]) => n === 'roles')?.[1] as Extract<Reply, { kind: 'roles' }>).roles,
+  requests: [request()],
+  approvals: [request({ id: 'R9', requester: { id: 'bob@example.com', name: 'Bob' } })],
+  reviewsWaiting: 2,
+  isAdmin: false,
+};
+
+export const EMPTY_HOME: HomeView = { user: alice, roles: [], requests: [], approvals: [], reviewsWaiting: 0, isAdmin: false };
+
+// ---------------------------------------------------------------- long and hostile text
+
+export const LONG_REASON = 'x'.repeat(250) + ' ' + '&<>'.repeat(83);
+const LONG_NAME = 'N'.repeat(400);
+const many = <T>(n: number, f: (k: number) => T): T[] => Array.from({ length: n }, (_, k) => f(k));
+const longRequest = (k: number): RequestView =>
+  request({ id: `R${k}`, reason: LONG_REASON, ticket: 'T'.repeat(300), requester: { id: `u${k}`, name: LONG_NAME }, role: `Role ${k} ${'r'.repeat(200)}`, scope: `/scope/${'s'.repeat(400)}` });
+
+/** Payloads that push every limit: 500-character reasons, 60 roles, long names. */
+export const LONG_NOTICES: [string, Notice][] = [
+  ['approval_request long', { kind: 'approval_request', request: longRequest(1) }],
+  ['approval_request denied long', { kind: 'approval_request', request: request({ ...longRequest(1), state: 'denied', decidedBy: { id: 'x', name: LONG_NAME }, decidedAt: at(0), decisionReason: LONG_REASON.repeat(8) }) }],
+  ['text long', { kind: 'text', text: 'y'.repeat(5000) }],
+  ['activation_started long', { kind: 'activation_started', request: longRequest(2), assignment: assignment({ principal: { id: 'u', name: LONG_NAME }, role: 'R'.repeat(500) }) }],
+];
+
+export const LONG_REPLIES: [string, Reply][] = [
+  ['roles 60', { kind: 'roles', roles: many(60, (k) => roleRow({ role: `Role ${k} ${'r'.repeat(200)}`, scope: `/scope/${k}/${'s'.repeat(300)}`, active: k % 3 === 0 ? { until: at(k), requestId: `R${k}` } : null })) }],
+  ['approvals 60', { kind: 'approvals', requests: many(60, longRequest) }],
+  ['requests 60', { kind: 'requests', requests: many(60, longRequest) }],
+  ['status 60', { kind: 'status', active: many(60, (k) => assignment({ id: `A${k}`, role: `Role ${k}` })), requests: many(60, longRequest) }],
+  ['audit 150', { kind: 'audit', rows: many(150, (k) => ({ seq: k, at: at(-k), actor: LONG_NAME, action: 'request.created', subject: `request:R${k}`, summary: LONG_REASON })) }],
+  ['removed 60', { kind: 'removed', assignments: many(60, (k) => assignment({ id: `A${k}`, role: `Role ${k}` })) }],
+  ['error long', { kind: 'error', message: LONG_REASON.repeat(20), usage: 'u'.repeat(4000) }],
+  ['activation pending many approvers', { kind: 'activation', outcome: 'pending_approval', role: 'Owner', scope: '/', requestId: 'R1', durationMs: 3_600_000, until: null, startAt: null, approvers: many(80, () => LONG_NAME) }],
+  ['help 60 lines', { kind: 'help', isAdmin: true, lines: many(60, (k) => ({ usage: `cmd${k} ${'a'.repeat(300)}`, text: 'b'.repeat(300) })) }],
+];
+
+export const LONG_HOME: HomeView = {
+  user: { id: 'u', name: LONG_NAME },
+  roles: (LONG_REPLIES[0]?.[1] as Extract<Reply, { kind: 'roles' }>).roles,
+  requests: many(60, longRequest),
+  approvals: many(60, longRequest),
+  reviewsWaiting: 12,
+  isAdmin: true,
+};
+
+export const LONG_FORM = activationFormFixture({
+  role: 'R'.repeat(500),
+  scope: null,
+  scopes: many(150, (k) => `/subscriptions/${k}/${'s'.repeat(200)}`),
+  reason: LONG_REASON.repeat(3),
+  ticket: 'T'.repeat(400),
+  ticketPattern: 'P'.repeat(3000),
+  fields: { reason: 'required', ticket: 'required', code: 'required', scope: 'required' },
+  errors: { reason: 'E'.repeat(4000), scope: 'bad', ticket: 'bad', code: 'bad', duration: 'bad', form: 'bad' },
+});
