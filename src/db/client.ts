@@ -24,8 +24,8 @@ export interface Database {
   readonly kind: DatabaseKind;
   /** Applies pending migrations from `migrations/`; safe to call from several replicas at once. */
   migrate(): Promise<void>;
-  /** True when a trivial query succeeds. */
-  ping(): Promise<boolean>;
+  /** True when a trivial query succeeds within `timeoutMs` (default 2 s). */
+  ping(timeoutMs?: number): Promise<boolean>;
   /** Subscribes to a NOTIFY channel; resolves once listening, to a function that unsubscribes. */
   listen(channel: string, fn: (payload: string) => void): Promise<() => Promise<void>>;
   /** Sends a NOTIFY outside any transaction. */
@@ -74,7 +74,7 @@ export function pgliteDatabase(pg: PGlite, options: Pick<OpenDatabaseOptions, 'm
       // PGlite is one connection in this process: nothing else can migrate concurrently.
       await migratePglite(db, { migrationsFolder: options.migrationsFolder ?? migrationsFolder() });
     },
-    ping: () => pingDb(db),
+    ping: (timeoutMs) => pingDb(db, timeoutMs),
     async listen(channel, fn) {
       const unsubscribe = await pg.listen(channel, fn);
       return async () => {
@@ -110,7 +110,7 @@ function postgresDatabase(url: string, options: OpenDatabaseOptions): Database {
         await one.end({ timeout: 5 });
       }
     },
-    ping: () => pingDb(db),
+    ping: (timeoutMs) => pingDb(db, timeoutMs),
     async listen(channel, fn) {
       const sub = await client.listen(channel, fn);
       return () => sub.unlisten();
@@ -124,12 +124,20 @@ function postgresDatabase(url: string, options: OpenDatabaseOptions): Database {
   };
 }
 
-async function pingDb(db: Db): Promise<boolean> {
+async function pingDb(db: Db, timeoutMs = 2_000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
   try {
-    await db.execute(sql`select 1`);
-    return true;
-  } catch {
-    return false;
+    // An unreachable server would otherwise hold a health check for the whole connect timeout.
+    const query = db.execute(sql`select 1`).then(
+      () => true,
+      () => false,
+    );
+    return await Promise.race([query, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

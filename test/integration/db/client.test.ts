@@ -31,6 +31,15 @@ describe('openDatabase', () => {
     expect(await database.ping()).toBe(true);
   });
 
+  it('ping is false, not an error, when the server cannot be reached', async () => {
+    const nowhere = await openDatabase({ url: 'postgres://postgres@127.0.0.1:1/none' });
+    try {
+      expect(await nowhere.ping(1_000)).toBe(false);
+    } finally {
+      await nowhere.close();
+    }
+  });
+
   it('migrate is idempotent', async () => {
     await database.migrate();
     await database.migrate();
