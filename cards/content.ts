@@ -226,7 +226,7 @@ export function noticeContent(n: Notice, ctx: RenderContext): Content {
         r.state === 'timed_out' ? [t('Ask again with '), c(`activate ${r.role}`), t(', or ask an approver directly.')] : r.state === 'failed' ? [t('Try again, or tell a PIM admin if it keeps failing.')] : null;
       return {
         summary: `Request ${r.id} for ${r.role} at ${r.scope} ${STATE_WORDS[r.state] ?? r.state}`,
-        blocks: compact([text(head), facts([fact('Detail', r.decisionReason)]), next ? note(next) : null]),
+        blocks: compact([text(head), facts([fact('Detail', r.failureReason ?? r.decisionReason)]), next ? note(next) : null]),
         buttons: [],
       };
     }

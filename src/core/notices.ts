@@ -21,6 +21,8 @@ export interface RequestView {
   decidedBy: { id: string; name: string } | null;
   decidedAt: string | null;
   decisionReason: string | null;
+  /** Why a request failed (the grant provider's answer), when it did. */
+  failureReason: string | null;
   /** When the resulting activation ends, once known. */
   endsAt: string | null;
 }

@@ -340,10 +340,12 @@ export class Pim {
         const r = await uow.requests.get(id);
         if (!r) throw new PimError('not_found', { id });
         if (r.state !== 'pending_approval') throw this.alreadyDecided(r);
+        const now = this.now();
+        // Past its deadline the request has timed out, whether or not the deadline loop has marked it yet.
+        if (r.approvalDeadline && r.approvalDeadline.getTime() <= now.getTime()) throw new PimError('already_decided', { id, state: 'timed_out' });
         if (r.principalId.toLowerCase() === actor.principal.id.toLowerCase()) throw new PimError('self_approval', { id });
         if (!this.canDecide(actor.principal.id, r)) throw new PimError('not_approver', { id, role: r.role });
         checkReason(r.role, reason, outcome === 'denied');
-        const now = this.now();
         const decided = await uow.requests.transition(id, ['pending_approval'], {
           state: outcome,
           decidedBy: actor.principal.id,
@@ -536,7 +538,7 @@ export class Pim {
           }
           const req = await this.insertRequest(uow, actor, 'extend', role.name, a.scope, durationMs, reason ?? null, a.id, 'pending_approval', now, policy.approval.timeoutMs);
           await this.audit(uow, actor.principal.id, 'request.created', req, { kind: 'extend', durationMs });
-          const approvers = this.approversFor(req).filter((id) => id !== actor.principal.id);
+          const approvers = this.approversFor(req).filter((id) => id.toLowerCase() !== actor.principal.id.toLowerCase());
           await this.announceApprovalRequest(uow, req, approvers);
           return { outcome: 'pending_approval' as const, request: req, approvers };
         }
@@ -549,7 +551,7 @@ export class Pim {
         checkReason(role.name, reason, true);
         const req = await this.insertRequest(uow, actor, 'renew', role.name, soonest.scope, durationMs, reason ?? null, soonest.id, 'pending_approval', now, findScope(role, soonest.scope).policy.approval.timeoutMs);
         await this.audit(uow, actor.principal.id, 'request.created', req, { kind: 'renew', durationMs });
-        const approvers = this.approversFor(req).filter((id) => id !== actor.principal.id);
+        const approvers = this.approversFor(req).filter((id) => id.toLowerCase() !== actor.principal.id.toLowerCase());
         await this.announceApprovalRequest(uow, req, approvers);
         return { outcome: 'pending_approval' as const, request: req, approvers };
       });

@@ -28,6 +28,7 @@ export function requestView(directory: Directory, r: PimRequest, endsAt: Date | 
     decidedBy: r.decidedBy ? personView(directory, r.decidedBy) : null,
     decidedAt: iso(r.decidedAt),
     decisionReason: r.decisionReason,
+    failureReason: r.failureReason,
     endsAt: iso(endsAt),
   };
 }

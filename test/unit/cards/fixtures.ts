@@ -42,6 +42,7 @@ export function request(over: Partial<RequestView> = {}): RequestView {
     decidedBy: null,
     decidedAt: null,
     decisionReason: null,
+    failureReason: null,
     endsAt: null,
     ...over,
   };
