@@ -710,12 +710,12 @@ export class Pim {
     for (;;) {
       const n = await this.deps.store.transaction(async (uow) => {
         const now = this.now();
-        const due = await uow.assignments.claimEnded(now, batch);
-        for (const a of due) {
-          const ended = await uow.assignments.end(a.id, a.endsAt ?? now, 'expired');
-          if (ended) await this.finishAssignment(uow, 'system', ended, 'expired', now);
-        }
-        return due.length;
+        // One statement ends the batch, one moves its requests; audit and notices are written in bulk at commit.
+        const ended = await uow.assignments.expireDue(now, batch);
+        const requestIds = ended.flatMap((a) => (a.requestId ? [a.requestId] : []));
+        await uow.requests.transitionMany(requestIds, ['active'], { state: 'expired', updatedAt: now });
+        for (const a of ended) await this.finishAssignment(uow, 'system', a, 'expired', now, { requestDone: true });
+        return ended.length;
       });
       counts.expired += n;
       if (n < batch) break;
@@ -794,8 +794,15 @@ export class Pim {
   // ---------------------------------------------------------------- helpers
 
   /** Common end of an assignment: request state, provider revoke, audit, notices. */
-  private async finishAssignment(uow: UnitOfWork, by: string, a: Assignment, reason: 'expired' | 'deactivated' | 'removed', now: Date): Promise<void> {
-    if (a.requestId) {
+  private async finishAssignment(
+    uow: UnitOfWork,
+    by: string,
+    a: Assignment,
+    reason: 'expired' | 'deactivated' | 'removed',
+    now: Date,
+    opts: { requestDone?: boolean } = {},
+  ): Promise<void> {
+    if (a.requestId && !opts.requestDone) {
       await uow.requests.transition(a.requestId, ['active'], { state: reason === 'removed' ? 'revoked' : reason, updatedAt: now });
     }
     if (a.type === 'active' && !this.deps.provider.inline) {

@@ -46,6 +46,11 @@ export interface AssignmentRepo {
   markWarned(id: string, at: Date): Promise<boolean>;
   /** Current time-bound assignments whose end is at or before `at`, locked for this transaction (SKIP LOCKED). */
   claimEnded(at: Date, limit: number): Promise<Assignment[]>;
+  /**
+   * Ends up to `limit` time-bound assignments whose end is at or before `at` (ended at their own
+   * end, reason `expired`), skipping rows other transactions hold; returns the ended rows.
+   */
+  expireDue(at: Date, limit: number): Promise<Assignment[]>;
   /** Current active assignments ending within (at, at + warnBefore] not yet warned. */
   dueForWarning(at: Date, horizonMs: number, limit: number): Promise<Assignment[]>;
   /** The earliest end among current time-bound assignments, if any. */
@@ -69,6 +74,8 @@ export interface RequestRepo {
    * Returns the updated request, or null when another transition got there first.
    */
   transition(id: string, from: RequestState[], patch: Partial<PimRequest> & { state: RequestState }): Promise<PimRequest | null>;
+  /** `transition` for many requests at once; returns those that moved. */
+  transitionMany(ids: string[], from: RequestState[], patch: { state: RequestState; updatedAt: Date }): Promise<PimRequest[]>;
   /** Pending requests past their approval deadline, locked for this transaction (SKIP LOCKED). */
   claimTimedOut(at: Date, limit: number): Promise<PimRequest[]>;
   /** Scheduled requests whose start has come, locked for this transaction (SKIP LOCKED). */

@@ -19,14 +19,30 @@ export interface DrizzleStoreOptions {
   onOutboxCommit?: () => void;
 }
 
-/** Repositories bound to one transaction (or, outside the store, to the bare database). */
-export function unitOfWork(db: Db, clock: Clock, onOutboxInsert?: () => void): UnitOfWork {
+/** A unit of work whose audit and outbox rows are buffered until `flush` (called before commit). */
+export interface FlushableUnitOfWork extends UnitOfWork {
+  /** Writes buffered audit rows and outbox rows, each kind in as few statements as possible. */
+  flush(): Promise<void>;
+}
+
+/**
+ * Repositories bound to one transaction. Audit and outbox rows are written in bulk by `flush`,
+ * which the store runs just before commit: a deadline batch that expires 500 activations writes
+ * its 500 audit rows and their notices in a handful of statements.
+ */
+export function unitOfWork(db: Db, clock: Clock, onOutboxInsert?: () => void): FlushableUnitOfWork {
+  const audit = new DrizzleAuditRepo(db);
+  const outbox = new DrizzleOutboxRepo(db, clock, onOutboxInsert);
   return {
     requests: new DrizzleRequestRepo(db, clock),
     assignments: new DrizzleAssignmentRepo(db),
-    audit: new DrizzleAuditRepo(db),
-    outbox: new DrizzleOutboxRepo(db, clock, onOutboxInsert),
+    audit,
+    outbox,
     mfa: new DrizzleMfaRepo(db),
+    async flush() {
+      await audit.flush();
+      await outbox.flush();
+    },
   };
 }
 
@@ -55,13 +71,14 @@ export class DrizzleStore implements Store {
     }
     let enqueued = false;
     const result = await this.db.transaction((tx) =>
-      this.inTransaction.run(true, () =>
-        fn(
-          unitOfWork(tx, this.clock, () => {
-            enqueued = true;
-          }),
-        ),
-      ),
+      this.inTransaction.run(true, async () => {
+        const uow = unitOfWork(tx, this.clock, () => {
+          enqueued = true;
+        });
+        const out = await fn(uow);
+        await uow.flush();
+        return out;
+      }),
     );
     if (enqueued && this.onOutboxCommit) {
       try {

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gt, isNotNull, isNull, lte, min, or, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, gt, inArray, isNotNull, isNull, lte, min, or, sql, type SQL } from 'drizzle-orm';
 import type { AssignmentQuery, AssignmentRepo } from '../../core/ports.js';
 import type { Assignment } from '../../core/types.js';
 import { assignments } from '../assignments.sql.js';
@@ -102,6 +102,22 @@ export class DrizzleAssignmentRepo implements AssignmentRepo {
       .limit(limit)
       .for('update', { skipLocked: true });
     return rows.map(toAssignment);
+  }
+
+  async expireDue(at: Date, limit: number): Promise<Assignment[]> {
+    const due = this.db
+      .select({ id: assignments.id })
+      .from(assignments)
+      .where(and(openTimeBound, lte(assignments.endsAt, at)))
+      .orderBy(asc(assignments.endsAt))
+      .limit(limit)
+      .for('update', { skipLocked: true });
+    const rows = await this.db
+      .update(assignments)
+      .set({ endedAt: sql`${assignments.endsAt}`, endReason: 'expired' })
+      .where(and(inArray(assignments.id, due), isNull(assignments.endedAt)))
+      .returning();
+    return rows.map(toAssignment).sort((a, b) => (a.endsAt?.getTime() ?? 0) - (b.endsAt?.getTime() ?? 0));
   }
 
   async dueForWarning(at: Date, horizonMs: number, limit: number): Promise<Assignment[]> {

@@ -33,6 +33,8 @@ export class DrizzleAuditRepo implements AuditRepo {
   private head: { seq: number; hash: string } | null = null;
   /** Appends of this transaction, one after another even when the caller does not await each. */
   private tail: Promise<unknown> = Promise.resolve();
+  /** Rows hashed but not yet written: inserted together by `flush` (one statement per chunk). */
+  private pending: AuditEvent[] = [];
 
   constructor(private readonly db: Db) {}
 
@@ -68,9 +70,18 @@ export class DrizzleAuditRepo implements AuditRepo {
       prevHash: this.head.hash,
     };
     const full: AuditEvent = { ...event, hash: auditHash(event) };
-    await this.db.insert(auditEvents).values(full);
+    this.pending.push(full);
     this.head = { seq: full.seq, hash: full.hash };
     return full;
+  }
+
+  /** Writes the buffered rows; the store calls it before commit (and `list` before reading). */
+  async flush(): Promise<void> {
+    await this.tail;
+    while (this.pending.length > 0) {
+      const chunk = this.pending.splice(0, 1000);
+      await this.db.insert(auditEvents).values(chunk);
+    }
   }
 
   /** Newest first. `detailsMatch` compares each key's text value (`details->>key`). */
@@ -81,6 +92,7 @@ export class DrizzleAuditRepo implements AuditRepo {
     limit?: number;
     detailsMatch?: Record<string, string>;
   }): Promise<AuditEvent[]> {
+    await this.flush();
     const where: SQL[] = [];
     if (q.actor !== undefined) where.push(eq(auditEvents.actor, q.actor));
     if (q.subjectPrefix !== undefined && q.subjectPrefix !== '') where.push(like(auditEvents.subject, likePrefix(q.subjectPrefix)));

@@ -81,6 +81,16 @@ export class DrizzleRequestRepo implements RequestRepo {
     return row ? toRequest(row) : null;
   }
 
+  async transitionMany(ids: string[], from: RequestState[], patch: { state: RequestState; updatedAt: Date }): Promise<PimRequest[]> {
+    if (ids.length === 0 || from.length === 0) return [];
+    const rows = await this.db
+      .update(requests)
+      .set({ state: patch.state, updatedAt: patch.updatedAt })
+      .where(and(inArray(requests.id, ids), inArray(requests.state, from)))
+      .returning();
+    return rows.map(toRequest);
+  }
+
   async claimTimedOut(at: Date, limit: number): Promise<PimRequest[]> {
     const rows = await this.db
       .select()
