@@ -2,5 +2,5 @@
 import type { ChatAdapterFactory } from './types.js';
 
 export const slackAdapter: ChatAdapterFactory | undefined = undefined;
-export const teamsAdapter: ChatAdapterFactory | undefined = undefined;
+export { teamsAdapter } from './teams/index.js';
 export const playgroundAdapter: ChatAdapterFactory | undefined = undefined;

@@ -1,0 +1,42 @@
+/** What every Teams handler gets, and who is speaking: the sender resolved on the server. */
+import type { Activity } from 'botbuilder';
+import type { RenderContext } from '../../cards/model.js';
+import { isPimError, PimError } from '../../src/core/errors.js';
+import type { Actor } from '../../src/core/types.js';
+import type { ChatAdapterDeps } from '../types.js';
+import { senderAadId } from './activity.js';
+import type { ReferenceBook } from './references.js';
+import { renderContext } from './render.js';
+
+export interface TeamsDeps extends Pick<ChatAdapterDeps, 'pim' | 'env' | 'config' | 'clock' | 'logger'> {
+  references: ReferenceBook;
+}
+
+export const renderFor = (deps: TeamsDeps): RenderContext => renderContext(deps.env, deps.clock);
+
+export type Sender = { ok: true; actor: Actor } | { ok: false; message: string };
+
+/**
+ * The principal behind an activity, through the directory's binding of their AAD object id. A
+ * card's data never names the actor: only `from.aadObjectId`, which Teams sets, does.
+ */
+export function resolveSender(deps: TeamsDeps, activity: Partial<Activity>): Sender {
+  const aad = senderAadId(activity);
+  if (!aad) return { ok: false, message: new PimError('unknown_user', { platform: 'teams' }).message };
+  try {
+    return { ok: true, actor: { principal: deps.pim.resolve('teams', aad), platform: 'teams' } };
+  } catch (e) {
+    if (isPimError(e)) return { ok: false, message: e.message };
+    throw e;
+  }
+}
+
+/** Resolves a mentioned user's AAD object id to a principal id, or null. */
+export function principalIdOf(deps: TeamsDeps, aadObjectId: string): string | null {
+  try {
+    return deps.pim.resolve('teams', aadObjectId).id;
+  } catch (e) {
+    if (isPimError(e)) return null;
+    throw e;
+  }
+}

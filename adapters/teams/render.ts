@@ -1,0 +1,62 @@
+/**
+ * What the Teams adapter sends, built from `cards/`: notices (approval requests carry a `refresh`
+ * for their approvers), replies and forms, each as a Bot Framework message activity.
+ */
+import { CardFactory, type Activity } from 'botbuilder';
+import type { Notice, RenderContext, Reply } from '../../cards/model.js';
+import { teamsFallbackText, teamsNotice, teamsReply, type AdaptiveCardJson } from '../../cards/teams/index.js';
+import type { Env } from '../../src/config/env.js';
+import type { Pim } from '../../src/core/pim.js';
+import type { Clock } from '../../src/core/ports.js';
+import type { PimRequest } from '../../src/core/types.js';
+
+export const renderContext = (env: Pick<Env, 'timezone'>, clock: Clock): RenderContext => ({ timeZone: env.timezone, now: clock.now() });
+
+/**
+ * AAD object ids of the people who may decide a request (the requester left out: they cannot
+ * approve their own), for the card's `refresh.userIds`.
+ */
+export function approverAadIds(pim: Pim, r: Pick<PimRequest, 'kind' | 'role' | 'scope'> & { requesterId: string }): string[] {
+  let ids: string[];
+  try {
+    ids = pim.approversFor(r);
+  } catch {
+    return []; // the role left the config; nobody can decide it any more
+  }
+  const out = new Set<string>();
+  for (const id of ids) {
+    if (id.toLowerCase() === r.requesterId.toLowerCase()) continue;
+    const aad = pim.directory.get(id)?.teams;
+    if (aad) out.add(aad.toLowerCase());
+  }
+  return [...out];
+}
+
+/** A notice as a card; a pending approval request refreshes for its approvers. */
+export function noticeCard(pim: Pim, notice: Notice, ctx: RenderContext): AdaptiveCardJson {
+  const refreshUserIds =
+    notice.kind === 'approval_request' ? approverAadIds(pim, { kind: notice.request.kind, role: notice.request.role, scope: notice.request.scope, requesterId: notice.request.requester.id }) : [];
+  return teamsNotice(notice, ctx, { refreshUserIds });
+}
+
+/** A message activity carrying a card, with a one-line text for notifications and the chat list. */
+export function cardMessage(card: AdaptiveCardJson, text?: string): Partial<Activity> {
+  return { type: 'message', attachments: [CardFactory.adaptiveCard(card)], ...(text ? { text } : {}) };
+}
+
+export function noticeMessage(pim: Pim, notice: Notice, ctx: RenderContext): Partial<Activity> {
+  return cardMessage(noticeCard(pim, notice, ctx), teamsFallbackText(notice, ctx));
+}
+
+export function replyMessage(reply: Reply, ctx: RenderContext): Partial<Activity> {
+  return cardMessage(teamsReply(reply, ctx), teamsFallbackText(reply, ctx));
+}
+
+/** Longest CSV sent inline; Teams caps a message at about 28 KB. */
+const CSV_MAX = 20_000;
+
+/** A file (audit CSV) as plain text: Teams bots cannot attach files to channel messages. */
+export function fileMessage(filename: string, content: string): Partial<Activity> {
+  const clipped = content.length > CSV_MAX ? `${content.slice(0, content.lastIndexOf('\n', CSV_MAX) + 1)}…(cut at ${CSV_MAX} characters; narrow it with --since, --user or --role)\n` : content;
+  return { type: 'message', textFormat: 'plain', text: `${filename}\n\n${clipped}` };
+}
