@@ -1,0 +1,60 @@
+/**
+ * What the role and request buttons on cards and home views do (Deactivate, Extend, Cancel), for
+ * any platform: one core call each, the result or the refusal as a `Reply`. A button's hint is
+ * only a hint: the core re-reads the assignment or request and checks the actor.
+ */
+import { extendReply, type Reply } from '../../cards/model.js';
+import { MINUTE } from '../../src/core/duration.js';
+import { isPimError } from '../../src/core/errors.js';
+import type { Pim } from '../../src/core/pim.js';
+import type { Actor } from '../../src/core/types.js';
+import { requestView } from '../../src/core/views.js';
+
+/** How much an Extend button adds to an active activation (the policy's maximum still applies). */
+export const BUTTON_EXTENSION_MS = 30 * MINUTE;
+
+/** Runs a core call; a PimError becomes an error reply, anything else is thrown. */
+export async function refusalAsReply(fn: () => Promise<Reply>): Promise<Reply> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (isPimError(e)) return { kind: 'error', message: e.message };
+    throw e;
+  }
+}
+
+/** Deactivate button: ends the actor's activation of the role early. */
+export function deactivateByButton(pim: Pim, actor: Actor, role: string, scope: string | null): Promise<Reply> {
+  return refusalAsReply(async () => {
+    const a = await pim.deactivate(actor, role, scope ?? undefined);
+    return { kind: 'deactivated', role: a.role, scope: a.scope };
+  });
+}
+
+/** Cancel button: cancels the actor's own pending or scheduled request. */
+export function cancelByButton(pim: Pim, actor: Actor, requestId: string): Promise<Reply> {
+  return refusalAsReply(async () => {
+    const r = await pim.cancel(actor, requestId);
+    return { kind: 'canceled', request: requestView(pim.directory, r) };
+  });
+}
+
+/**
+ * Extend button (expiry warnings): adds `BUTTON_EXTENSION_MS` to the actor's active activation of
+ * the role, with approval when its policy asks for it. An eligible assignment that ends soon is
+ * renewed with a reason and an admin's approval, which a button cannot give: the reply says how.
+ */
+export function extendByButton(pim: Pim, actor: Actor, role: string, scope: string | null): Promise<Reply> {
+  return refusalAsReply(async () => {
+    const mine = await pim.myRoles(actor);
+    const active = mine.find((r) => r.role.toLowerCase() === role.toLowerCase() && (!scope || r.scope === scope) && r.active?.requestId);
+    if (!active) {
+      return {
+        kind: 'text',
+        text: `${role} is not active for you, so there is nothing to extend. To renew an eligibility that ends soon, use the extend command with a duration and a reason, e.g. extend "${role}" 90d --reason "still on the on-call rota"; a PIM admin approves it.`,
+      };
+    }
+    const result = await pim.extend(actor, active.role, BUTTON_EXTENSION_MS, null);
+    return extendReply(result, BUTTON_EXTENSION_MS, (id) => pim.directory.get(id)?.name ?? id);
+  });
+}

@@ -1,0 +1,98 @@
+/**
+ * Delivering answers to interactions: ephemerally where the user typed or pressed (response URL),
+ * on the App Home by republishing it, or in a DM. Every message is rendered by `cards/`.
+ */
+import type { webApi } from '@slack/bolt';
+import type { Reply } from '../../cards/model.js';
+import { slackHome, slackReply, type SlackMessage } from '../../cards/slack/index.js';
+import type { Actor } from '../../src/core/types.js';
+import { homeFor } from '../shared/home-view.js';
+import { renderContext, type SlackDeps } from './deps.js';
+import { errorReply } from './errors.js';
+import type { Origin } from './origin.js';
+
+export type WebClient = webApi.WebClient;
+
+/** A message as an ephemeral answer through a response URL (never replacing the message pressed). */
+export interface EphemeralMessage {
+  response_type: 'ephemeral';
+  replace_original: false;
+  text: string;
+  blocks: SlackMessage['blocks'];
+}
+
+export type RespondLike = (message: EphemeralMessage) => Promise<unknown>;
+
+export function ephemeral(message: SlackMessage): EphemeralMessage {
+  return { response_type: 'ephemeral', replace_original: false, text: message.text, blocks: message.blocks };
+}
+
+/** A reply rendered for Slack, with times in the configured zone. */
+export function render(deps: Pick<SlackDeps, 'clock' | 'timeZone'>, reply: Reply): SlackMessage {
+  return slackReply(reply, renderContext(deps));
+}
+
+/** POSTs a message to a Slack response URL. */
+export async function postToResponseUrl(url: string, message: EphemeralMessage): Promise<void> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(message) });
+  if (!res.ok) throw new Error(`the response URL answered HTTP ${res.status}`);
+}
+
+/** Publishes the actor's App Home for a Slack user. */
+export async function publishHome(deps: SlackDeps, client: WebClient, slackUserId: string, actor: Actor): Promise<void> {
+  const home = await homeFor(deps.pim, actor);
+  await client.views.publish({ user_id: slackUserId, view: slackHome(home, renderContext(deps)) });
+}
+
+/** Publishes an App Home that only says why this user cannot use pimbot. */
+export async function publishRefusalHome(deps: SlackDeps, client: WebClient, slackUserId: string, message: string): Promise<void> {
+  const { blocks } = render(deps, { kind: 'error', message });
+  await client.views.publish({ user_id: slackUserId, view: { type: 'home', blocks } });
+}
+
+export interface AnswerTarget {
+  client: WebClient;
+  slackUserId: string;
+  origin: Origin;
+  /** Bolt's `respond` for this request, when it has a response URL. */
+  respond?: RespondLike;
+  /** The resolved actor, to republish their App Home. */
+  actor?: Actor;
+}
+
+/**
+ * Answers where the interaction came from: through its response URL (ephemeral); on the App Home
+ * by republishing it, with a refusal also sent by DM (the Home has no place for it); else by DM.
+ */
+export async function answer(deps: SlackDeps, to: AnswerTarget, reply: Reply): Promise<void> {
+  const message = render(deps, reply);
+  if (to.respond) return void (await to.respond(ephemeral(message)));
+  if (to.origin.responseUrl) return postToResponseUrl(to.origin.responseUrl, ephemeral(message));
+  if (to.origin.home && to.actor) {
+    await publishHome(deps, to.client, to.slackUserId, to.actor);
+    if (reply.kind !== 'error') return;
+  }
+  await to.client.chat.postMessage({ channel: to.slackUserId, text: message.text, blocks: message.blocks });
+}
+
+/** Republishes the App Home after a change made from it. */
+export async function refreshHome(deps: SlackDeps, to: AnswerTarget): Promise<void> {
+  if (to.origin.home && to.actor) await publishHome(deps, to.client, to.slackUserId, to.actor);
+}
+
+/**
+ * Runs a handler's work after its ack. A failure is logged and the user is told in general terms
+ * (never silently dropped); the core's refusals are replies, not failures, and never land here.
+ */
+export async function guarded(deps: SlackDeps, what: string, tell: (reply: Reply) => Promise<void>, work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (err) {
+    deps.logger.error({ err, what }, `slack: ${what} failed`);
+    try {
+      await tell(errorReply(err));
+    } catch (tellErr) {
+      deps.logger.error({ err: tellErr, what }, `slack: could not tell the user that ${what} failed`);
+    }
+  }
+}

@@ -1,0 +1,34 @@
+/** What the Slack listeners need: the core, the clock, dedupe, identity, and where to log and count. */
+import type { RenderContext } from '../../cards/model.js';
+import type { Pim } from '../../src/core/pim.js';
+import type { Clock } from '../../src/core/ports.js';
+import type { Logger } from '../../src/logger.js';
+import type { Metrics } from '../../src/metrics.js';
+import type { DedupePort } from '../types.js';
+import type { SlackIdentity } from './identity.js';
+
+export interface SlackDeps {
+  pim: Pim;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  dedupe: DedupePort;
+  identity: SlackIdentity;
+  /** IANA zone times are shown in (PIM_TIMEZONE). */
+  timeZone: string;
+}
+
+/** How times are shown right now. */
+export function renderContext(deps: Pick<SlackDeps, 'clock' | 'timeZone'>): RenderContext {
+  return { timeZone: deps.timeZone, now: deps.clock.now() };
+}
+
+/**
+ * True the first time a Slack delivery is seen. Slack retries (`x-slack-retry-num`) and repeated
+ * submissions carry the same key (trigger id, event id), so they run once across replicas. No key:
+ * nothing to deduplicate by, so it runs.
+ */
+export async function firstDelivery(deps: Pick<SlackDeps, 'dedupe' | 'clock'>, kind: string, id: string | undefined): Promise<boolean> {
+  if (!id) return true;
+  return deps.dedupe.claimOnce(`slack:${kind}:${id}`, deps.clock.now());
+}

@@ -1,0 +1,28 @@
+/** Button listeners, one per action id in cards/actions.ts. */
+import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import { ACTIVATE_OPEN, APPROVE, CANCEL, DEACTIVATE, DENY, EXTEND, type ButtonAction as PimButton } from '../../../../cards/actions.js';
+import type { SlackDeps } from '../../deps.js';
+import { activateOpenPressed } from './activate-open.js';
+import { approvePressed } from './approve.js';
+import { cancelPressed } from './cancel.js';
+import { deactivatePressed } from './deactivate.js';
+import { denyPressed } from './deny.js';
+import { extendPressed } from './extend.js';
+import type { ButtonArgs } from './press.js';
+
+const HANDLERS: Record<PimButton, (args: ButtonArgs, deps: SlackDeps) => Promise<void>> = {
+  [APPROVE]: approvePressed,
+  [DENY]: denyPressed,
+  [ACTIVATE_OPEN]: activateOpenPressed,
+  [DEACTIVATE]: deactivatePressed,
+  [EXTEND]: extendPressed,
+  [CANCEL]: cancelPressed,
+};
+
+export function register(app: App, deps: SlackDeps): void {
+  for (const [actionId, handler] of Object.entries(HANDLERS)) {
+    app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: actionId }, ({ action, body, ack, respond, client }) =>
+      handler({ action, body, ack, respond: body.response_url ? respond : undefined, client }, deps),
+    );
+  }
+}

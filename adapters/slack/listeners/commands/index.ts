@@ -1,0 +1,11 @@
+/** Slash command listeners. */
+import type { App } from '@slack/bolt';
+import type { SlackDeps } from '../../deps.js';
+import { pimCommand } from './pim.js';
+
+/** The slash command, as configured in manifest/slack.yaml. */
+export const PIM_COMMAND = '/pim';
+
+export function register(app: App, deps: SlackDeps): void {
+  app.command(PIM_COMMAND, ({ command, ack, respond, client }) => pimCommand({ command, ack, respond, client }, deps));
+}

@@ -1,0 +1,101 @@
+/**
+ * `/pim activate` over the Slack wire protocol: a role without approval activates at once, and a
+ * policy that needs more than was typed opens the activation modal pre-filled with what was typed.
+ */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ACTIVATE_VIEW, FIELD } from '../../../cards/actions.js';
+import { checkBlockKitLimits } from '../../../cards/slack/index.js';
+import { textOf } from '../../support/fake-slack.js';
+import { alice, BOT_TOKEN, dmsTo, slackSuite } from './harness.js';
+
+const suite = slackSuite();
+beforeAll(suite.setup);
+afterAll(suite.teardown);
+beforeEach(suite.start);
+afterEach(suite.stop);
+
+const activeRoles = async (principalId: string) => {
+  const h = suite.get();
+  return (await h.app.pim.myRoles(h.actor(principalId))).filter((r) => r.active).map((r) => r.role);
+};
+
+describe('/pim activate on a role without approval', () => {
+  it('acks with an empty 200, answers ephemerally until when, and DMs the activation', async () => {
+    const { slack, fake } = suite.get();
+    const sent = await slack.command(alice, 'activate Reader 1h');
+    expect(sent.status).toBe(200);
+    expect(sent.body).toBe('');
+
+    const answer = await fake.waitForResponse(sent.responseId);
+    expect(answer.body.response_type).toBe('ephemeral');
+    expect(textOf(answer.body.blocks)).toMatch(/\*Reader\* at `\/` is active until \d\d:\d\d UTC \(in 1h\)/);
+    expect(checkBlockKitLimits(answer.body)).toEqual([]);
+
+    const dm = await fake.waitForCall('chat.postMessage', (c) => c.args.channel === alice.id);
+    expect(textOf(dm.args.blocks)).toMatch(/\*Alice\* activated \*Reader\* at `\/` until/);
+    expect(dm.auth).toBe(`Bearer ${BOT_TOKEN}`);
+    expect(await activeRoles('alice@example.com')).toEqual(['Reader']);
+  });
+
+  it('answers a refusal ephemerally and changes nothing', async () => {
+    const { slack, fake, settled } = suite.get();
+    const sent = await slack.command(alice, 'activate Reader 12h');
+    const answer = await fake.waitForResponse(sent.responseId);
+    expect(textOf(answer.body.blocks)).toContain('Reader can be active for at most 8h');
+    await settled();
+    expect(await activeRoles('alice@example.com')).toEqual([]);
+    expect(dmsTo(fake, alice)).toEqual([]);
+  });
+
+  it('answers /pim roles with the caller’s roles and Activate buttons', async () => {
+    const { slack, fake } = suite.get();
+    const sent = await slack.command(alice, 'roles');
+    const answer = await fake.waitForResponse(sent.responseId);
+    const text = textOf(answer.body.blocks);
+    for (const role of ['Reader', 'Contributor', 'Owner']) expect(text).toContain(`*${role}*`);
+    expect(checkBlockKitLimits(answer.body)).toEqual([]);
+  });
+});
+
+describe('/pim activate when the policy needs a reason', () => {
+  it('opens the modal pre-filled, shows a missing reason on its field, then activates', async () => {
+    const { slack, fake, settled } = suite.get();
+    const sent = await slack.command(alice, 'activate Contributor 2h --ticket INC-7');
+    expect(sent.status).toBe(200);
+
+    const open = await fake.waitForCall('views.open');
+    expect(open.args.trigger_id).toBe(sent.triggerId);
+    const view = open.args.view;
+    expect(view.callback_id).toBe(ACTIVATE_VIEW);
+    expect(checkBlockKitLimits(view)).toEqual([]);
+    const input = (id: string) => view.blocks.find((b: any) => b.block_id === id);
+    expect(input(FIELD.duration).element.initial_value).toBe('2h');
+    expect(input(FIELD.ticket).element.initial_value).toBe('INC-7');
+    expect(input(FIELD.reason).optional).toBe(false);
+
+    const empty = await slack.submit(alice, view, { [FIELD.duration]: '2h', [FIELD.reason]: '   ', [FIELD.ticket]: 'INC-7' });
+    expect(empty.status).toBe(200);
+    expect(JSON.parse(empty.body)).toEqual({ response_action: 'errors', errors: { [FIELD.reason]: expect.stringContaining('needs a reason') } });
+    await settled();
+    expect(await activeRoles('alice@example.com')).toEqual([]);
+
+    const bad = await slack.submit(alice, view, { [FIELD.duration]: 'soon', [FIELD.reason]: 'rotate keys' });
+    expect(JSON.parse(bad.body)).toEqual({ response_action: 'errors', errors: { [FIELD.duration]: expect.stringContaining('is not a duration') } });
+
+    const good = await slack.submit(alice, view, { [FIELD.duration]: '2h', [FIELD.reason]: 'rotate keys' });
+    expect(good.status).toBe(200);
+    expect(good.body).toBe('');
+    const answer = await fake.waitForResponse(sent.responseId);
+    expect(answer.body.response_type).toBe('ephemeral');
+    expect(textOf(answer.body.blocks)).toMatch(/\*Contributor\* at `\/subscriptions\/dev` is active until .*\(in 2h\)/);
+    expect(await activeRoles('alice@example.com')).toEqual(['Contributor']);
+
+    // The same submission delivered again (same trigger id) is acknowledged and not run twice.
+    const again = await slack.submit(alice, view, { [FIELD.duration]: '2h', [FIELD.reason]: 'rotate keys' }, { triggerId: good.triggerId });
+    expect(again.status).toBe(200);
+    expect(again.body).toBe('');
+    await settled();
+    expect(fake.responses.filter((r) => r.id === sent.responseId)).toHaveLength(1);
+    expect(dmsTo(fake, alice).filter((c) => /activated/.test(textOf(c.args.blocks)))).toHaveLength(1);
+  });
+});
