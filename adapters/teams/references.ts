@@ -64,6 +64,7 @@ const isReference = (v: Record<string, unknown> | null): v is Reference =>
 /** Reads and writes references through the adapter's store; skips writes that change nothing. */
 export class ReferenceBook {
   private readonly written = new Map<string, string>();
+  private lastMeta: ServiceMeta | null = null;
 
   constructor(
     private readonly store: ConversationStorePort,
@@ -77,11 +78,13 @@ export class ReferenceBook {
     const type = activity.conversation?.conversationType;
     const key = type === 'personal' || (type === undefined && !activity.conversation?.isGroup) ? (principalId ? userKey(principalId) : null) : conversationKey(ref.conversation.id);
     if (key) await this.write(key, ref as Record<string, unknown>);
+    // An activity without tenant or recipient does not erase what an earlier one told.
     const meta: ServiceMeta = {
       serviceUrl: ref.serviceUrl,
-      tenantId: tenantOf(activity),
-      bot: activity.recipient?.id ? { id: activity.recipient.id, name: activity.recipient.name } : null,
+      tenantId: tenantOf(activity) ?? this.lastMeta?.tenantId ?? null,
+      bot: activity.recipient?.id ? { id: activity.recipient.id, name: activity.recipient.name } : (this.lastMeta?.bot ?? null),
     };
+    this.lastMeta = meta;
     await this.write(SERVICE_KEY, meta as unknown as Record<string, unknown>);
   }
 

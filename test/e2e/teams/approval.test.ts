@@ -1,7 +1,8 @@
 /**
  * The approval flow in Teams: the card posted proactively to the approvers' channel, Approve and
  * Deny as Universal Actions (adaptiveCard/action), refusals that change nothing, the Action.Submit
- * fallback, and a request made on another platform decided from Teams.
+ * fallback, and a requester who never wrote to the bot in Teams (see cross-platform.test.ts for
+ * the same flow with the Slack adapter running).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APPROVE, DENY, DENY_REASON, DENY_SUBMIT, REFRESH } from '../../../cards/actions.js';
@@ -198,7 +199,7 @@ describe('Teams approvals', () => {
     expect(await stateOf(dave.requestId)).toBe('pending_approval');
   });
 
-  it('approves from Teams a request made from Slack, and opens a 1:1 chat to tell the requester', async () => {
+  it('opens a 1:1 chat to tell a requester who never wrote to the bot in Teams (request made on another platform)', async () => {
     const pim = bot.app.pim;
     const result = await pim.activate(pim.actorFor('frank@example.com', 'slack'), { role: 'Owner', durationMs: 30 * 60_000, reason: 'slack-made request', ticket: 'INC-7' });
     expect(result.outcome).toBe('pending_approval');
