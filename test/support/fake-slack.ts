@@ -383,7 +383,7 @@ export class SlackSender {
    * `/pim <text>` typed by `user`. Slack escapes `&`, `<` and `>` the user typed, as it does in
    * command text. Returns the response URL id to wait on, and the request body (`request`) to resend.
    */
-  async command(user: SlackUser, text: string, options: SendOptions & { channel?: string; triggerId?: string } = {}): Promise<SentRequest & { responseId: string; triggerId: string; body: string }> {
+  async command(user: SlackUser, text: string, options: SendOptions & { channel?: string; triggerId?: string } = {}): Promise<SentRequest & { responseId: string; triggerId: string; request: string }> {
     const escaped = text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
     const c = this.commandBody(user, escaped, options);
     const sent = await this.post(c.body, 'application/x-www-form-urlencoded', options);

@@ -41,6 +41,7 @@ const request: RequestView = {
   decidedBy: null,
   decidedAt: null,
   decisionReason: null,
+  failureReason: null,
   endsAt: null,
 };
 const card: Notice = { kind: 'approval_request', request };
