@@ -57,6 +57,28 @@ describe('/pim activate on a role without approval', () => {
   });
 });
 
+describe('other commands', () => {
+  it('answers help, and an unknown command with what to type instead', async () => {
+    const { slack, fake } = suite.get();
+    const help = await slack.command(alice, 'help');
+    expect(textOf((await fake.waitForResponse(help.responseId)).body.blocks)).toContain('activate &lt;role&gt;');
+    const typo = await slack.command(alice, 'actvate Reader');
+    const told = await fake.waitForResponse(typo.responseId);
+    expect(told.body.response_type).toBe('ephemeral');
+    expect(textOf(told.body.blocks)).toMatch(/⚠️/);
+  });
+
+  it('shows an admin’s audit export inline, escaped', async () => {
+    const { slack, fake, settled } = suite.get();
+    await fake.waitForResponse((await slack.command(alice, 'activate Reader 1h')).responseId);
+    await settled();
+    const sent = await slack.command({ id: 'U0ERIN', name: 'erin' }, 'audit --csv');
+    const text = textOf((await fake.waitForResponse(sent.responseId)).body.blocks);
+    expect(text).toContain('seq,at,actor,action,subject,details');
+    expect(text).toContain('activation.started');
+  });
+});
+
 describe('/pim activate when the policy needs a reason', () => {
   it('opens the modal pre-filled, shows a missing reason on its field, then activates', async () => {
     const { slack, fake, settled } = suite.get();
