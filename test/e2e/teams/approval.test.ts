@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APPROVE, DENY, DENY_REASON, DENY_SUBMIT, REFRESH } from '../../../cards/actions.js';
 import { cardOf, cardText, executeActions, isPost, type ConnectorCall } from '../../support/fake-connector.js';
-import { AAD, APPROVALS_CHANNEL, SECURITY_CHANNEL, personalChat, startTeamsBot, type TeamsBot, type Who } from './harness.js';
+import { AAD, APPROVALS_CHANNEL, SECURITY_CHANNEL, cardProblems, personalChat, startTeamsBot, type TeamsBot, type Who } from './harness.js';
 
 const CARD = 'application/vnd.microsoft.card.adaptive';
 const MESSAGE = 'application/vnd.microsoft.activity.message';
@@ -217,5 +217,11 @@ describe('Teams approvals', () => {
     // The decision reaches him in the chat created before, not a new one.
     await bot.connector.waitFor((c) => isPost(c) && c.conversationId === create.answeredId && /approved/i.test(cardText(cardOf(c.body))));
     expect(bot.connector.calls.filter((c) => c.kind === 'create' && c.body?.members?.[0]?.id === AAD.frank.toLowerCase())).toHaveLength(1);
+  });
+
+  it('sent only cards the Adaptive Cards library parses and validates without a problem', () => {
+    const cards = bot.allCards();
+    expect(cards.length).toBeGreaterThan(3);
+    for (const card of cards) expect(cardProblems(card)).toEqual([]);
   });
 });

@@ -1,8 +1,8 @@
 /** Typed commands in Teams: replies in the same conversation, forms, mentions, unknown users. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ACTIVATE_SUBMIT, FIELD } from '../../../cards/actions.js';
-import { cardOf, cardText, executeActions } from '../../support/fake-connector.js';
-import { APPROVALS_CHANNEL, BOT, personalChat, startTeamsBot, type TeamsBot } from './harness.js';
+import { cardOf, cardText, executeActions, isPost } from '../../support/fake-connector.js';
+import { APPROVALS_CHANNEL, BOT, TENANT, baseActivity, cardProblems, personalChat, startTeamsBot, type TeamsBot } from './harness.js';
 
 let bot: TeamsBot;
 
@@ -12,7 +12,13 @@ beforeAll(async () => {
 afterAll(async () => {
   await bot?.close();
 });
-beforeEach(() => bot.connector.clear());
+/** Cards sent by earlier tests (each test starts with an empty connector log). */
+const sent: unknown[] = [];
+beforeEach(() => {
+  sent.push(...bot.allCards());
+  bot.invokeCards.length = 0;
+  bot.connector.clear();
+});
 
 const replyIn = (conversationId: string) => (c: { kind: string; conversationId: string | null }) =>
   (c.kind === 'reply' || c.kind === 'send') && c.conversationId === conversationId;
@@ -84,5 +90,34 @@ describe('Teams commands', () => {
     await bot.message('erin', 'pim assign <at>Stranger</at> Reader --eligible --for 30d');
     const call = await bot.connector.waitFor(replyIn(personalChat('erin')));
     expect(cardText(cardOf(call.body))).toMatch(/e-mail/);
+  });
+
+  it('hands the audit CSV over as plain text after the reply card', async () => {
+    await bot.message('erin', 'pim audit --csv');
+    const [card, file] = await bot.connector.waitForCount(replyIn(personalChat('erin')), 2);
+    expect(cardText(cardOf(card?.body))).toMatch(/Audit export/);
+    expect(file?.body.textFormat).toBe('plain');
+    expect(file?.body.text).toMatch(/^pim-audit-\d{4}-\d{2}-\d{2}\.csv\n\nseq,at,actor,action,subject,details\n/);
+  });
+
+  it('keeps the 1:1 chat from an install and tells the user there, without creating a chat', async () => {
+    const install = await bot.post({ ...baseActivity('frank', bot.connector.url), type: 'installationUpdate', action: 'add' });
+    expect(install.status).toBe(200);
+    await bot.message('erin', 'pim assign frank@example.com Reader --eligible --for 30d');
+    await bot.connector.waitFor((c) => isPost(c) && c.conversationId === personalChat('frank') && /Reader/.test(cardText(cardOf(c.body))));
+    expect(bot.connector.calls.filter((c) => c.kind === 'create')).toHaveLength(0);
+  });
+
+  it('opens a 1:1 chat with the AAD id of a user it never heard from', async () => {
+    await bot.message('erin', 'pim assign carol@example.com Reader --eligible --for 30d');
+    const create = await bot.connector.waitFor((c) => c.kind === 'create');
+    expect(create.body).toMatchObject({ isGroup: false, members: [{ id: '00000000-0000-0000-0000-0000000ca501' }], tenantId: TENANT });
+    await bot.connector.waitFor((c) => isPost(c) && c.conversationId === create.answeredId);
+  });
+
+  it('sent only cards the Adaptive Cards library parses and validates without a problem', () => {
+    const cards = [...sent, ...bot.allCards()];
+    expect(cards.length).toBeGreaterThan(3);
+    for (const card of cards) expect(cardProblems(card)).toEqual([]);
   });
 });

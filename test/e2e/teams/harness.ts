@@ -4,11 +4,12 @@
  * activities to `/api/messages` as Teams would.
  */
 import { randomUUID } from 'node:crypto';
+import * as AC from 'adaptivecards';
 import type { ChatAdapter, ChatAdapterDeps } from '../../../adapters/types.js';
 import { startApp, type AppHandle } from '../../../src/app.js';
 import { loadEnv } from '../../../src/config/env.js';
 import { parsePimConfig } from '../../../src/config/pim-config.js';
-import { startFakeConnector, type FakeConnector } from '../../support/fake-connector.js';
+import { cardOf, startFakeConnector, type FakeConnector } from '../../support/fake-connector.js';
 import { testDatabase, type TestDatabase } from '../../support/db.js';
 
 export const TENANT = '11111111-2222-3333-4444-555555555555';
@@ -81,6 +82,10 @@ export interface TeamsBot {
   app: AppHandle;
   connector: FakeConnector;
   database: TestDatabase;
+  /** Every Adaptive Card the bot answered an invoke with, in order. */
+  invokeCards: unknown[];
+  /** Every Adaptive Card the bot sent: invoke answers and everything the fake connector received. */
+  allCards(): unknown[];
   /** POSTs an activity (or raw text) to /api/messages. */
   post(activity: unknown, headers?: Record<string, string>): Promise<Posted>;
   /** A typed message in `who`'s personal chat with the bot (or in a channel). */
@@ -155,25 +160,42 @@ export async function startTeamsBot(options: StartOptions = {}): Promise<TeamsBo
     return { status: res.status, body };
   };
 
+  const invokeCards: unknown[] = [];
   return {
     app,
     connector,
     database,
+    invokeCards,
+    allCards: () => [...invokeCards, ...connector.calls.map((c) => cardOf(c.body)).filter((c) => c !== null)],
     post,
     message: (who, text, opts = {}) => post({ ...baseActivity(who, connector.url, opts), type: 'message', text, textFormat: 'plain' }),
-    invoke: (who, verb, data, opts = {}) =>
-      post({
+    async invoke(who, verb, data, opts = {}) {
+      const res = await post({
         ...baseActivity(who, connector.url, opts),
         type: 'invoke',
         name: 'adaptiveCard/action',
         value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' },
-      }),
+      });
+      if (res.body?.type === 'application/vnd.microsoft.card.adaptive') invokeCards.push(res.body.value);
+      return res;
+    },
     async close() {
       await app.close();
       await connector.close();
       await database.close();
     },
   };
+}
+
+/** Parses a card with the real Adaptive Cards library; returns every parse and validation problem. */
+export function cardProblems(json: unknown): string[] {
+  const context = new AC.SerializationContext();
+  const card = new AC.AdaptiveCard();
+  card.parse(json, context);
+  const problems: string[] = [];
+  for (let k = 0; k < context.eventCount; k++) problems.push(`parse: ${context.getEventAt(k).message}`);
+  for (const e of card.validateProperties().validationEvents) problems.push(`validate ${AC.ValidationEvent[e.event]}: ${e.message}`);
+  return problems;
 }
 
 /** The conversation id of `who`'s personal chat in activities the harness sends. */

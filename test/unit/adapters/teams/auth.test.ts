@@ -1,0 +1,38 @@
+/** How /api/messages authenticates, decided from the environment. */
+import { describe, expect, it } from 'vitest';
+import { authMode, botConfiguration, createBotAdapter } from '../../../../adapters/teams/auth.js';
+import { loadEnv } from '../../../../src/config/env.js';
+import { createLogger } from '../../../../src/logger.js';
+
+const APP_ID = '9f0c1d2e-3b4a-4c5d-8e6f-708192a3b4c5';
+const TENANT = '11111111-2222-3333-4444-555555555555';
+const logger = createLogger('silent');
+
+describe('authMode', () => {
+  it('validates tokens whenever TEAMS_APP_ID is set, even in dev mode', () => {
+    expect(authMode(loadEnv({ TEAMS_APP_ID: APP_ID, TEAMS_APP_PASSWORD: 'p' }))).toBe('jwt');
+    expect(authMode(loadEnv({ TEAMS_APP_ID: APP_ID, TEAMS_APP_PASSWORD: 'p', PIM_DEV_MODE: 'true' }))).toBe('jwt');
+  });
+
+  it('is open only in dev mode, and refused otherwise', () => {
+    expect(authMode(loadEnv({}))).toBe('dev'); // auto: nothing configured
+    expect(authMode(loadEnv({ PIM_DEV_MODE: 'false' }))).toBe('refused');
+    expect(authMode(loadEnv({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' }))).toBe('refused'); // auto: Slack configured
+  });
+});
+
+describe('createBotAdapter', () => {
+  it('builds a CloudAdapter for a single-tenant registration with its tenant', () => {
+    const env = loadEnv({ TEAMS_APP_ID: APP_ID, TEAMS_APP_PASSWORD: 'p', TEAMS_APP_TENANT_ID: TENANT, TEAMS_APP_TYPE: 'SingleTenant' });
+    expect(botConfiguration(env)).toEqual({ MicrosoftAppId: APP_ID, MicrosoftAppPassword: 'p', MicrosoftAppTenantId: TENANT, MicrosoftAppType: 'SingleTenant' });
+    const bot = createBotAdapter(env, logger);
+    expect(bot.mode).toBe('jwt');
+    expect(bot.adapter).not.toBeNull();
+    expect(bot.appId).toBe(APP_ID);
+  });
+
+  it('has no adapter when refused, so nothing can run', () => {
+    const bot = createBotAdapter(loadEnv({ PIM_DEV_MODE: 'false' }), logger);
+    expect(bot).toEqual({ mode: 'refused', adapter: null, appId: '' });
+  });
+});
