@@ -61,14 +61,23 @@ export interface AnswerTarget {
 }
 
 /**
- * Answers where the interaction came from: through its response URL (ephemeral); on the App Home
- * by republishing it, with a refusal also sent by DM (the Home has no place for it); else by DM.
+ * Answers where the interaction came from: through its response URL (ephemeral; by DM when the
+ * URL has expired); on the App Home by republishing it, with a refusal also sent by DM (the Home
+ * has no place for it); else by DM.
  */
 export async function answer(deps: SlackDeps, to: AnswerTarget, reply: Reply): Promise<void> {
   const message = render(deps, reply);
-  if (to.respond) return void (await to.respond(ephemeral(message)));
-  if (to.origin.responseUrl) return postToResponseUrl(to.origin.responseUrl, ephemeral(message));
-  if (to.origin.home && to.actor) {
+  const url = to.origin.responseUrl;
+  if (to.respond || url) {
+    try {
+      if (to.respond) await to.respond(ephemeral(message));
+      else if (url) await postToResponseUrl(url, ephemeral(message));
+      return;
+    } catch (err) {
+      // A response URL lasts 30 minutes and 5 answers; past that the answer goes by DM.
+      deps.logger.warn({ err, slackUserId: to.slackUserId }, 'slack: the response URL refused the answer; sending it by DM');
+    }
+  } else if (to.origin.home && to.actor) {
     await publishHome(deps, to.client, to.slackUserId, to.actor);
     if (reply.kind !== 'error') return;
   }

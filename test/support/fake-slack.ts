@@ -99,6 +99,7 @@ export class FakeSlack {
   private readonly limited = new Map<string, { times: number; retryAfterSec: number }>();
   private readonly failing = new Map<string, { times: number; error: string }>();
   private readonly broken = new Map<string, { times: number; status: number }>();
+  private readonly expired = new Set<string>();
   private seq = 0;
 
   private constructor(
@@ -125,6 +126,11 @@ export class FakeSlack {
   /** A response URL on the fake, like Slack's `https://hooks.slack.com/commands/…`. */
   responseUrl(id: string): string {
     return `${this.origin}/response/${encodeURIComponent(id)}`;
+  }
+
+  /** Makes the response URL `id` answer 404, as Slack does once one has expired (30 minutes, 5 uses). */
+  expireResponseUrl(id: string): void {
+    this.expired.add(id);
   }
 
   /** A Slack user `users.info` and `users.lookupByEmail` know. */
@@ -177,6 +183,7 @@ export class FakeSlack {
     this.limited.clear();
     this.failing.clear();
     this.broken.clear();
+    this.expired.clear();
   }
 
   async close(): Promise<void> {
@@ -191,6 +198,7 @@ export class FakeSlack {
     const raw = await readAll(req);
     if (url.pathname.startsWith('/response/')) {
       const id = decodeURIComponent(url.pathname.slice('/response/'.length));
+      if (this.expired.has(id)) return send(res, 404, { ok: false, error: 'expired_url' });
       this.responses.push({ id, body: raw ? (JSON.parse(raw) as Record<string, any>) : {}, at: Date.now() });
       return send(res, 200, { ok: true });
     }

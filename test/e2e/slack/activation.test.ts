@@ -121,3 +121,16 @@ describe('/pim activate when the policy needs a reason', () => {
     expect(dmsTo(fake, alice).filter((c) => /activated/.test(textOf(c.args.blocks)))).toHaveLength(1);
   });
 });
+
+describe('answers that outlive their response URL', () => {
+  it('go by DM when the command’s response URL has expired by the time the modal is submitted', async () => {
+    const { slack, fake } = suite.get();
+    const sent = await slack.command(alice, 'activate Contributor 1h');
+    const open = await fake.waitForCall('views.open');
+    fake.expireResponseUrl(sent.responseId);
+    const submitted = await slack.submit(alice, open.args.view, { [FIELD.duration]: '1h', [FIELD.reason]: 'late night' });
+    expect(submitted.body).toBe('');
+    const dm = await fake.waitForCall('chat.postMessage', (c) => c.args.channel === alice.id && /is active until/.test(textOf(c.args.blocks)));
+    expect(textOf(dm.args.blocks)).toContain('*Contributor* at `/subscriptions/dev` is active until');
+  });
+});
