@@ -7,9 +7,10 @@ import type { AddressInfo } from 'node:net';
 import type { ChatAdapter, ChatAdapterDeps, ChatAdapterFactory } from '../adapters/types.js';
 import { systemClock } from './clock.js';
 import type { Env } from './config/env.js';
-import { buildDirectory, type PimConfig } from './config/pim-config.js';
+import type { PimConfig } from './config/pim-config.js';
 import type { Clock, Messenger } from './core/ports.js';
-import { Pim } from './core/pim.js';
+import type { Pim } from './core/pim.js';
+import { applyBootstrap, buildCore } from './core-factory.js';
 import type { Platform } from './core/types.js';
 import { openDatabase, type Database } from './db/client.js';
 import { ConversationRefStore } from './db/conversation-refs.js';
@@ -17,14 +18,10 @@ import { DedupeStore } from './db/dedupe.js';
 import { MessageRefStore } from './db/message-refs.js';
 import { OutboxQueue } from './db/outbox-queue.js';
 import { OUTBOX_CHANNEL } from './db/repos/outbox.js';
-import { DrizzleStore } from './db/store.js';
-import { randomIds } from './ids.js';
 import { DeadlineLoop } from './jobs/deadlines.js';
 import { Dispatcher } from './jobs/dispatcher.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { TotpVerifier } from './mfa/verifier.js';
-import { createProvider } from './providers/index.js';
 import { createHttpServer, sendJson, type Route } from './server.js';
 
 export interface AppOptions {
@@ -73,37 +70,16 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
 
   let dispatcher: Dispatcher | null = null;
   let deadlines: DeadlineLoop | null = null;
-  const store = new DrizzleStore(database.db, {
-    clock,
+  const messengers: Messenger[] = [];
+  const { pim, store, provider, mfa } = buildCore(env, config, database, clock, {
     onOutboxCommit: () => {
       dispatcher?.wake();
       deadlines?.wake();
     },
-  });
-  const provider = createProvider(config.provider, () => clock.now());
-  const mfa = new TotpVerifier();
-  const messengers: Messenger[] = [];
-  const pim = new Pim({
-    store,
-    clock,
-    ids: randomIds,
-    directory: buildDirectory(config),
-    roles: config.roles,
     platforms: () => messengers.map((m) => m.platform),
-    channels: Object.keys(config.channels),
-    provider: { name: provider.name, inline: provider.inline },
-    mfa,
   });
 
-  const bootstrapped = await pim.bootstrap(
-    config.bootstrap.assignments.map((b) => ({
-      principal: b.principal,
-      role: b.role,
-      scope: b.scope,
-      type: b.type,
-      endsAt: b.until ?? (b.forMs !== null ? new Date(clock.now().getTime() + b.forMs) : null),
-    })),
-  );
+  const bootstrapped = await applyBootstrap(pim, config, clock);
   if (bootstrapped > 0) logger.info({ assignments: bootstrapped }, 'bootstrap assignments applied to the empty database');
 
   const deps: ChatAdapterDeps = {

@@ -44,6 +44,7 @@ export interface DispatchHooks {
   currentNotice(notice: Notice): Promise<Notice>;
   completeGrant(requestId: string): Promise<unknown>;
   failGrant(requestId: string, reason: string): Promise<unknown>;
+  /** A revoke (or the withdrawal of a grant given up on) the provider could not carry out. */
   revokeFailed(target: GrantTarget, reason: string): Promise<void>;
   /** A row given up on after its last attempt; record it visibly. */
   deadLettered(row: OutboxRow, error: string): Promise<void>;
@@ -166,7 +167,11 @@ export class Dispatcher {
 
   /** Claims and delivers one batch of due rows; returns how many were claimed. */
   async runOnce(): Promise<number> {
-    const rows = await this.o.queue.claimDue(this.o.clock.now(), this.o.batchSize, this.o.leaseMs);
+    const claimedAt = this.o.clock.now();
+    const rows = await this.o.queue.claimDue(claimedAt, this.o.batchSize, this.o.leaseMs);
+    // A row whose lease is nearly over by its turn is left alone: another dispatcher may claim it
+    // once the lease ends, and starting it now could deliver it twice.
+    const startBy = claimedAt.getTime() + Math.floor(this.o.leaseMs * 0.75);
     // Rows for the same subject keep their order; different subjects go in parallel.
     const lanes = new Map<string, OutboxRow[]>();
     for (const row of rows) {
@@ -176,7 +181,16 @@ export class Dispatcher {
     const queue = [...lanes.values()];
     const workers = Array.from({ length: Math.min(this.o.concurrency, queue.length) }, async () => {
       for (let lane = queue.shift(); lane; lane = queue.shift()) {
-        for (const row of lane) await this.handle(row);
+        for (const row of lane) {
+          if (this.o.clock.now().getTime() > startBy) continue;
+          try {
+            await this.handle(row);
+          } catch (err) {
+            // Settling failed (the database, most likely). The row stays leased and is taken
+            // again when the lease runs out; the rest of the batch goes on.
+            this.o.logger.error({ err, outboxId: row.id, dedupeKey: row.dedupeKey }, 'could not settle an outbox item; it is retried after its lease');
+          }
+        }
       }
     });
     await Promise.all(workers);
@@ -188,26 +202,35 @@ export class Dispatcher {
     const platform = 'platform' in p ? p.platform : 'provider';
     try {
       await this.deliver(row);
-      const now = this.o.clock.now();
-      await this.o.queue.markDelivered(row.id, now);
-      this.o.metrics.delivered?.(p.type, platform, now.getTime() - row.createdAt.getTime());
     } catch (err) {
-      const now = this.o.clock.now();
-      const message = err instanceof Error ? err.message : String(err);
-      const permanent = err instanceof DeliveryError && err.permanent;
-      if (permanent || row.attempts >= this.o.maxAttempts) {
-        await this.o.queue.markDead(row.id, now, message);
-        this.o.metrics.failed?.(p.type, platform, true);
-        this.o.logger.error({ outboxId: row.id, dedupeKey: row.dedupeKey, attempts: row.attempts, err: message }, 'outbox item failed for good');
-        await this.giveUp(row, message);
-        return;
-      }
-      const retryAfter = err instanceof DeliveryError ? err.retryAfterMs : undefined;
-      const delay = retryAfter ?? this.backoff(row.attempts);
-      await this.o.queue.reschedule(row.id, new Date(now.getTime() + delay), message);
-      this.o.metrics.failed?.(p.type, platform, false);
-      this.o.logger.warn({ outboxId: row.id, dedupeKey: row.dedupeKey, attempts: row.attempts, retryInMs: delay, err: message }, 'outbox item will be retried');
+      await this.failed(row, err);
+      return;
     }
+    // Outside the try: a delivery that happened must not be retried or dead-lettered as failed.
+    const now = this.o.clock.now();
+    await this.o.queue.markDelivered(row.id, now);
+    this.o.metrics.delivered?.(p.type, platform, now.getTime() - row.createdAt.getTime());
+  }
+
+  private async failed(row: OutboxRow, err: unknown): Promise<void> {
+    const p = row.payload;
+    const platform = 'platform' in p ? p.platform : 'provider';
+    const now = this.o.clock.now();
+    const message = err instanceof Error ? err.message : String(err);
+    const permanent = err instanceof DeliveryError && err.permanent;
+    if (permanent || row.attempts >= this.o.maxAttempts) {
+      await this.o.queue.markDead(row.id, now, message);
+      this.o.metrics.failed?.(p.type, platform, true);
+      this.o.logger.error({ outboxId: row.id, dedupeKey: row.dedupeKey, attempts: row.attempts, err: message }, 'outbox item failed for good');
+      await this.giveUp(row, message);
+      return;
+    }
+    const retryAfter = err instanceof DeliveryError ? err.retryAfterMs : undefined;
+    // A retry-after that is not a sane number (a bad header) falls back to the backoff.
+    const delay = retryAfter !== undefined && Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : this.backoff(row.attempts);
+    await this.o.queue.reschedule(row.id, new Date(now.getTime() + delay), message);
+    this.o.metrics.failed?.(p.type, platform, false);
+    this.o.logger.warn({ outboxId: row.id, dedupeKey: row.dedupeKey, attempts: row.attempts, retryInMs: delay, err: message }, 'outbox item will be retried');
   }
 
   private backoff(attempts: number): number {
@@ -249,12 +272,37 @@ export class Dispatcher {
 
   private async giveUp(row: OutboxRow, error: string): Promise<void> {
     const p = row.payload;
+    const steps: (() => Promise<unknown>)[] = [];
+    if (p.type === 'grant') {
+      const { target } = p;
+      steps.push(() => this.withdrawGrant(target));
+      if (target.requestId) steps.push(() => this.o.hooks.failGrant(target.requestId as string, error));
+    }
+    if (p.type === 'revoke') steps.push(() => this.o.hooks.revokeFailed(p.target, error));
+    steps.push(() => this.o.hooks.deadLettered(row, error));
+    // Each step on its own: one that fails must not keep the others from happening.
+    for (const step of steps) {
+      try {
+        await step();
+      } catch (err) {
+        this.o.logger.error({ err, outboxId: row.id }, 'could not record a failed outbox item');
+      }
+    }
+  }
+
+  /**
+   * A grant given up on may still have happened (a webhook that applied it and then timed out,
+   * or a provider that granted before the confirmation failed), and nothing would ever take it
+   * back: the request is failed and no assignment exists to expire. Revoking is idempotent by
+   * assignment id, so it is safe when the grant never happened.
+   */
+  private async withdrawGrant(target: GrantTarget): Promise<void> {
     try {
-      if (p.type === 'grant' && p.target.requestId) await this.o.hooks.failGrant(p.target.requestId, error);
-      if (p.type === 'revoke') await this.o.hooks.revokeFailed(p.target, error);
-      await this.o.hooks.deadLettered(row, error);
+      await this.o.provider.revoke(target);
     } catch (err) {
-      this.o.logger.error({ err, outboxId: row.id }, 'could not record a failed outbox item');
+      const message = err instanceof Error ? err.message : String(err);
+      this.o.logger.error({ assignmentId: target.assignmentId, err: message }, 'could not revoke a grant that was given up on');
+      await this.o.hooks.revokeFailed(target, message);
     }
   }
 }
