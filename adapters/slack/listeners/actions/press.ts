@@ -27,7 +27,8 @@ export interface Press {
   tell: (reply: Reply) => Promise<void>;
 }
 
-const OUTDATED: Reply = { kind: 'error', message: 'This button is out of date. Type `/pim status` or open the pimbot App Home to see where things stand.' };
+/** The answer to a button whose hint cannot be read (an old or altered message). */
+export const OUTDATED: Reply = { kind: 'error', message: 'This button is out of date. Type `/pim status` or open the pimbot App Home to see where things stand.' };
 
 /** Acks the press, then runs `work` once for a known presser with a readable hint. */
 export async function onPress(args: ButtonArgs, deps: SlackDeps, work: (p: Press) => Promise<void>): Promise<void> {
@@ -45,5 +46,3 @@ export async function onPress(args: ButtonArgs, deps: SlackDeps, work: (p: Press
     await work({ actor: who.actor, hint, to, tell: (reply) => answer(deps, to, reply) });
   });
 }
-
-export { OUTDATED };
