@@ -13,8 +13,8 @@ import {
   type ActionHint,
   type ButtonAction,
 } from './actions.js';
-import { clip, formatDuration, formatRelative, formatTime, formatUntil, formatWhen, joinAnd, oneLine, plural, STATE_WORDS } from './format.js';
-import type { AssignmentView, HelpLine, HomeView, Notice, RenderContext, Reply, RequestView, RoleRow } from './model.js';
+import { clip, formatDay, formatDuration, formatRelative, formatTime, formatUntil, formatWhen, joinAnd, oneLine, plural, STATE_WORDS } from './format.js';
+import type { AssignmentView, DigestView, ExpiryWarningKind, HelpLine, HomeView, Notice, RenderContext, Reply, RequestView, RoleRow } from './model.js';
 
 /** A run of text with one style. */
 export interface Span {
@@ -261,24 +261,17 @@ export function noticeContent(n: Notice, ctx: RenderContext): Content {
         summary: `${a.principal.name}'s ${a.role} at ${a.scope} ${how}`,
         blocks: compact([
           text([t('⏹ '), b(a.principal.name), t('’s '), ...roleAt(a.role, a.scope), t(` ${how}.`)]),
-          n.reason === 'expired' || n.reason === 'deactivated' ? note([t('Activate it again with '), c(`activate ${a.role}`), t(' when you need it.')]) : null,
+          a.requestId && (n.reason === 'expired' || n.reason === 'deactivated')
+            ? note([t('Activate it again with '), c(`activate ${a.role}`), t(' when you need it.')])
+            : !a.requestId && n.reason === 'expired'
+              ? note([t('Ask a PIM admin to assign it again if you still need it.')])
+              : null,
         ]),
         buttons: [],
       };
     }
-    case 'expiry_warning': {
-      const a = n.assignment;
-      const ends = a.endsAt ? formatWhen(a.endsAt, ctx) : 'soon';
-      const active = a.type === 'active';
-      return {
-        summary: active ? `${a.role} at ${a.scope} ends ${ends}` : `Your eligibility for ${a.role} at ${a.scope} ends ${ends}`,
-        blocks: compact([
-          text(active ? [t('⏰ '), ...roleAt(a.role, a.scope), t(` ends ${ends}.`)] : [t('⏰ Your eligibility for '), ...roleAt(a.role, a.scope), t(` ends ${ends}.`)]),
-          note(active ? [t('Need more time? Extend it, or use '), c(`extend ${a.role} 30m`), t('.')] : [t('Ask for a renewal with '), c(`extend ${a.role} 90d --reason "…"`), t('.')]),
-        ]),
-        buttons: [{ label: active ? 'Extend' : 'Renew', action: EXTEND, hint: roleHint(a.role, a.scope), style: 'primary' }],
-      };
-    }
+    case 'expiry_warning':
+      return expiryWarning(n.assignment, n.warning, ctx);
     case 'activation_extended': {
       const a = n.assignment;
       const r = n.request;
@@ -311,9 +304,107 @@ export function noticeContent(n: Notice, ctx: RenderContext): Content {
         buttons: [],
       };
     }
+    case 'digest':
+      return digestContent(n.digest, ctx);
     case 'text':
       return { summary: n.text, blocks: [text([t(clip(n.text, 2500))])], buttons: [] };
   }
+}
+
+/**
+ * An expiry warning. An activation offers Extend, an eligible assignment Renew; an active
+ * assignment an admin made can only be renewed by an admin, so it offers no button. The 14-day
+ * and 1-day warnings of a time-bound assignment say which one they are.
+ */
+function expiryWarning(a: AssignmentView, warning: ExpiryWarningKind | undefined, ctx: RenderContext): Content {
+  const ends = a.endsAt ? formatWhen(a.endsAt, ctx) : 'soon';
+  const what = a.type === 'eligible' ? 'eligible' : a.requestId ? 'activation' : 'assigned';
+  const lead = warning === '14d' ? '14-day notice' : warning === '1d' ? 'Last notice: it ends within a day' : null;
+  const icon = warning === '14d' ? '📅 ' : '⏰ ';
+  const head: Line =
+    what === 'eligible'
+      ? [t(`${icon}Your eligibility for `), ...roleAt(a.role, a.scope), t(` ends ${ends}.`)]
+      : what === 'activation'
+        ? [t(icon), ...roleAt(a.role, a.scope), t(` ends ${ends}.`)]
+        : [t(`${icon}Your active assignment of `), ...roleAt(a.role, a.scope), t(` ends ${ends}.`)];
+  const next: Line =
+    what === 'activation'
+      ? [t('Need more time? Extend it, or use '), c(`extend ${a.role} 30m`), t('.')]
+      : what === 'eligible'
+        ? [t('Ask for a renewal with '), c(`extend ${a.role} 90d --reason "…"`), t('.')]
+        : [t('Ask a PIM admin to renew it if you still need it.')];
+  const summary =
+    what === 'activation'
+      ? `${a.role} at ${a.scope} ends ${ends}`
+      : what === 'eligible'
+        ? `Your eligibility for ${a.role} at ${a.scope} ends ${ends}`
+        : `Your active assignment of ${a.role} at ${a.scope} ends ${ends}`;
+  return {
+    summary: lead ? `${warning === '14d' ? '14-day notice' : 'Last notice'}: ${summary}` : summary,
+    blocks: compact([text(head), note(lead ? [t(`${lead}. `), ...next] : next)]),
+    buttons:
+      what === 'activation'
+        ? [{ label: 'Extend', action: EXTEND, hint: roleHint(a.role, a.scope), style: 'primary' }]
+        : what === 'eligible'
+          ? [{ label: 'Renew', action: EXTEND, hint: roleHint(a.role, a.scope), style: 'primary' }]
+          : [],
+  };
+}
+
+/** How many entries of each digest list a message shows. */
+export const DIGEST_SHOWN = { roles: 10, users: 5, permanent: 10, ending: 10 } as const;
+
+const bullet = (...spans: Span[]): Line => [t('• '), ...spans];
+
+/** A digest section: a bold title, then bullet lines (or a note when there are none). */
+function digestSection(title: string, lines: Line[], total: number, noun: string, empty: string): Block[] {
+  return compact([
+    text([b(title)]),
+    lines.length ? text(...lines) : note([t(empty)]),
+    more(lines.length, total, noun),
+  ]);
+}
+
+/**
+ * The weekly digest. Access reviews and security alerts are not built yet; their counts arrive
+ * as null and the card says they are not tracked rather than showing a made-up zero.
+ */
+function digestContent(d: DigestView, ctx: RenderContext): Content {
+  const notTracked = 'not tracked yet';
+  const pending = d.pendingRequests.total > 0 && d.pendingRequests.oldest ? `${d.pendingRequests.total} (oldest from ${formatTime(d.pendingRequests.oldest, ctx)})` : String(d.pendingRequests.total);
+  const a = d.assignments;
+  const byRole = d.activations.byRole.slice(0, DIGEST_SHOWN.roles).map((r) => bullet(b(r.role), t(` — ${r.count}`)));
+  const users = d.activations.topUsers.slice(0, DIGEST_SHOWN.users).map((u) => bullet(b(u.user.name), t(` — ${plural(u.count, 'activation')}`)));
+  const permanent = d.madePermanent.items.slice(0, DIGEST_SHOWN.permanent).map((x) => bullet(b(x.principal.name), t(': '), ...roleAt(x.role, x.scope), t(` (${x.type})`)));
+  const ending = d.endingSoon.items
+    .slice(0, DIGEST_SHOWN.ending)
+    .map((x) => bullet(b(x.principal.name), t(': '), ...roleAt(x.role, x.scope), t(` (${x.type}) ends ${x.endsAt ? formatWhen(x.endsAt, ctx) : 'soon'}`)));
+  const notBuilt = [d.pendingReviews === null ? 'access reviews' : null, d.openAlerts === null ? 'security alerts' : null].filter((x): x is string => x !== null);
+  return {
+    summary: `PIM weekly digest ${d.week}: ${plural(d.activations.total, 'activation')}, ${plural(d.pendingRequests.total, 'pending request')}, ${plural(d.endingSoon.total, 'assignment')} ending in 7 days`,
+    blocks: compact([
+      { type: 'header', text: `PIM weekly digest · ${d.week}` },
+      note([t(`The week from ${formatDay(d.from, ctx)} to ${formatDay(d.to, ctx)}, ${formatTime(d.to, ctx)}.`)]),
+      facts([
+        { label: 'Activations this week', value: String(d.activations.total) },
+        { label: 'Made permanent this week', value: String(d.madePermanent.total) },
+        { label: 'Eligible assignments', value: String(a.eligible) },
+        { label: 'Active assignments', value: `${a.active} (${plural(a.activations, 'activation')})` },
+        { label: 'Permanent assignments', value: String(a.permanent) },
+        { label: 'Ending in 7 days', value: String(d.endingSoon.total) },
+        { label: 'Pending requests', value: pending },
+        { label: 'Pending reviews', value: d.pendingReviews === null ? notTracked : String(d.pendingReviews) },
+        { label: 'Open alerts', value: d.openAlerts === null ? notTracked : String(d.openAlerts) },
+      ]),
+      { type: 'divider' },
+      ...digestSection('Activations by role', byRole, d.activations.byRole.length, 'roles', 'No activations this week.'),
+      ...(users.length ? digestSection('Top users', users, users.length, 'users', '') : []),
+      ...digestSection('Made permanent', permanent, d.madePermanent.total, 'assignments', 'No permanent assignments were made this week.'),
+      ...digestSection('Ending in the next 7 days', ending, d.endingSoon.total, 'assignments', 'No eligible or assigned roles end in the next 7 days.'),
+      notBuilt.length ? note([t(`Pending reviews and open alerts: ${joinAnd(notBuilt)} ${notBuilt.length > 1 ? 'are' : 'is'} not built in this version, so there is nothing to count yet.`)]) : null,
+    ]),
+    buttons: [],
+  };
 }
 
 // ---------------------------------------------------------------- replies

@@ -64,6 +64,15 @@ export function formatTime(t: string | Date, ctx: RenderContext): string {
   return `${p.day} ${p.month} ${p.year}, ${clock}`;
 }
 
+/** The calendar day of an instant in the context's zone: `Tue 3 Jun`, or `Tue 3 Jun 2024` in another year. */
+export function formatDay(t: string | Date, ctx: RenderContext): string {
+  const d = toDate(t);
+  if (Number.isNaN(d.getTime())) return String(t);
+  const p = parts(d, ctx.timeZone);
+  const n = parts(ctx.now, ctx.timeZone);
+  return `${p.weekday} ${p.day} ${p.month}${p.year === n.year ? '' : ` ${p.year}`}`;
+}
+
 /** How far an instant is from now: `in 45m`, `in 2d3h`, `10m ago`, `now`. */
 export function formatRelative(t: string | Date, ctx: RenderContext): string {
   const diff = toDate(t).getTime() - ctx.now.getTime();

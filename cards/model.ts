@@ -6,12 +6,12 @@
  * The mappers at the end turn the core's results into these models; they are pure.
  */
 import type { FormField } from './actions.js';
-import type { AssignmentView, Notice, RequestView } from '../src/core/notices.js';
+import type { AssignmentView, DigestView, ExpiryWarningKind, Notice, RequestView } from '../src/core/notices.js';
 import type { ActivateResult, ActivationPlan, RoleStatus } from '../src/core/pim.js';
 import type { Assignment, AuditEvent, PimRequest, Policy } from '../src/core/types.js';
 import { formatDuration } from '../src/core/duration.js';
 
-export type { AssignmentView, Notice, RequestView };
+export type { AssignmentView, DigestView, ExpiryWarningKind, Notice, RequestView };
 
 /** How times are shown: in this IANA zone, relative to this instant. */
 export interface RenderContext {

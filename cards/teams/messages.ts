@@ -41,6 +41,7 @@ const NOTICE_KINDS = new Set<string>([
   'expiry_warning',
   'activation_extended',
   'assignment_changed',
+  'digest',
 ]);
 
 const isNotice = (x: Notice | Reply): x is Notice => NOTICE_KINDS.has(x.kind);

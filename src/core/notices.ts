@@ -38,6 +38,35 @@ export interface AssignmentView {
   requestId: string | null;
 }
 
+/** The weekly digest: what happened in PIM over the week ending at `to`. */
+export interface DigestView {
+  /** ISO week of the run (`2030-W02`), in the configured time zone. */
+  week: string;
+  from: string;
+  to: string;
+  /** Activations started in the week: how many, per role (most first), and the top users. */
+  activations: {
+    total: number;
+    byRole: { role: string; count: number }[];
+    topUsers: { user: { id: string; name: string }; count: number }[];
+  };
+  /** Permanent assignments (no end) made in the week; `items` may be cut short of `total`. */
+  madePermanent: { total: number; items: AssignmentView[] };
+  /** Current assignments: eligible, active (of which activations), and permanent (either type). */
+  assignments: { eligible: number; active: number; activations: number; permanent: number };
+  /** Time-bound assignments (not activations) ending in the next 7 days, soonest first. */
+  endingSoon: { total: number; items: AssignmentView[] };
+  /** Requests waiting for approval, and when the oldest was made. */
+  pendingRequests: { total: number; oldest: string | null };
+  /** Review items waiting for a decision; null while access reviews are not tracked. */
+  pendingReviews: number | null;
+  /** Open security alerts; null while alerts are not tracked. */
+  openAlerts: number | null;
+}
+
+/** Which expiry warning a notice is. */
+export type ExpiryWarningKind = 'activation' | '14d' | '1d';
+
 export type Notice =
   /** To the approvers: a request waiting for a decision (or, once decided, its outcome). */
   | { kind: 'approval_request'; request: RequestView }
@@ -53,12 +82,19 @@ export type Notice =
   | { kind: 'activation_scheduled'; request: RequestView }
   /** To the holder: an activation ended. */
   | { kind: 'activation_ended'; assignment: AssignmentView; reason: 'expired' | 'deactivated' | 'revoked' | 'removed' }
-  /** To the holder: an activation or assignment ends soon; offers Extend. */
-  | { kind: 'expiry_warning'; assignment: AssignmentView }
+  /**
+   * To the holder: an activation or assignment ends soon; offers Extend (an activation) or Renew
+   * (an eligible assignment). `warning` says which warning this is: `activation`, the policy's
+   * `warnBefore` an active assignment's end; `14d` and `1d`, a time-bound assignment's warnings
+   * (absent on notices queued before warnings had kinds).
+   */
+  | { kind: 'expiry_warning'; assignment: AssignmentView; warning?: ExpiryWarningKind }
   /** To the holder: an activation was extended. */
   | { kind: 'activation_extended'; assignment: AssignmentView; request: RequestView }
   /** To a user: an admin assigned or removed a role. */
   | { kind: 'assignment_changed'; assignment: AssignmentView; change: 'assigned' | 'removed' | 'renewed'; by: { id: string; name: string } }
+  /** To the PIM admins and the security channel: the weekly digest. */
+  | { kind: 'digest'; digest: DigestView }
   /** A plain line of text (used for ops messages). */
   | { kind: 'text'; text: string };
 

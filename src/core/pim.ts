@@ -4,9 +4,10 @@
  * its audit rows and its outbox rows commit together.
  */
 import type { Directory } from './directory.js';
-import { formatDuration } from './duration.js';
+import { DAY, formatDuration } from './duration.js';
+import { buildDigest, DIGEST_PERIOD_MS, isoWeek } from './digest.js';
 import { isPimError, PimError, type ErrorCode } from './errors.js';
-import type { Notice } from './notices.js';
+import type { DigestView, Notice } from './notices.js';
 import {
   checkActivation,
   checkAssignmentEnd,
@@ -18,7 +19,7 @@ import {
   RENEW_WINDOW_MS,
   type MissingInput,
 } from './policy.js';
-import type { Clock, GrantTarget, IdGenerator, MfaVerifier, Recipient, Store, UnitOfWork } from './ports.js';
+import type { AssignmentWarning, Clock, GrantTarget, IdGenerator, MfaVerifier, Recipient, Store, UnitOfWork } from './ports.js';
 import type {
   Actor,
   Assignment,
@@ -94,6 +95,22 @@ export interface AssignInput {
 }
 
 const OPEN_STATES: RequestState[] = ['pending_approval', 'approved', 'scheduled'];
+
+/** How long before its end a time-bound assignment's holder is warned (Entra PIM: 14 days and 1 day). */
+export const ASSIGNMENT_WARNINGS: Readonly<Record<AssignmentWarning, number>> = { '14d': 14 * DAY, '1d': DAY };
+
+/** What a digest run did: sent it, found it sent already this week, or left it to a replica running it now. */
+export type DigestOutcome = { outcome: 'sent'; week: string; digest: DigestView } | { outcome: 'already_sent' | 'locked'; week: string };
+
+/** What one pass of the deadline loop did. */
+export interface DeadlineResult {
+  expired: number;
+  timedOut: number;
+  started: number;
+  warned: number;
+  /** For each assignment expired: how long after its end the expiry was committed (ms). */
+  expiryLagsMs: number[];
+}
 
 /** Refusals of privileged actions are written to the audit trail; these are not (typos, lookups). */
 const UNAUDITED: ErrorCode[] = ['unknown_role', 'unknown_scope', 'scope_required', 'invalid_input'];
@@ -442,6 +459,8 @@ export class Pim {
       endedAt: null,
       endReason: null,
       warnedAt: null,
+      warned14dAt: null,
+      warned1dAt: null,
     };
     await uow.assignments.insert(assignment);
     return assignment;
@@ -630,6 +649,8 @@ export class Pim {
           endedAt: null,
           endReason: null,
           warnedAt: null,
+          warned14dAt: null,
+          warned1dAt: null,
         };
         await uow.assignments.insert(a);
         await this.audit(uow, actor.principal.id, 'assignment.created', a, { type: a.type, endsAt: endsAt?.toISOString() ?? null, reason: input.reason ?? null, permanent: endsAt === null });
@@ -690,6 +711,8 @@ export class Pim {
           endedAt: null,
           endReason: null,
           warnedAt: null,
+          warned14dAt: null,
+          warned1dAt: null,
         };
         await uow.assignments.insert(a);
         await this.audit(uow, 'bootstrap', 'assignment.created', a, { type: a.type, endsAt: a.endsAt?.toISOString() ?? null, source: 'bootstrap' });
@@ -703,22 +726,26 @@ export class Pim {
   /**
    * Processes everything that has come due at `now`: activations and assignments that ended,
    * pending requests past their deadline, scheduled activations whose start came, and expiry
-   * warnings. Safe to run in several replicas at once (rows are claimed with SKIP LOCKED).
+   * warnings (an activation's `warnBefore`, a time-bound assignment's 14 days and 1 day). Safe to
+   * run in several replicas at once: rows are claimed with SKIP LOCKED or marked by
+   * compare-and-set, so each deadline is acted on once.
    */
-  async processDeadlines(batch = 500): Promise<{ expired: number; timedOut: number; started: number; warned: number }> {
-    const counts = { expired: 0, timedOut: 0, started: 0, warned: 0 };
+  async processDeadlines(batch = 500): Promise<DeadlineResult> {
+    const result: DeadlineResult = { expired: 0, timedOut: 0, started: 0, warned: 0, expiryLagsMs: [] };
     for (;;) {
-      const n = await this.deps.store.transaction(async (uow) => {
+      const ended = await this.deps.store.transaction(async (uow) => {
         const now = this.now();
         // One statement ends the batch, one moves its requests; audit and notices are written in bulk at commit.
-        const ended = await uow.assignments.expireDue(now, batch);
-        const requestIds = ended.flatMap((a) => (a.requestId ? [a.requestId] : []));
+        const due = await uow.assignments.expireDue(now, batch);
+        const requestIds = due.flatMap((a) => (a.requestId ? [a.requestId] : []));
         await uow.requests.transitionMany(requestIds, ['active'], { state: 'expired', updatedAt: now });
-        for (const a of ended) await this.finishAssignment(uow, 'system', a, 'expired', now, { requestDone: true });
-        return ended.length;
+        for (const a of due) await this.finishAssignment(uow, 'system', a, 'expired', now, { requestDone: true });
+        return due;
       });
-      counts.expired += n;
-      if (n < batch) break;
+      const committed = this.now().getTime();
+      for (const a of ended) result.expiryLagsMs.push(committed - (a.endsAt ?? a.endedAt ?? new Date(committed)).getTime());
+      result.expired += ended.length;
+      if (ended.length < batch) break;
     }
     for (;;) {
       const n = await this.deps.store.transaction(async (uow) => {
@@ -733,7 +760,7 @@ export class Pim {
         }
         return due.length;
       });
-      counts.timedOut += n;
+      result.timedOut += n;
       if (n < batch) break;
     }
     for (;;) {
@@ -743,39 +770,143 @@ export class Pim {
         for (const r of due) await this.startGrant(uow, r, now);
         return due.length;
       });
-      counts.started += n;
+      result.started += n;
       if (n < batch) break;
     }
-    counts.warned = await this.sendExpiryWarnings(batch);
-    return counts;
+    result.warned = (await this.sendActivationWarnings(batch)) + (await this.sendAssignmentWarnings(batch));
+    return result;
   }
 
-  private async sendExpiryWarnings(batch: number): Promise<number> {
-    const horizon = Math.max(...this.deps.roles.flatMap((r) => r.scopes.map((s) => s.policy.warnBeforeMs)), 0);
-    if (horizon <= 0) return 0;
-    return this.deps.store.transaction(async (uow) => {
-      const now = this.now();
-      const due = await uow.assignments.dueForWarning(now, horizon, batch);
-      let sent = 0;
-      for (const a of due) {
-        const role = this.deps.roles.find((r) => r.name === a.role);
-        const policy = role?.scopes.find((s) => s.path === a.scope)?.policy;
-        if (!policy || !a.endsAt || a.endsAt.getTime() - now.getTime() > policy.warnBeforeMs) continue;
-        if (!(await uow.assignments.markWarned(a.id, now))) continue;
-        if (a.principalId.startsWith('group:')) continue;
-        await this.sendTo(uow, { kind: 'user', principalId: a.principalId }, `warn:${a.id}:${a.endsAt.toISOString()}`, { kind: 'expiry_warning', assignment: assignmentView(this.deps.directory, a) });
-        sent++;
+  /** The roles and scopes whose activations are warned, grouped by how long before their end. */
+  private warningGroups(): Map<number, { role: string; scope: string }[]> {
+    const groups = new Map<number, { role: string; scope: string }[]>();
+    for (const role of this.deps.roles) {
+      for (const s of role.scopes) {
+        if (s.policy.warnBeforeMs <= 0) continue;
+        groups.set(s.policy.warnBeforeMs, [...(groups.get(s.policy.warnBeforeMs) ?? []), { role: role.name, scope: s.path }]);
       }
-      return sent;
+    }
+    return groups;
+  }
+
+  /** Warns holders of activations ending within their policy's `warnBefore`; each once per end. */
+  private async sendActivationWarnings(batch: number): Promise<number> {
+    let sent = 0;
+    for (const [warnBeforeMs, only] of this.warningGroups()) {
+      for (;;) {
+        const n = await this.deps.store.transaction(async (uow) => {
+          const now = this.now();
+          const due = await uow.assignments.dueForWarning(now, warnBeforeMs, batch, only);
+          for (const a of due) {
+            if (!a.endsAt || !(await uow.assignments.markWarned(a.id, now))) continue;
+            if (a.principalId.startsWith('group:')) continue;
+            await this.sendTo(uow, { kind: 'user', principalId: a.principalId }, `warn:${a.id}:${a.endsAt.toISOString()}`, {
+              kind: 'expiry_warning',
+              assignment: assignmentView(this.deps.directory, a),
+              warning: 'activation',
+            });
+            sent++;
+          }
+          return due.length;
+        });
+        if (n < batch) break;
+      }
+    }
+    return sent;
+  }
+
+  /**
+   * Warns holders of time-bound assignments (eligible, or active and made by an admin) 14 days
+   * and 1 day before the end, each once. The 1-day warning goes first: when both are due (the bot
+   * was down), only it is sent and the 14-day one is recorded as superseded.
+   */
+  private async sendAssignmentWarnings(batch: number): Promise<number> {
+    let sent = 0;
+    for (const which of ['1d', '14d'] as const) {
+      const leadMs = ASSIGNMENT_WARNINGS[which];
+      for (;;) {
+        const n = await this.deps.store.transaction(async (uow) => {
+          const now = this.now();
+          const due = await uow.assignments.dueForAssignmentWarning(which, leadMs, now, batch);
+          const marked = new Set(await uow.assignments.markAssignmentWarned(due.map((a) => a.id), which, now));
+          if (which === '1d') await uow.assignments.markAssignmentWarned([...marked], '14d', now);
+          for (const a of due) {
+            if (!marked.has(a.id) || !a.endsAt || a.principalId.startsWith('group:')) continue;
+            if (which === '14d' && a.endsAt.getTime() - now.getTime() <= ASSIGNMENT_WARNINGS['1d']) continue;
+            await this.sendTo(uow, { kind: 'user', principalId: a.principalId }, `warn${which}:${a.id}:${a.endsAt.toISOString()}`, {
+              kind: 'expiry_warning',
+              assignment: assignmentView(this.deps.directory, a),
+              warning: which,
+            });
+            sent++;
+          }
+          return due.length;
+        });
+        if (n < batch) break;
+      }
+    }
+    return sent;
+  }
+
+  /**
+   * The next instant something comes due, so a scheduler can wake for it: an assignment's end, a
+   * request's approval deadline or scheduled start, an activation's warning (`warnBefore` its
+   * end), a time-bound assignment's 14-day or 1-day warning.
+   */
+  async nextDeadline(): Promise<Date | null> {
+    return this.deps.store.transaction(async (uow) => {
+      const [end, request, warnEnds, w1d, w14d] = await Promise.all([
+        uow.assignments.nextEnd(),
+        uow.requests.nextDeadline(),
+        uow.assignments.nextWarningEnds(),
+        uow.assignments.nextAssignmentWarningEnd('1d', ASSIGNMENT_WARNINGS['1d']),
+        uow.assignments.nextAssignmentWarningEnd('14d', ASSIGNMENT_WARNINGS['14d']),
+      ]);
+      const times = [end, request].filter((d): d is Date => d !== null).map((d) => d.getTime());
+      for (const w of warnEnds) {
+        const policy = this.findPolicy(w.role, w.scope);
+        if (policy && policy.warnBeforeMs > 0) times.push(w.endsAt.getTime() - policy.warnBeforeMs);
+      }
+      if (w1d) times.push(w1d.getTime() - ASSIGNMENT_WARNINGS['1d']);
+      if (w14d) times.push(w14d.getTime() - ASSIGNMENT_WARNINGS['14d']);
+      return times.length ? new Date(Math.min(...times)) : null;
     });
   }
 
-  /** The next instant something comes due, so a scheduler can wake for it. */
-  async nextDeadline(): Promise<Date | null> {
+  // ---------------------------------------------------------------- digest
+
+  /**
+   * Sends the weekly digest to every PIM admin by DM and to the security channel. Runs once per
+   * ISO week across replicas: the job lock keeps two replicas from building it at the same
+   * moment, the audit row `digest.sent` (subject `digest:<week>`) keeps a later run from sending
+   * it again, and the outbox dedupe key `digest:<week>` backs both.
+   */
+  async sendDigest(opts: { timeZone: string }): Promise<DigestOutcome> {
+    const now = this.now();
+    const week = isoWeek(now, opts.timeZone);
+    const subject = `digest:${week}`;
     return this.deps.store.transaction(async (uow) => {
-      const [a, r] = await Promise.all([uow.assignments.nextEnd(), uow.requests.nextDeadline()]);
-      const times = [a, r].filter((d): d is Date => d !== null).map((d) => d.getTime());
-      return times.length ? new Date(Math.min(...times)) : null;
+      if (!(await uow.locks.tryLock('digest'))) return { outcome: 'locked', week };
+      if ((await uow.audit.list({ subjectPrefix: subject, limit: 1 })).some((e) => e.subject === subject)) return { outcome: 'already_sent', week };
+      const [created, current, pending] = await Promise.all([
+        uow.assignments.createdBetween(new Date(now.getTime() - DIGEST_PERIOD_MS), now),
+        uow.assignments.find({ currentAt: now }),
+        uow.requests.find({ states: ['pending_approval'] }),
+      ]);
+      const digest = buildDigest({ now, timeZone: opts.timeZone, created, current, pending, directory: this.deps.directory });
+      const notice: Notice = { kind: 'digest', digest };
+      const admins = this.deps.directory.adminIds();
+      for (const id of admins) await this.sendTo(uow, { kind: 'user', principalId: id }, subject, notice);
+      const toChannel = this.deps.channels.includes('security');
+      if (toChannel) await this.sendTo(uow, { kind: 'channel', channel: 'security' }, subject, notice);
+      await uow.audit.append({
+        at: now,
+        actor: 'system',
+        action: 'digest.sent',
+        subject,
+        details: { week, admins: admins.length, securityChannel: toChannel, activations: digest.activations.total },
+      });
+      return { outcome: 'sent', week, digest };
     });
   }
 
@@ -816,8 +947,7 @@ export class Pim {
         ? { kind: 'activation_ended', assignment: view, reason: reason === 'removed' ? 'revoked' : reason }
         : { kind: 'assignment_changed', assignment: view, change: 'removed', by: this.person(by) };
     await this.sendTo(uow, { kind: 'user', principalId: a.principalId }, `ended:${a.id}`, notice);
-    const role = this.deps.roles.find((r) => r.name === a.role);
-    const policy = role?.scopes.find((s) => s.path === a.scope)?.policy;
+    const policy = this.findPolicy(a.role, a.scope);
     if (policy) await this.notifyChannels(uow, policy, reason === 'removed' ? 'removed' : reason, `ended:${a.id}`, notice);
   }
 
@@ -828,6 +958,11 @@ export class Pim {
     if (active.length === 0) throw new PimError('not_active', { role });
     if (active.length > 1) throw new PimError('scope_required', { role, scopes: active.map((a) => a.scope).join(', ') });
     return active[0] as Assignment;
+  }
+
+  /** The policy of a role at a scope, or undefined when the config no longer has them. */
+  private findPolicy(roleName: string, scope: string): Policy | undefined {
+    return this.deps.roles.find((r) => r.name === roleName)?.scopes.find((s) => s.path === scope)?.policy;
   }
 
   private pickScope(role: Role, scope: string | undefined): string {

@@ -34,6 +34,9 @@ export interface AssignmentQuery {
   currentAt?: Date;
 }
 
+/** The warnings a time-bound assignment gets before it ends (Entra PIM's schedule: 14 days and 1 day). */
+export type AssignmentWarning = '14d' | '1d';
+
 export interface AssignmentRepo {
   insert(a: Assignment): Promise<void>;
   get(id: string): Promise<Assignment | null>;
@@ -51,10 +54,27 @@ export interface AssignmentRepo {
    * end, reason `expired`), skipping rows other transactions hold; returns the ended rows.
    */
   expireDue(at: Date, limit: number): Promise<Assignment[]>;
-  /** Current active assignments ending within (at, at + warnBefore] not yet warned. */
-  dueForWarning(at: Date, horizonMs: number, limit: number): Promise<Assignment[]>;
+  /**
+   * Current active assignments ending within (at, at + horizonMs] not yet warned; only those of
+   * the given roles and scopes when `only` is given.
+   */
+  dueForWarning(at: Date, horizonMs: number, limit: number, only?: { role: string; scope: string }[]): Promise<Assignment[]>;
+  /** The earliest end, per role and scope, among open time-bound active assignments not yet warned. */
+  nextWarningEnds(): Promise<{ role: string; scope: string; endsAt: Date }[]>;
+  /**
+   * Open time-bound assignments owed the `which` warning: eligible ones and active ones an admin
+   * made (not activations), not given it yet, begun at least `leadMs` before their end, and
+   * ending within (at, at + leadMs]. Earliest end first.
+   */
+  dueForAssignmentWarning(which: AssignmentWarning, leadMs: number, at: Date, limit: number): Promise<Assignment[]>;
+  /** Records the `which` warning on those of `ids` not given it yet; returns the ids this call marked. */
+  markAssignmentWarned(ids: string[], which: AssignmentWarning, at: Date): Promise<string[]>;
+  /** The earliest end among open assignments still owed the `which` warning (as in dueForAssignmentWarning), if any. */
+  nextAssignmentWarningEnd(which: AssignmentWarning, leadMs: number): Promise<Date | null>;
   /** The earliest end among current time-bound assignments, if any. */
   nextEnd(): Promise<Date | null>;
+  /** Assignments created in [from, to), ended or not. */
+  createdBetween(from: Date, to: Date): Promise<Assignment[]>;
   count(): Promise<number>;
 }
 
@@ -116,6 +136,15 @@ export interface MfaRepo {
   useStep(principalId: string, step: number): Promise<boolean>;
 }
 
+/** Mutual exclusion between replicas for singleton jobs (the weekly digest, sweeps). */
+export interface JobLock {
+  /**
+   * Takes the named lock for the rest of this transaction if no other transaction holds it.
+   * Never waits: false means another replica is running the job right now.
+   */
+  tryLock(name: string): Promise<boolean>;
+}
+
 /** Everything the core reads and writes within one transaction. */
 export interface UnitOfWork {
   requests: RequestRepo;
@@ -123,6 +152,7 @@ export interface UnitOfWork {
   audit: AuditRepo;
   outbox: OutboxRepo;
   mfa: MfaRepo;
+  locks: JobLock;
 }
 
 export interface Store {

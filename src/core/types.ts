@@ -90,8 +90,12 @@ export interface Assignment {
   createdAt: Date;
   endedAt: Date | null;
   endReason: 'expired' | 'deactivated' | 'removed' | 'revoked' | null;
-  /** Set when the holder was warned that it ends soon. */
+  /** Set when the holder of an activation was warned `warnBefore` its end. */
   warnedAt: Date | null;
+  /** Set when the holder of a time-bound assignment was warned 14 days before its end. */
+  warned14dAt: Date | null;
+  /** Set when the holder of a time-bound assignment was warned 1 day before its end. */
+  warned1dAt: Date | null;
 }
 
 export type RequestKind = 'activate' | 'extend' | 'renew' | 'assign';

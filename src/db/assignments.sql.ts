@@ -21,7 +21,12 @@ export const assignments = pgTable(
     createdAt: timestamptz('created_at').notNull(),
     endedAt: timestamptz('ended_at'),
     endReason: text('end_reason').$type<NonNullable<Assignment['endReason']>>(),
+    /** When the holder of an activation was warned `warnBefore` its end. */
     warnedAt: timestamptz('warned_at'),
+    /** When the holder of a time-bound assignment was warned 14 days before its end. */
+    warned14dAt: timestamptz('warned_14d_at'),
+    /** When the holder of a time-bound assignment was warned 1 day before its end. */
+    warned1dAt: timestamptz('warned_1d_at'),
   },
   (t) => [
     check('assignments_type_check', oneOf(t.type, ['eligible', 'active'])),

@@ -3,6 +3,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { PGlite } from '@electric-sql/pglite';
 import type { Clock, Store, UnitOfWork } from '../core/ports.js';
 import type { Db } from './client.js';
+import { AdvisoryJobLock } from './locks.js';
 import { DrizzleAssignmentRepo } from './repos/assignments.js';
 import { DrizzleAuditRepo } from './repos/audit.js';
 import { DrizzleMfaRepo } from './repos/mfa.js';
@@ -39,6 +40,7 @@ export function unitOfWork(db: Db, clock: Clock, onOutboxInsert?: () => void): F
     audit,
     outbox,
     mfa: new DrizzleMfaRepo(db),
+    locks: new AdvisoryJobLock(db),
     async flush() {
       await audit.flush();
       await outbox.flush();

@@ -4,11 +4,15 @@
  * so whatever came due while the bot was down is handled first. Every replica runs one; the core
  * claims due rows with SKIP LOCKED, so each deadline is processed once.
  */
+import type { DeadlineResult } from '../core/pim.js';
 import type { Clock } from '../core/ports.js';
 import type { DispatcherLogger } from './dispatcher.js';
 
+/** What the loop drives: the core's `Pim` (processDeadlines, nextDeadline). */
 export interface DeadlineWork {
-  processDeadlines(): Promise<{ expired: number; timedOut: number; started: number; warned: number }>;
+  /** Acts on everything due now; safe in several replicas at once. */
+  processDeadlines(): Promise<DeadlineResult>;
+  /** The next instant something comes due (an end, a timeout, a scheduled start, a warning). */
   nextDeadline(): Promise<Date | null>;
 }
 
@@ -18,7 +22,8 @@ export interface DeadlineLoopOptions {
   logger: DispatcherLogger;
   /** Longest sleep without a signal (safety net against missed wake-ups from other replicas). */
   maxSleepMs?: number;
-  onProcessed?: (counts: { expired: number; timedOut: number; started: number; warned: number }) => void;
+  /** Called after a pass that did something (metrics: expiry lag). */
+  onProcessed?: (result: DeadlineResult) => void;
 }
 
 export class DeadlineLoop {
@@ -55,10 +60,12 @@ export class DeadlineLoop {
 
   /** Processes what is due now; exposed for tests and the CLI. */
   async tick(): Promise<void> {
-    const counts = await this.o.work.processDeadlines();
-    if (counts.expired || counts.timedOut || counts.started || counts.warned) {
-      this.o.logger.info({ ...counts }, 'deadlines processed');
-      this.o.onProcessed?.(counts);
+    const result = await this.o.work.processDeadlines();
+    const { expired, timedOut, started, warned, expiryLagsMs } = result;
+    if (expired || timedOut || started || warned) {
+      const maxLagMs = expiryLagsMs.reduce((m, x) => Math.max(m, x), 0);
+      this.o.logger.info({ expired, timedOut, started, warned, ...(expired ? { maxExpiryLagMs: maxLagMs } : {}) }, 'deadlines processed');
+      this.o.onProcessed?.(result);
     }
   }
 

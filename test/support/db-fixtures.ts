@@ -69,6 +69,8 @@ export function makeAssignment(over: Partial<Assignment> = {}): Assignment {
     endedAt: null,
     endReason: null,
     warnedAt: null,
+    warned14dAt: null,
+    warned1dAt: null,
     ...over,
   };
 }

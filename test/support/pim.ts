@@ -124,6 +124,8 @@ export interface PimFixtureOptions {
   inline?: boolean;
   /** How many `userNN@example.com` to add, each eligible for Reader (default 0). */
   extraUsers?: number;
+  /** The clock (default a ManualClock at START); a subclass may let time run. */
+  clock?: ManualClock;
 }
 
 export interface BootstrapItem {
@@ -142,7 +144,7 @@ export interface OutboxRow {
 }
 
 export class PimFixture {
-  readonly clock = new ManualClock(START);
+  readonly clock: ManualClock;
   readonly config: PimConfig;
   readonly store: DrizzleStore;
   readonly mfa = new TotpVerifier();
@@ -152,6 +154,7 @@ export class PimFixture {
     readonly database: TestDatabase,
     options: PimFixtureOptions = {},
   ) {
+    this.clock = options.clock ?? new ManualClock(START);
     this.config = parsePimConfig(pimConfigYaml(options.extraUsers ?? 0), 'test.pim.config.yaml', { env: {} });
     this.store = new DrizzleStore(database.db, { clock: this.clock });
     const record = new RecordProvider();

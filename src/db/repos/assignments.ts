@@ -1,5 +1,5 @@
-import { and, asc, count, eq, gt, inArray, isNotNull, isNull, lte, min, or, sql, type SQL } from 'drizzle-orm';
-import type { AssignmentQuery, AssignmentRepo } from '../../core/ports.js';
+import { and, asc, count, eq, gt, gte, inArray, isNotNull, isNull, lt, lte, min, or, sql, type SQL } from 'drizzle-orm';
+import type { AssignmentQuery, AssignmentRepo, AssignmentWarning } from '../../core/ports.js';
 import type { Assignment } from '../../core/types.js';
 import { assignments } from '../assignments.sql.js';
 import type { Db } from '../client.js';
@@ -21,6 +21,8 @@ export function toAssignment(row: AssignmentRow): Assignment {
     endedAt: row.endedAt,
     endReason: row.endReason,
     warnedAt: row.warnedAt,
+    warned14dAt: row.warned14dAt,
+    warned1dAt: row.warned1dAt,
   };
 }
 
@@ -35,6 +37,22 @@ function currentAt(at: Date): SQL {
 
 /** Open time-bound assignments: not ended, with an end. */
 const openTimeBound = and(isNull(assignments.endedAt), isNotNull(assignments.endsAt))!;
+
+const warningColumn = (which: AssignmentWarning) => (which === '14d' ? assignments.warned14dAt : assignments.warned1dAt);
+
+/**
+ * Open time-bound assignments still owed the `which` warning: not activations (eligible, or active
+ * and made by an admin), not warned yet, and begun at least `leadMs` before their end (one
+ * assigned for 10 days gets no 14-day warning).
+ */
+function owedWarning(which: AssignmentWarning, leadMs: number): SQL {
+  return and(
+    openTimeBound,
+    or(eq(assignments.type, 'eligible'), isNull(assignments.requestId)),
+    isNull(warningColumn(which)),
+    sql`${assignments.startsAt} + (${leadMs}::double precision * interval '1 millisecond') <= ${assignments.endsAt}`,
+  )!;
+}
 
 export class DrizzleAssignmentRepo implements AssignmentRepo {
   constructor(private readonly db: Db) {}
@@ -73,11 +91,11 @@ export class DrizzleAssignmentRepo implements AssignmentRepo {
     return row ? toAssignment(row) : null;
   }
 
-  /** Also clears `warnedAt`: the holder is warned again before the new end. */
+  /** Also clears the warnings sent: the holder is warned again before the new end. */
   async setEnd(id: string, endsAt: Date | null): Promise<Assignment | null> {
     const [row] = await this.db
       .update(assignments)
-      .set({ endsAt, warnedAt: null })
+      .set({ endsAt, warnedAt: null, warned14dAt: null, warned1dAt: null })
       .where(and(eq(assignments.id, id), isNull(assignments.endedAt)))
       .returning();
     return row ? toAssignment(row) : null;
@@ -120,7 +138,9 @@ export class DrizzleAssignmentRepo implements AssignmentRepo {
     return rows.map(toAssignment).sort((a, b) => (a.endsAt?.getTime() ?? 0) - (b.endsAt?.getTime() ?? 0));
   }
 
-  async dueForWarning(at: Date, horizonMs: number, limit: number): Promise<Assignment[]> {
+  async dueForWarning(at: Date, horizonMs: number, limit: number, only?: { role: string; scope: string }[]): Promise<Assignment[]> {
+    if (only?.length === 0) return [];
+    const pairs = only?.map((p) => and(eq(assignments.role, p.role), eq(assignments.scope, p.scope)));
     const rows = await this.db
       .select()
       .from(assignments)
@@ -132,10 +152,56 @@ export class DrizzleAssignmentRepo implements AssignmentRepo {
           lte(assignments.startsAt, at),
           gt(assignments.endsAt, at),
           lte(assignments.endsAt, new Date(at.getTime() + horizonMs)),
+          pairs ? or(...pairs) : undefined,
         ),
       )
       .orderBy(asc(assignments.endsAt))
       .limit(limit);
+    return rows.map(toAssignment);
+  }
+
+  async nextWarningEnds(): Promise<{ role: string; scope: string; endsAt: Date }[]> {
+    const rows = await this.db
+      .select({ role: assignments.role, scope: assignments.scope, endsAt: min(assignments.endsAt) })
+      .from(assignments)
+      .where(and(openTimeBound, eq(assignments.type, 'active'), isNull(assignments.warnedAt)))
+      .groupBy(assignments.role, assignments.scope);
+    return rows.flatMap((r) => (r.endsAt ? [{ role: r.role, scope: r.scope, endsAt: r.endsAt }] : []));
+  }
+
+  async dueForAssignmentWarning(which: AssignmentWarning, leadMs: number, at: Date, limit: number): Promise<Assignment[]> {
+    const rows = await this.db
+      .select()
+      .from(assignments)
+      .where(and(owedWarning(which, leadMs), gt(assignments.endsAt, at), lte(assignments.endsAt, new Date(at.getTime() + leadMs))))
+      .orderBy(asc(assignments.endsAt), asc(assignments.id))
+      .limit(limit);
+    return rows.map(toAssignment);
+  }
+
+  async markAssignmentWarned(ids: string[], which: AssignmentWarning, at: Date): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const column = warningColumn(which);
+    const rows = await this.db
+      .update(assignments)
+      .set(which === '14d' ? { warned14dAt: at } : { warned1dAt: at })
+      .where(and(inArray(assignments.id, ids), isNull(column)))
+      .returning({ id: assignments.id });
+    return rows.map((r) => r.id);
+  }
+
+  async nextAssignmentWarningEnd(which: AssignmentWarning, leadMs: number): Promise<Date | null> {
+    const [row] = await this.db.select({ at: min(assignments.endsAt) }).from(assignments).where(owedWarning(which, leadMs));
+    return row?.at ?? null;
+  }
+
+  /** Oldest first. */
+  async createdBetween(from: Date, to: Date): Promise<Assignment[]> {
+    const rows = await this.db
+      .select()
+      .from(assignments)
+      .where(and(gte(assignments.createdAt, from), lt(assignments.createdAt, to)))
+      .orderBy(asc(assignments.createdAt), asc(assignments.id));
     return rows.map(toAssignment);
   }
 

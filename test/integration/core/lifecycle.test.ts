@@ -63,9 +63,12 @@ describe('expiry', () => {
     expect((await activateContributor()).endsAt).toEqual(at(2 * HOUR));
   });
 
-  it('the next deadline is the end of the activation', async () => {
+  it('the next deadline is the warning warnBefore (10m) the end, then the end of the activation', async () => {
     await fx.reset([{ principal: 'alice@example.com', role: 'Contributor', scope: PROD, type: 'eligible', endsAt: null }]);
     await activateContributor(2 * HOUR);
+    expect(await fx.pim.nextDeadline()).toEqual(at(2 * HOUR - 10 * MIN));
+    fx.clock.set(at(2 * HOUR - 10 * MIN));
+    await fx.pim.processDeadlines();
     expect(await fx.pim.nextDeadline()).toEqual(at(2 * HOUR));
   });
 });

@@ -108,7 +108,8 @@ describe('Pim on the storage layer', () => {
     await expect(pim.approve(carol, requested.request.id)).rejects.toThrow();
     await dispatcher.runOnce();
     expect(messenger.updated.length).toBeGreaterThan(0); // the approval card was updated in place
-    expect(await pim.nextDeadline()).toEqual(new Date(T0.getTime() + MIN + HOUR));
+    // The holder's warning, warnBefore (10m) the end, is the first thing due.
+    expect(await pim.nextDeadline()).toEqual(new Date(T0.getTime() + MIN + HOUR - 10 * MIN));
 
     clock.advance(HOUR);
     const counts = await pim.processDeadlines();

@@ -5,6 +5,7 @@ import type {
   AssignmentView,
   AuditRow,
   DenyForm,
+  DigestView,
   HomeView,
   Notice,
   RenderContext,
@@ -74,6 +75,53 @@ export function roleRow(over: Partial<RoleRow> = {}): RoleRow {
   };
 }
 
+const bob = { id: 'bob@example.com', name: 'Bob' };
+
+/** A busy week: activations of three roles, a permanent assignment, two assignments ending soon. */
+export function digest(over: Partial<DigestView> = {}): DigestView {
+  return {
+    week: '2025-W23',
+    from: at(-7 * 24 * 60),
+    to: at(0),
+    activations: {
+      total: 9,
+      byRole: [
+        { role: 'Contributor', count: 5 },
+        { role: 'Owner', count: 3 },
+        { role: 'Reader', count: 1 },
+      ],
+      topUsers: [
+        { user: alice, count: 6 },
+        { user: bob, count: 3 },
+      ],
+    },
+    madePermanent: { total: 1, items: [assignment({ id: 'A7', principal: bob, role: 'Reader', scope: '/', type: 'eligible', endsAt: null, requestId: null })] },
+    assignments: { eligible: 14, active: 3, activations: 2, permanent: 6 },
+    endingSoon: {
+      total: 2,
+      items: [
+        assignment({ id: 'A8', type: 'eligible', endsAt: at(2 * 24 * 60), requestId: null }),
+        assignment({ id: 'A9', principal: bob, role: 'Contributor', scope: '/subscriptions/dev', type: 'active', endsAt: at(6 * 24 * 60), requestId: null }),
+      ],
+    },
+    pendingRequests: { total: 2, oldest: at(-5 * 60) },
+    pendingReviews: null,
+    openAlerts: null,
+    ...over,
+  };
+}
+
+/** A week in which nothing happened. */
+export function quietDigest(): DigestView {
+  return digest({
+    activations: { total: 0, byRole: [], topUsers: [] },
+    madePermanent: { total: 0, items: [] },
+    assignments: { eligible: 0, active: 0, activations: 0, permanent: 0 },
+    endingSoon: { total: 0, items: [] },
+    pendingRequests: { total: 0, oldest: null },
+  });
+}
+
 const approved = { state: 'active' as const, decidedBy: carol, decidedAt: at(-1), endsAt: at(59) };
 
 /** Every notice kind, with the states that change what it shows. */
@@ -107,6 +155,13 @@ export const NOTICES: [string, Notice][] = [
   ['assignment_changed assigned active permanent', { kind: 'assignment_changed', assignment: assignment({ endsAt: null, requestId: null }), change: 'assigned', by: carol }],
   ['assignment_changed removed', { kind: 'assignment_changed', assignment: assignment({ type: 'eligible', requestId: null }), change: 'removed', by: carol }],
   ['assignment_changed renewed', { kind: 'assignment_changed', assignment: assignment({ type: 'eligible', endsAt: at(180 * 24 * 60), requestId: null }), change: 'renewed', by: carol }],
+  ['activation_ended expired eligible', { kind: 'activation_ended', assignment: assignment({ type: 'eligible', endsAt: at(0), requestId: null }), reason: 'expired' }],
+  ['expiry_warning eligible 14d', { kind: 'expiry_warning', assignment: assignment({ type: 'eligible', endsAt: at(14 * 24 * 60), requestId: null }), warning: '14d' }],
+  ['expiry_warning eligible 1d', { kind: 'expiry_warning', assignment: assignment({ type: 'eligible', endsAt: at(24 * 60), requestId: null }), warning: '1d' }],
+  ['expiry_warning assigned active 14d', { kind: 'expiry_warning', assignment: assignment({ endsAt: at(14 * 24 * 60), requestId: null }), warning: '14d' }],
+  ['expiry_warning assigned active activation warning', { kind: 'expiry_warning', assignment: assignment({ endsAt: at(10), requestId: null }), warning: 'activation' }],
+  ['digest', { kind: 'digest', digest: digest() }],
+  ['digest quiet week', { kind: 'digest', digest: quietDigest() }],
   ['text', { kind: 'text', text: 'The outbox caught up: 3 messages delivered late.' }],
 ];
 
@@ -121,6 +176,7 @@ export const ALL_NOTICE_KINDS: Record<NoticeKind, true> = {
   expiry_warning: true,
   activation_extended: true,
   assignment_changed: true,
+  digest: true,
   text: true,
 };
 
@@ -262,7 +318,26 @@ export const LONG_NOTICES: [string, Notice][] = [
   ['approval_request denied long', { kind: 'approval_request', request: request({ ...longRequest(1), state: 'denied', decidedBy: { id: 'x', name: LONG_NAME }, decidedAt: at(0), decisionReason: LONG_REASON.repeat(8) }) }],
   ['text long', { kind: 'text', text: 'y'.repeat(5000) }],
   ['activation_started long', { kind: 'activation_started', request: longRequest(2), assignment: assignment({ principal: { id: 'u', name: LONG_NAME }, role: 'R'.repeat(500) }) }],
+  ['digest long', { kind: 'digest', digest: longDigest() }],
 ];
+
+/** A digest at its list caps, with long names, roles and scopes everywhere. */
+function longDigest(): DigestView {
+  const longAssignment = (k: number): AssignmentView =>
+    assignment({ id: `A${k}`, principal: { id: `u${k}`, name: LONG_NAME }, role: `Role ${k} ${'r'.repeat(200)}`, scope: `/scope/${'s'.repeat(400)}`, type: 'eligible', endsAt: at(k * 60), requestId: null });
+  return digest({
+    week: '2025-W23',
+    activations: {
+      total: 5000,
+      byRole: many(60, (k) => ({ role: `Role ${k} ${'r'.repeat(200)}`, count: 100 - k })),
+      topUsers: many(5, (k) => ({ user: { id: `u${k}`, name: LONG_NAME }, count: 50 - k })),
+    },
+    madePermanent: { total: 300, items: many(20, longAssignment) },
+    assignments: { eligible: 123456, active: 9999, activations: 9000, permanent: 4321 },
+    endingSoon: { total: 700, items: many(20, longAssignment) },
+    pendingRequests: { total: 999, oldest: at(-90 * 24 * 60) },
+  });
+}
 
 export const LONG_REPLIES: [string, Reply][] = [
   ['roles 60', { kind: 'roles', roles: many(60, (k) => roleRow({ role: `Role ${k} ${'r'.repeat(200)}`, scope: `/scope/${k}/${'s'.repeat(300)}`, active: k % 3 === 0 ? { until: at(k), requestId: `R${k}` } : null })) }],

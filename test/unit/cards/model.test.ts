@@ -61,6 +61,8 @@ const assignment = (over: Partial<Assignment> = {}): Assignment => ({
   endedAt: null,
   endReason: null,
   warnedAt: null,
+  warned14dAt: null,
+  warned1dAt: null,
   ...over,
 });
 

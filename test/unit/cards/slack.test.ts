@@ -27,8 +27,10 @@ import {
   LONG_REPLIES,
   NOTICES,
   REPLIES,
+  digest,
   request,
 } from './fixtures.js';
+import type { Notice } from '../../../cards/model.js';
 
 const buttonsOf = (blocks: SlackBlock[]): Record<string, unknown>[] =>
   blocks.flatMap((b) => [...(b.type === 'actions' ? (b.elements as Record<string, unknown>[]) : []), ...(b.accessory ? [b.accessory as Record<string, unknown>] : [])]);
@@ -80,6 +82,42 @@ describe('slackNotice', () => {
     expect(buttonsOf(warn.blocks).map((b) => [b.action_id, parseHint(b.value)])).toEqual([[EXTEND, { role: 'Owner', scope: '/subscriptions/prod' }]]);
     const pending = slackNotice({ kind: 'request_pending', request: request() }, ctx);
     expect(buttonsOf(pending.blocks).map((b) => b.action_id)).toEqual([CANCEL]);
+  });
+
+  it('says which expiry warning it is; an activation warning reads as before', () => {
+    const warn = (name: string) => slackNotice(NOTICES.find(([n]) => n === name)?.[1] as never, ctx);
+    const active = NOTICES.find(([n]) => n === 'expiry_warning active')?.[1] as Extract<Notice, { kind: 'expiry_warning' }>;
+    expect(slackNotice({ ...active, warning: 'activation' }, ctx)).toEqual(slackNotice(active, ctx));
+    expect(warn('expiry_warning eligible 14d').text).toMatch(/^14-day notice: Your eligibility for Owner/);
+    expect(warn('expiry_warning eligible 1d').text).toMatch(/^Last notice: Your eligibility for Owner/);
+    expect(buttonsOf(warn('expiry_warning eligible 14d').blocks).map((b) => b.action_id)).toEqual([EXTEND]);
+  });
+
+  it('offers no Extend on an assignment an admin made active (only an admin can renew it)', () => {
+    for (const name of ['expiry_warning assigned active 14d', 'expiry_warning assigned active activation warning']) {
+      const msg = slackNotice(NOTICES.find(([n]) => n === name)?.[1] as never, ctx);
+      expect(buttonsOf(msg.blocks)).toEqual([]);
+      expect(JSON.stringify(msg.blocks)).toContain('Ask a PIM admin to renew it');
+    }
+  });
+
+  it('shows the digest counts, and says reviews and alerts are not tracked instead of inventing a number', () => {
+    const json = JSON.stringify(slackNotice({ kind: 'digest', digest: digest() }, ctx).blocks);
+    for (const part of ['*Activations this week*\\n9', '*Contributor* — 5', '*Alice* — 6 activations', '*Pending requests*\\n2', '*Pending reviews*\\nnot tracked yet', '*Open alerts*\\nnot tracked yet']) {
+      expect(json).toContain(part);
+    }
+    const counted = JSON.stringify(slackNotice({ kind: 'digest', digest: digest({ pendingReviews: 4, openAlerts: 0 }) }, ctx).blocks);
+    expect(counted).toContain('*Pending reviews*\\n4');
+    expect(counted).toContain('*Open alerts*\\n0');
+    expect(counted).not.toContain('not tracked');
+  });
+
+  it('keeps a long digest to its list caps and says how many more there are', () => {
+    const msg = slackNotice(LONG_NOTICES.find(([n]) => n === 'digest long')?.[1] as never, ctx);
+    const json = JSON.stringify(msg.blocks);
+    expect(json).toContain('…and 50 more roles.');
+    expect(json).toContain('…and 690 more assignments.');
+    expect(msg.blocks.length).toBeLessThanOrEqual(50);
   });
 
   it('gives every message a one-line text fallback', () => {

@@ -1,0 +1,25 @@
+/** PostgreSQL advisory locks for singleton jobs: the core's `JobLock`, bound to one transaction. */
+import { createHash } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import type { JobLock } from '../core/ports.js';
+import type { Db } from './client.js';
+
+/** A stable signed 64-bit advisory lock key for a job name ('pim_job:' + name, SHA-256, first 8 bytes). */
+export function jobLockKey(name: string): bigint {
+  return createHash('sha256').update(`pim_job:${name}`).digest().readBigInt64BE(0);
+}
+
+/**
+ * `pg_try_advisory_xact_lock`: held until the transaction ends, released by commit or rollback
+ * (a replica that dies mid-job frees it with its connection), never waited for.
+ */
+export class AdvisoryJobLock implements JobLock {
+  constructor(private readonly db: Db) {}
+
+  async tryLock(name: string): Promise<boolean> {
+    const result: unknown = await this.db.execute(sql`select pg_try_advisory_xact_lock(${sql.raw(jobLockKey(name).toString())}) as locked`);
+    // postgres.js gives the rows as an array, PGlite as `{ rows }`.
+    const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { locked: boolean }[];
+    return rows[0]?.locked === true;
+  }
+}
