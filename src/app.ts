@@ -20,8 +20,9 @@ import { OutboxQueue } from './db/outbox-queue.js';
 import { OUTBOX_CHANNEL } from './db/repos/outbox.js';
 import { DeadlineLoop } from './jobs/deadlines.js';
 import { Dispatcher } from './jobs/dispatcher.js';
+import { digestJob, Schedules } from './jobs/schedules.js';
 import { createLogger, type Logger } from './logger.js';
-import { createMetrics, type Metrics } from './metrics.js';
+import { countAudit, createMetrics, type Metrics } from './metrics.js';
 import { createHttpServer, sendJson, type Route } from './server.js';
 
 export interface AppOptions {
@@ -50,6 +51,8 @@ export interface AppHandle {
   database: Database;
   dispatcher: Dispatcher;
   deadlines: DeadlineLoop;
+  /** Cron jobs (the weekly digest); `runNow('digest')` runs one as its schedule would. */
+  schedules: Schedules;
   metrics: Metrics;
   logger: Logger;
   adapters: ChatAdapter[];
@@ -129,9 +132,16 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
     work: pim,
     clock,
     logger,
-    onProcessed: (c) => {
-      if (c.expired) metrics.activations.inc({ outcome: 'expired' }, c.expired);
+    onProcessed: (r) => {
+      for (const lag of r.expiryLagsMs) metrics.expiryLag.observe(lag);
     },
+  });
+  // Activations and approvals are counted from the audit rows of committed transactions.
+  const stopCounting = store.onCommit((events) => countAudit(metrics, events));
+  const schedules = new Schedules({
+    jobs: [digestJob(pim, { cron: config.schedules.digest, timeZone: env.timezone })],
+    timezone: env.timezone,
+    logger,
   });
   const unlisten = await database.listen(OUTBOX_CHANNEL, () => {
     dispatcher?.wake();
@@ -169,6 +179,7 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
   for (const a of adapters) await a.start?.();
   dispatcher.start();
   if (!options.noDeadlineLoop) deadlines.start();
+  schedules.start();
 
   const platforms: Platform[] = adapters.map((a) => a.platform);
   logger.info(
@@ -201,6 +212,7 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
     database,
     dispatcher,
     deadlines,
+    schedules,
     metrics,
     logger,
     adapters,
@@ -212,8 +224,10 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
         server.closeIdleConnections();
       });
       for (const a of adapters) await a.stop?.();
+      await schedules.stop();
       await deadlines?.stop();
       await dispatcher?.stop();
+      stopCounting();
       await unlisten();
       if (ownsDatabase) await database.close();
     },

@@ -1,5 +1,6 @@
 /** Prometheus metrics served at /metrics. One registry per app instance (tests start several). */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { AuditEvent } from './core/types.js';
 
 export interface Metrics {
   registry: Registry;
@@ -39,4 +40,38 @@ export function createMetrics(options: { defaults?: boolean } = {}): Metrics {
     deliveryLatency: new Histogram({ name: 'pimbot_delivery_latency_ms', help: 'Time from commit to delivery of an outbox item', labelNames: ['type', 'platform'], buckets: ms, registers: [registry] }),
     deliveryFailures: new Counter({ name: 'pimbot_delivery_failures_total', help: 'Failed deliveries (final = given up)', labelNames: ['type', 'platform', 'final'], registers: [registry] }),
   };
+}
+
+/** Activation outcomes, by the audit action that records them. */
+const ACTIVATION_OUTCOMES: Record<string, string> = {
+  'activation.started': 'started',
+  'activation.expired': 'expired',
+  'activation.deactivated': 'deactivated',
+  'activation.removed': 'revoked',
+  'grant.failed': 'failed',
+  'refused.activate': 'refused',
+};
+
+/** Approval outcomes, by the audit action that records them. */
+const APPROVAL_OUTCOMES: Record<string, string> = {
+  'request.approved': 'approved',
+  'request.denied': 'denied',
+  'request.timed_out': 'timed_out',
+  'refused.approve': 'refused',
+  'refused.deny': 'refused',
+};
+
+/**
+ * Counts activations and approvals from the audit rows of a committed transaction: whatever the
+ * entry point (Slack, Teams, the CLI, the deadline loop), a counted outcome is one that happened.
+ * An activation request is `requested`; what became of it is counted when it happens.
+ */
+export function countAudit(metrics: Pick<Metrics, 'activations' | 'approvals'>, events: readonly AuditEvent[]): void {
+  for (const e of events) {
+    if (e.action === 'request.created' && e.details.kind === 'activate') metrics.activations.inc({ outcome: 'requested' });
+    const activation = ACTIVATION_OUTCOMES[e.action];
+    if (activation) metrics.activations.inc({ outcome: activation });
+    const approval = APPROVAL_OUTCOMES[e.action];
+    if (approval) metrics.approvals.inc({ outcome: approval });
+  }
 }

@@ -2,6 +2,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { PGlite } from '@electric-sql/pglite';
 import type { Clock, Store, UnitOfWork } from '../core/ports.js';
+import type { AuditEvent } from '../core/types.js';
 import type { Db } from './client.js';
 import { AdvisoryJobLock } from './locks.js';
 import { DrizzleAssignmentRepo } from './repos/assignments.js';
@@ -24,7 +25,12 @@ export interface DrizzleStoreOptions {
 export interface FlushableUnitOfWork extends UnitOfWork {
   /** Writes buffered audit rows and outbox rows, each kind in as few statements as possible. */
   flush(): Promise<void>;
+  /** The audit rows written by `flush` so far. */
+  readonly auditWritten: readonly AuditEvent[];
 }
+
+/** Told, after a commit, of the audit rows the transaction wrote (metrics count from them). */
+export type CommitListener = (audit: readonly AuditEvent[]) => void;
 
 /**
  * Repositories bound to one transaction. Audit and outbox rows are written in bulk by `flush`,
@@ -45,6 +51,9 @@ export function unitOfWork(db: Db, clock: Clock, onOutboxInsert?: () => void): F
       await audit.flush();
       await outbox.flush();
     },
+    get auditWritten() {
+      return audit.written;
+    },
   };
 }
 
@@ -53,6 +62,7 @@ export class DrizzleStore implements Store {
   private readonly onOutboxCommit: (() => void) | undefined;
   private readonly singleConnection: boolean;
   private readonly inTransaction = new AsyncLocalStorage<true>();
+  private readonly commitListeners = new Set<CommitListener>();
 
   constructor(
     private readonly db: Db,
@@ -61,6 +71,12 @@ export class DrizzleStore implements Store {
     this.clock = options.clock;
     this.onOutboxCommit = options.onOutboxCommit;
     this.singleConnection = (db as { $client?: unknown }).$client instanceof PGlite;
+  }
+
+  /** Subscribes to the audit rows of each committed transaction; returns the unsubscribe. */
+  onCommit(listener: CommitListener): () => void {
+    this.commitListeners.add(listener);
+    return () => this.commitListeners.delete(listener);
   }
 
   /**
@@ -72,6 +88,7 @@ export class DrizzleStore implements Store {
       throw new Error('store.transaction() called inside another transaction: use the UnitOfWork already given (PGlite has one connection)');
     }
     let enqueued = false;
+    let audited: readonly AuditEvent[] = [];
     const result = await this.db.transaction((tx) =>
       this.inTransaction.run(true, async () => {
         const uow = unitOfWork(tx, this.clock, () => {
@@ -79,9 +96,19 @@ export class DrizzleStore implements Store {
         });
         const out = await fn(uow);
         await uow.flush();
+        audited = uow.auditWritten;
         return out;
       }),
     );
+    if (audited.length > 0) {
+      for (const listener of this.commitListeners) {
+        try {
+          listener(audited);
+        } catch {
+          // An observer must not turn a committed change into an error.
+        }
+      }
+    }
     if (enqueued && this.onOutboxCommit) {
       try {
         this.onOutboxCommit();

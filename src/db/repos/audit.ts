@@ -75,12 +75,16 @@ export class DrizzleAuditRepo implements AuditRepo {
     return full;
   }
 
+  /** Rows this transaction has written so far (the store reports them once it commits). */
+  readonly written: AuditEvent[] = [];
+
   /** Writes the buffered rows; the store calls it before commit (and `list` before reading). */
   async flush(): Promise<void> {
     await this.tail;
     while (this.pending.length > 0) {
       const chunk = this.pending.splice(0, 1000);
       await this.db.insert(auditEvents).values(chunk);
+      this.written.push(...chunk);
     }
   }
 

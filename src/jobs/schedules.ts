@@ -1,0 +1,95 @@
+/**
+ * Cron schedules (node-cron): singleton jobs such as the weekly digest. Every replica runs the
+ * same schedules; each job is a thin call into the core, which takes a PostgreSQL advisory lock in
+ * the job's transaction (the `JobLock` port) and dedupes by period, so a job runs once per
+ * schedule however many replicas fire it at the same instant.
+ */
+import cron, { type ScheduledTask } from 'node-cron';
+import type { DigestOutcome } from '../core/pim.js';
+import type { DispatcherLogger } from './dispatcher.js';
+
+/** A job run on a cron schedule. */
+export interface ScheduledJob {
+  name: string;
+  /** Five- or six-field cron expression, read in the schedules' time zone. */
+  cron: string;
+  /** Does the work; what it returns is logged. Throwing is logged as a failed run. */
+  run(): Promise<unknown>;
+}
+
+export interface SchedulesOptions {
+  jobs: ScheduledJob[];
+  /** IANA zone the cron expressions are read in (`PIM_TIMEZONE`). */
+  timezone: string;
+  logger: DispatcherLogger;
+  /** Called after every run (metrics, tests). */
+  onRun?: (name: string, outcome: 'ok' | 'failed', result: unknown) => void;
+}
+
+export class Schedules {
+  private tasks: ScheduledTask[] = [];
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  constructor(private readonly o: SchedulesOptions) {
+    for (const job of o.jobs) {
+      if (!cron.validate(job.cron)) throw new Error(`schedule ${job.name}: invalid cron expression "${job.cron}"`);
+    }
+  }
+
+  /** Starts every job's schedule. */
+  start(): void {
+    if (this.tasks.length > 0) return;
+    this.tasks = this.o.jobs.map((job) =>
+      cron.schedule(job.cron, () => this.runNow(job.name), { name: `pimbot:${job.name}`, timezone: this.o.timezone, noOverlap: true }),
+    );
+  }
+
+  /** Stops the schedules and waits for runs in flight. */
+  async stop(): Promise<void> {
+    const tasks = this.tasks;
+    this.tasks = [];
+    for (const t of tasks) await t.destroy();
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** When each job runs next (null when not started). */
+  nextRuns(): Record<string, Date | null> {
+    return Object.fromEntries(this.o.jobs.map((job, k) => [job.name, this.tasks[k]?.getNextRun() ?? null]));
+  }
+
+  /** Runs a job now, as its schedule would; never throws (a failed run is logged). */
+  async runNow(name: string): Promise<unknown> {
+    const job = this.o.jobs.find((j) => j.name === name);
+    if (!job) throw new Error(`no scheduled job ${name}`);
+    const run = job.run().then(
+      (result) => {
+        this.o.logger.info({ job: name, result }, 'scheduled job ran');
+        this.o.onRun?.(name, 'ok', result);
+        return result;
+      },
+      (err: unknown) => {
+        this.o.logger.error({ job: name, err }, 'scheduled job failed');
+        this.o.onRun?.(name, 'failed', err);
+        return undefined;
+      },
+    );
+    this.inFlight.add(run);
+    try {
+      return await run;
+    } finally {
+      this.inFlight.delete(run);
+    }
+  }
+}
+
+/** The weekly digest: to admins by DM and to the security channel, once per ISO week. */
+export function digestJob(work: { sendDigest(opts: { timeZone: string }): Promise<DigestOutcome> }, options: { cron: string; timeZone: string }): ScheduledJob {
+  return {
+    name: 'digest',
+    cron: options.cron,
+    async run() {
+      const res = await work.sendDigest({ timeZone: options.timeZone });
+      return { outcome: res.outcome, week: res.week };
+    },
+  };
+}
