@@ -27,6 +27,20 @@ export interface ConversationStorePort {
   get(platform: Platform, key: string): Promise<Record<string, unknown> | null>;
 }
 
+/** Moves the bot's clock forward: dev mode only (the playground's time control). */
+export interface TimeTravel {
+  /** Moves the clock forward by `ms`, then wakes the deadline loop and the outbox dispatcher. */
+  advance(ms: number): Promise<void>;
+  /** How far the bot's clock is ahead of real time, in ms. */
+  offsetMs(): number;
+}
+
+/** What an adapter learns once the HTTP server listens. */
+export interface ServerInfo {
+  /** The bot's own base URL as seen from this process, e.g. `http://127.0.0.1:3000` (no trailing slash). */
+  url: string;
+}
+
 export interface ChatAdapterDeps {
   pim: Pim;
   env: Env;
@@ -37,13 +51,17 @@ export interface ChatAdapterDeps {
   dedupe: DedupePort;
   conversations: ConversationStorePort;
   mfa: { enroll(principalId: string): Promise<{ secret: string; uri: string }> };
+  /** Present when the clock can be moved (dev mode without a clock passed in). */
+  timeTravel?: TimeTravel;
 }
 
 export interface ChatAdapter {
   platform: Platform;
   routes: AdapterRoute[];
   messenger?: Messenger;
-  start?(): Promise<void>;
+  /** Called once the HTTP server listens (the composition root always passes where). */
+  start?(server?: ServerInfo): Promise<void>;
+  /** Called when the app closes, before it waits for open connections (end long-lived responses here). */
   stop?(): Promise<void>;
 }
 

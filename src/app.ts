@@ -5,7 +5,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ChatAdapter, ChatAdapterDeps, ChatAdapterFactory } from '../adapters/types.js';
-import { systemClock } from './clock.js';
+import { OffsetClock, systemClock } from './clock.js';
 import type { Env } from './config/env.js';
 import type { PimConfig } from './config/pim-config.js';
 import type { Clock, Messenger } from './core/ports.js';
@@ -62,7 +62,8 @@ export interface AppHandle {
 
 export async function startApp(options: AppOptions): Promise<AppHandle> {
   const { env, config } = options;
-  const clock = options.clock ?? systemClock;
+  // Dev mode runs on a clock the playground can move forward (time travel).
+  const clock = options.clock ?? (env.devMode ? new OffsetClock() : systemClock);
   const logger = options.logger ?? createLogger(env.logLevel);
   const metrics = createMetrics({ defaults: !options.database });
 
@@ -97,6 +98,17 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
     mfa: {
       enroll: (principalId: string) => store.transaction((uow) => mfa.enroll(uow, principalId, clock.now())),
     },
+    timeTravel:
+      env.devMode && clock instanceof OffsetClock
+        ? {
+            advance: async (ms: number) => {
+              clock.advance(ms);
+              deadlines?.wake();
+              dispatcher?.wake();
+            },
+            offsetMs: () => clock.offset,
+          }
+        : undefined,
   };
   const adapters: ChatAdapter[] = [];
   for (const make of options.adapters ?? (await defaultAdapters(env))) adapters.push(await make(deps));
@@ -176,7 +188,7 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
     server.listen(port, env.host, () => resolve());
   });
   const actualPort = (server.address() as AddressInfo).port;
-  for (const a of adapters) await a.start?.();
+  for (const a of adapters) await a.start?.({ url: `http://127.0.0.1:${actualPort}` });
   dispatcher.start();
   if (!options.noDeadlineLoop) deadlines.start();
   schedules.start();
@@ -219,11 +231,13 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
     async close() {
       if (closed) return;
       closed = true;
-      await new Promise<void>((resolve) => {
+      const serverClosed = new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      // Adapters end their long-lived responses (the playground's event streams) so the server can close.
       for (const a of adapters) await a.stop?.();
+      await serverClosed;
       await schedules.stop();
       await deadlines?.stop();
       await dispatcher?.stop();

@@ -1,0 +1,143 @@
+/**
+ * What the playground page asks of the server besides `/api/messages` (which it calls as Teams
+ * would): who and where it can be (`GET /playground/setup`), the Teams client's own bookkeeping
+ * (`POST /playground/api/messages` shows what a person typed in the conversation,
+ * `PUT /playground/api/messages` puts the card an invoke answered with in place of the old one),
+ * and the bot's clock (`GET`/`POST /playground/clock`).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { parseDuration } from '../../src/core/duration.js';
+import { readBody, sendJson } from '../../src/server.js';
+import type { TimeTravel } from '../types.js';
+import { ADAPTIVE_CARD } from './connector.js';
+import type { ClockState, EventStreams } from './events.js';
+import type { ConversationLog } from './log.js';
+import { CARD_ACTION_INVOKE, MESSAGES_PATH, PLAYGROUND_BOT, PLAYGROUND_CHANNEL_ID, PLAYGROUND_TENANT, type World } from './world.js';
+
+/** The longest single jump of the clock. */
+export const MAX_TRAVEL_MS = 366 * 86_400_000;
+const MAX_TEXT = 4_000;
+const MAX_CARD_BYTES = 256 * 1024;
+
+export interface ClientApiDeps {
+  world: World;
+  log: ConversationLog;
+  streams: () => EventStreams | null;
+  clock: () => ClockState;
+  timeTravel?: TimeTravel;
+  timeZone: string;
+  /** The emulator's service URL, known once the server listens. */
+  serviceUrl: () => string | null;
+}
+
+/** JSON bodies only: a form or text/plain POST from another site is a "simple" request and would skip CORS. */
+async function readJson(req: IncomingMessage, res: ServerResponse, limit: number): Promise<unknown> {
+  if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
+    sendJson(res, 415, { error: 'send JSON (content-type: application/json)' });
+    return undefined;
+  }
+  try {
+    return JSON.parse(await readBody(req, limit));
+  } catch (err) {
+    const tooBig = (err as { status?: number }).status === 413;
+    sendJson(res, tooBig ? 413 : 400, { error: tooBig ? 'the body is too large' : 'the body is not JSON' });
+    return undefined;
+  }
+}
+
+function refuse(res: ServerResponse, error: z.ZodError): void {
+  const first = error.issues[0];
+  sendJson(res, 400, { error: first ? `${first.path.join('.') || 'body'}: ${first.message}` : 'bad request' });
+}
+
+const TypedMessage = z.object({
+  conversationId: z.string().min(1).max(300),
+  /** The AAD object id of the person typing. */
+  from: z.string().min(1).max(100),
+  text: z.string().trim().min(1, 'type something').max(MAX_TEXT, `at most ${MAX_TEXT} characters`),
+});
+
+const CardUpdate = z.object({
+  conversationId: z.string().min(1).max(300),
+  id: z.string().min(1).max(100),
+  card: z.looseObject({ type: z.literal('AdaptiveCard') }),
+});
+
+const Travel = z.union([
+  z.object({ ms: z.number().int().positive().max(MAX_TRAVEL_MS) }),
+  z.object({ by: z.string().min(1).max(40) }),
+]);
+
+export function clientApi(d: ClientApiDeps) {
+  const userByAad = (aad: string) => d.world.users.find((u) => u.aadObjectId === aad.toLowerCase());
+
+  return {
+    setup(_req: IncomingMessage, res: ServerResponse): void {
+      sendJson(res, 200, {
+        bot: PLAYGROUND_BOT,
+        tenantId: PLAYGROUND_TENANT,
+        channelId: PLAYGROUND_CHANNEL_ID,
+        serviceUrl: d.serviceUrl(),
+        messagesPath: MESSAGES_PATH,
+        invokeName: CARD_ACTION_INVOKE,
+        timeZone: d.timeZone,
+        users: d.world.users,
+        places: d.world.places,
+        clock: d.clock(),
+      });
+    },
+
+    async postMessage(req: IncomingMessage, res: ServerResponse): Promise<void> {
+      const body = await readJson(req, res, 16 * 1024);
+      if (body === undefined) return;
+      const parsed = TypedMessage.safeParse(body);
+      if (!parsed.success) return refuse(res, parsed.error);
+      const { conversationId, from, text } = parsed.data;
+      const user = userByAad(from);
+      if (!user) return sendJson(res, 404, { error: 'no playground user has that AAD object id' });
+      const allowed = conversationId === user.conversationId || d.world.places.some((p) => p.conversationId === conversationId);
+      if (!allowed) return sendJson(res, 403, { error: `${user.name} is not in that conversation` });
+      const message = d.log.append(conversationId, {
+        from: { id: user.accountId, name: user.name, aadObjectId: user.aadObjectId, isBot: false },
+        text,
+        textFormat: 'plain',
+        attachments: [],
+        replyToId: null,
+      });
+      sendJson(res, 201, { id: message.id, message });
+    },
+
+    async putCard(req: IncomingMessage, res: ServerResponse): Promise<void> {
+      const body = await readJson(req, res, MAX_CARD_BYTES);
+      if (body === undefined) return;
+      const parsed = CardUpdate.safeParse(body);
+      if (!parsed.success) return refuse(res, parsed.error);
+      const { conversationId, id, card } = parsed.data;
+      const current = d.log.get(conversationId, id);
+      if (!current) return sendJson(res, 404, { error: 'no such message' });
+      const others = current.attachments.filter((a) => a.contentType !== ADAPTIVE_CARD);
+      const updated = d.log.update(conversationId, id, { attachments: [{ contentType: ADAPTIVE_CARD, content: card }, ...others] });
+      sendJson(res, 200, { message: updated });
+    },
+
+    getClock(_req: IncomingMessage, res: ServerResponse): void {
+      sendJson(res, 200, d.clock());
+    },
+
+    async postClock(req: IncomingMessage, res: ServerResponse): Promise<void> {
+      if (!d.timeTravel) return sendJson(res, 409, { error: 'the clock cannot be moved: the bot was started with a clock of its own' });
+      const body = await readJson(req, res, 1024);
+      if (body === undefined) return;
+      const parsed = Travel.safeParse(body);
+      if (!parsed.success) return refuse(res, parsed.error);
+      const ms = 'ms' in parsed.data ? parsed.data.ms : parseDuration(parsed.data.by);
+      if (ms === null || ms <= 0) return sendJson(res, 400, { error: 'by: expected a duration like 10m, 1h, 1d or 1h30m' });
+      if (ms > MAX_TRAVEL_MS) return sendJson(res, 400, { error: 'by: at most 366d at a time' });
+      await d.timeTravel.advance(ms);
+      const state = d.clock();
+      d.streams()?.broadcast('clock', state);
+      sendJson(res, 200, state);
+    },
+  };
+}
