@@ -49,7 +49,8 @@ export class EventStreams {
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
-      connection: 'keep-alive',
+      // The socket closes with the stream, so ending streams lets the server close at once.
+      connection: 'close',
       'x-content-type-options': 'nosniff',
     });
     res.write('retry: 1000\n\n');

@@ -1,0 +1,136 @@
+/**
+ * The playground in headless Chromium, used as a person would: as Alice, ask for Owner (approval
+ * needed); as Carol, press Approve on the card in #approvals; back as Alice, read the DM; move the
+ * clock past the end and read the expiry. Screenshots of each step go to test-results/playground/.
+ * Without a Chromium the suite skips and says why.
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findChromium, launchChromium } from '../../support/browser.js';
+import { startPlayground, type Playground } from './harness.js';
+
+const chromium = findChromium();
+if (!chromium.path) console.info(`[skipped] playground browser test: ${chromium.reason}`);
+
+const SHOTS = fileURLToPath(new URL('../../../test-results/playground/', import.meta.url));
+const WAIT = 15_000;
+
+describe.skipIf(!chromium.path)('the playground in a browser', () => {
+  let pg: Playground;
+  let browser: Browser;
+  let page: Page;
+  const problems: string[] = [];
+
+  const shot = (name: string) => page.screenshot({ path: `${SHOTS}${name}.png`, fullPage: false });
+  const log = (): Locator => page.getByRole('log');
+  /** Waits until the conversation on screen shows `text`. */
+  const see = (text: RegExp | string) => log().getByText(text).first().waitFor({ state: 'visible', timeout: WAIT });
+  const pick = (name: RegExp) => page.getByRole('navigation').getByRole('button', { name }).click();
+
+  beforeAll(async () => {
+    rmSync(SHOTS, { recursive: true, force: true }); // this run's screenshots only
+    mkdirSync(SHOTS, { recursive: true });
+    pg = await startPlayground();
+    browser = await launchChromium(chromium.path as string);
+    page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
+    });
+    await page.goto(`${pg.app.url}/`);
+    await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor({ timeout: WAIT });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await pg?.close();
+  });
+
+  it('shows who you can be, where you can go, and the bot time', async () => {
+    const nav = page.getByRole('navigation');
+    for (const name of [/^Alice \(engineer\)/, /^Bob \(engineer\)/, /^Carol \(approver\)/, /^Dave \(reviewer\)/, /^Erin \(admin\)/, /^Direct message with pimbot/, /^#approvals/, /^#security/]) {
+      await nav.getByRole('button', { name }).waitFor({ timeout: WAIT });
+    }
+    expect(await page.locator('#bot-time').textContent()).toMatch(/\d{2}:\d{2}:\d{2}/);
+    expect(await page.locator('#clock-offset').textContent()).toContain('real time');
+  });
+
+  it('as Alice, asks for Owner with a reason and a ticket, and hears it waits for approval', async () => {
+    await pick(/^Alice/);
+    await pick(/^Direct message with pimbot/);
+    const box = page.getByLabel('Message pimbot as Alice');
+    await box.fill('/pim activate Owner 1h --reason "fix the prod outage" --ticket INC-42');
+    await box.press('Enter');
+    await see(/waiting for approval/);
+    await shot('01-alice-asks-for-owner');
+    expect(await box.inputValue()).toBe('');
+  });
+
+  it('as Bob, presses Approve and is told he is not an approver; the card stays as it is', async () => {
+    await pick(/^Bob/);
+    await pick(/^#approvals/);
+    await see(/Alice asks to activate Owner/);
+    await log().getByRole('button', { name: 'Approve', exact: true }).click();
+    await log().getByRole('status').filter({ hasText: /not an approver/ }).waitFor({ timeout: WAIT });
+    expect(await log().getByRole('button', { name: 'Approve', exact: true }).count()).toBe(1);
+    await shot('02-bob-is-not-an-approver');
+    await pick(/^Direct message with pimbot/);
+  });
+
+  it('as Carol, presses Approve on the card in #approvals; the card shows the decision, and unread counts appear', async () => {
+    await pick(/^Carol/);
+    await pick(/^#approvals/);
+    await see(/Alice asks to activate Owner/);
+    await see('fix the prod outage');
+    await shot('04-carol-approval-card');
+    await log().getByRole('button', { name: 'Approve', exact: true }).click();
+    await see(/Approved by Carol/);
+    expect(await log().getByRole('button', { name: 'Approve', exact: true }).count()).toBe(0);
+    // Alice has news in her DM and #security has the activation: both show unread counts.
+    await page.getByRole('navigation').getByRole('button', { name: /^Alice \(engineer\), \d+ unread/ }).waitFor({ timeout: WAIT });
+    await page.getByRole('navigation').getByRole('button', { name: /^#security, 1 unread/ }).waitFor({ timeout: WAIT });
+    await shot('05-carol-approved');
+  });
+
+  it('back as Alice, reads in her DM that Carol approved and Owner is active', async () => {
+    await pick(/^Alice/);
+    await pick(/^Direct message with pimbot/);
+    await see(/Carol approved your request/);
+    await see(/Alice activated Owner/);
+    await shot('06-alice-approved');
+  });
+
+  it('moves the clock past the end and sees the expiry message', async () => {
+    const offset = page.locator('#clock-offset');
+    await page.getByRole('button', { name: 'Move the clock forward 1 hour' }).click();
+    await offset.filter({ hasText: '1h ahead of real time' }).waitFor({ timeout: WAIT });
+    await page.getByRole('button', { name: 'Move the clock forward 10 minutes' }).click();
+    await offset.filter({ hasText: '1h 10m ahead of real time' }).waitFor({ timeout: WAIT });
+    await see(/Owner at \/subscriptions\/prod expired/);
+    await shot('07-alice-owner-expired');
+  });
+
+  it('as Bob, fills in the activation form the bot answers with, and the form becomes the result', async () => {
+    await pick(/^Bob/);
+    await pick(/^Direct message with pimbot/);
+    await page.getByLabel('Message pimbot as Bob').fill('activate Contributor 2h --scope /subscriptions/dev');
+    await page.getByLabel('Message pimbot as Bob').press('Enter');
+    const reason = log().getByPlaceholder('What do you need it for?');
+    await reason.waitFor({ timeout: WAIT });
+    await reason.fill('deploy the <b>hotfix</b> & check **logs**');
+    await shot('08-bob-activation-form');
+    await log().getByRole('button', { name: 'Activate', exact: true }).click();
+    await see(/Contributor at \/subscriptions\/dev/);
+    await reason.waitFor({ state: 'detached', timeout: WAIT });
+    // What Bob typed comes back as text: no element was made of it.
+    expect(await log().locator('b').count()).toBe(0);
+    await shot('09-bob-activated');
+  });
+
+  it('renders every card with the real Adaptive Cards renderer, with no errors in the page', async () => {
+    expect(await page.locator('.ac-adaptiveCard').count()).toBeGreaterThan(0);
+    expect(problems).toEqual([]);
+  });
+});
