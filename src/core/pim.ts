@@ -730,7 +730,7 @@ export class Pim {
    * run in several replicas at once: rows are claimed with SKIP LOCKED or marked by
    * compare-and-set, so each deadline is acted on once.
    */
-  async processDeadlines(batch = 500): Promise<DeadlineResult> {
+  async processDeadlines(batch = 1000): Promise<DeadlineResult> {
     const result: DeadlineResult = { expired: 0, timedOut: 0, started: 0, warned: 0, expiryLagsMs: [] };
     for (;;) {
       const ended = await this.deps.store.transaction(async (uow) => {

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { JobLock } from '../core/ports.js';
 import type { Db } from './client.js';
+import { rowsOf } from './rows.js';
 
 /** A stable signed 64-bit advisory lock key for a job name ('pim_job:' + name, SHA-256, first 8 bytes). */
 export function jobLockKey(name: string): bigint {
@@ -17,9 +18,7 @@ export class AdvisoryJobLock implements JobLock {
   constructor(private readonly db: Db) {}
 
   async tryLock(name: string): Promise<boolean> {
-    const result: unknown = await this.db.execute(sql`select pg_try_advisory_xact_lock(${sql.raw(jobLockKey(name).toString())}) as locked`);
-    // postgres.js gives the rows as an array, PGlite as `{ rows }`.
-    const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { locked: boolean }[];
-    return rows[0]?.locked === true;
+    const result = await this.db.execute(sql`select pg_try_advisory_xact_lock(${sql.raw(jobLockKey(name).toString())}) as locked`);
+    return rowsOf<{ locked: boolean }>(result)[0]?.locked === true;
   }
 }

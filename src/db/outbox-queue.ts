@@ -57,10 +57,11 @@ export class OutboxQueue {
       .orderBy(asc(outbox.id))
       .limit(limit)
       .for('update', { skipLocked: true });
+    // `= any(array(...))`: each claimed row is found by its key (`in (...)` would hash-join a scan of the table).
     const rows = await this.db
       .update(outbox)
       .set({ leaseUntil: new Date(now.getTime() + leaseMs), attempts: sql`${outbox.attempts} + 1` })
-      .where(inArray(outbox.id, due))
+      .where(sql`${outbox.id} = any(array(${due}))`)
       .returning();
     return rows.map(toQueued).sort((a, b) => a.id - b.id);
   }
@@ -71,6 +72,15 @@ export class OutboxQueue {
       .update(outbox)
       .set({ deliveredAt: at, leaseUntil: null })
       .where(and(eq(outbox.id, id), isNull(outbox.deliveredAt)));
+  }
+
+  /** `markDelivered` for many rows in one statement (the dispatcher settles a batch at once). */
+  async markDeliveredMany(ids: number[], at: Date): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db
+      .update(outbox)
+      .set({ deliveredAt: at, leaseUntil: null })
+      .where(and(inArray(outbox.id, ids), isNull(outbox.deliveredAt)));
   }
 
   /** Releases the lease and tries again at `at`. */

@@ -21,5 +21,7 @@ export const outbox = pgTable(
   (t) => [
     // Only undelivered, live rows are ever scanned by the dispatcher.
     index('outbox_due_idx').on(t.nextAttemptAt).where(sql`${t.deliveredAt} is null and ${t.deadAt} is null`),
+    // The claim takes live rows oldest first: in id order without stepping over delivered rows.
+    index('outbox_live_id_idx').on(t.id).where(sql`${t.deliveredAt} is null and ${t.deadAt} is null`),
   ],
 );

@@ -29,6 +29,8 @@ export interface OutboxRow {
 export interface OutboxQueue {
   claimDue(now: Date, limit: number, leaseMs: number): Promise<OutboxRow[]>;
   markDelivered(id: number, at: Date): Promise<void>;
+  /** Settles many delivered rows in one statement; without it each row is settled on its own. */
+  markDeliveredMany?(ids: number[], at: Date): Promise<void>;
   reschedule(id: number, at: Date, error: string): Promise<void>;
   markDead(id: number, at: Date, error: string): Promise<void>;
   nextDueAt(): Promise<Date | null>;
@@ -82,6 +84,12 @@ export interface DispatcherOptions {
   leaseMs?: number;
   /** Deliveries in flight at once. */
   concurrency?: number;
+  /**
+   * Delivered rows are settled together (markDeliveredMany) once this many are waiting, or when
+   * the oldest has waited settleDelayMs, and at the end of each batch; always well inside the lease.
+   */
+  settleBatch?: number;
+  settleDelayMs?: number;
 }
 
 export class Dispatcher {
@@ -97,9 +105,11 @@ export class Dispatcher {
       baseBackoffMs: 1_000,
       maxBackoffMs: 5 * 60_000,
       pollMs: 5_000,
-      batchSize: 50,
+      batchSize: 200,
       leaseMs: 60_000,
       concurrency: 8,
+      settleBatch: 100,
+      settleDelayMs: 50,
       metrics: {},
       ...options,
     };
@@ -179,12 +189,13 @@ export class Dispatcher {
       lanes.set(key, [...(lanes.get(key) ?? []), row]);
     }
     const queue = [...lanes.values()];
+    const settler = new Settler(this.o, Math.min(this.o.settleDelayMs, Math.floor(this.o.leaseMs / 10)));
     const workers = Array.from({ length: Math.min(this.o.concurrency, queue.length) }, async () => {
       for (let lane = queue.shift(); lane; lane = queue.shift()) {
         for (const row of lane) {
           if (this.o.clock.now().getTime() > startBy) continue;
           try {
-            await this.handle(row);
+            await this.handle(row, settler);
           } catch (err) {
             // Settling failed (the database, most likely). The row stays leased and is taken
             // again when the lease runs out; the rest of the batch goes on.
@@ -194,10 +205,11 @@ export class Dispatcher {
       }
     });
     await Promise.all(workers);
+    await settler.flush();
     return rows.length;
   }
 
-  private async handle(row: OutboxRow): Promise<void> {
+  private async handle(row: OutboxRow, settler: Settler): Promise<void> {
     const p = row.payload;
     const platform = 'platform' in p ? p.platform : 'provider';
     try {
@@ -208,8 +220,8 @@ export class Dispatcher {
     }
     // Outside the try: a delivery that happened must not be retried or dead-lettered as failed.
     const now = this.o.clock.now();
-    await this.o.queue.markDelivered(row.id, now);
     this.o.metrics.delivered?.(p.type, platform, now.getTime() - row.createdAt.getTime());
+    await settler.delivered(row, now);
   }
 
   private async failed(row: OutboxRow, err: unknown): Promise<void> {
@@ -303,6 +315,59 @@ export class Dispatcher {
       const message = err instanceof Error ? err.message : String(err);
       this.o.logger.error({ assignmentId: target.assignmentId, err: message }, 'could not revoke a grant that was given up on');
       await this.o.hooks.revokeFailed(target, message);
+    }
+  }
+}
+
+/**
+ * Marks delivered rows as delivered, many per statement. A row is settled within `delayMs` of its
+ * delivery (or sooner, once `settleBatch` are waiting), far inside its lease, so no other
+ * dispatcher can claim a delivered row again. When a batch cannot be settled, each row is tried
+ * on its own; a row that still fails stays leased and is retried after its lease (logged).
+ */
+class Settler {
+  private waiting: { row: OutboxRow; at: Date }[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly o: { queue: OutboxQueue; logger: DispatcherLogger; settleBatch: number },
+    private readonly delayMs: number,
+  ) {}
+
+  /** Queues a delivered row; resolves once it is settled when this call filled a batch. */
+  delivered(row: OutboxRow, at: Date): Promise<void> {
+    if (!this.o.queue.markDeliveredMany) return this.o.queue.markDelivered(row.id, at);
+    this.waiting.push({ row, at });
+    if (this.waiting.length >= this.o.settleBatch) return this.flush();
+    this.timer ??= setTimeout(() => void this.flush(), this.delayMs);
+    return Promise.resolve();
+  }
+
+  /** Settles everything waiting; resolves when every flush so far has finished. */
+  flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const items = this.waiting;
+    this.waiting = [];
+    if (items.length > 0) this.chain = this.chain.then(() => this.settle(items));
+    return this.chain;
+  }
+
+  private async settle(items: { row: OutboxRow; at: Date }[]): Promise<void> {
+    const many = this.o.queue.markDeliveredMany?.bind(this.o.queue);
+    const latest = items.reduce((t, i) => (i.at > t ? i.at : t), items[0]?.at as Date);
+    try {
+      if (many) return await many(items.map((i) => i.row.id), latest);
+    } catch (err) {
+      this.o.logger.warn({ err, rows: items.length }, 'could not settle delivered outbox items together; settling each on its own');
+    }
+    for (const { row, at } of items) {
+      try {
+        await this.o.queue.markDelivered(row.id, at);
+      } catch (err) {
+        this.o.logger.error({ err, outboxId: row.id, dedupeKey: row.dedupeKey }, 'could not settle an outbox item; it is retried after its lease');
+      }
     }
   }
 }

@@ -130,10 +130,11 @@ export class DrizzleAssignmentRepo implements AssignmentRepo {
       .orderBy(asc(assignments.endsAt))
       .limit(limit)
       .for('update', { skipLocked: true });
+    // `= any(array(...))`: each row is found by its key (`in (...)` would hash-join a scan of every assignment ever made).
     const rows = await this.db
       .update(assignments)
       .set({ endedAt: sql`${assignments.endsAt}`, endReason: 'expired' })
-      .where(and(inArray(assignments.id, due), isNull(assignments.endedAt)))
+      .where(and(sql`${assignments.id} = any(array(${due}))`, isNull(assignments.endedAt)))
       .returning();
     return rows.map(toAssignment).sort((a, b) => (a.endsAt?.getTime() ?? 0) - (b.endsAt?.getTime() ?? 0));
   }

@@ -82,8 +82,17 @@ export class DrizzleAuditRepo implements AuditRepo {
   async flush(): Promise<void> {
     await this.tail;
     while (this.pending.length > 0) {
-      const chunk = this.pending.splice(0, 1000);
-      await this.db.insert(auditEvents).values(chunk);
+      const chunk = this.pending.splice(0, 2000);
+      // One JSON parameter for the whole chunk: building a multi-row VALUES list costs far more
+      // on the client than the insert costs the server (10,000 expiries write 10,000 rows).
+      const json = JSON.stringify(
+        chunk.map((e) => ({ seq: e.seq, at: e.at.toISOString(), actor: e.actor, action: e.action, subject: e.subject, details: e.details, prev_hash: e.prevHash, hash: e.hash })),
+      );
+      await this.db.execute(sql`
+        insert into ${auditEvents} (seq, at, actor, action, subject, details, prev_hash, hash)
+        select seq, at, actor, action, subject, details, prev_hash, hash
+        from jsonb_to_recordset(${json}::jsonb)
+          as x(seq bigint, at timestamptz, actor text, action text, subject text, details jsonb, prev_hash text, hash text)`);
       this.written.push(...chunk);
     }
   }

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Clock, OutboxPayload, OutboxRepo } from '../../core/ports.js';
 import type { Db } from '../client.js';
 import { outbox } from '../outbox.sql.js';
+import { rowsOf } from '../rows.js';
 
 /** The NOTIFY channel that wakes outbox dispatchers in every replica. */
 export const OUTBOX_CHANNEL = 'pim_outbox';
@@ -29,10 +30,23 @@ export class DrizzleOutboxRepo implements OutboxRepo {
     const rows = [...this.pending.values()];
     this.pending.clear();
     let inserted = 0;
-    for (let i = 0; i < rows.length; i += 1000) {
-      const chunk = rows.slice(i, i + 1000);
-      const ids = await this.db.insert(outbox).values(chunk).onConflictDoNothing({ target: outbox.dedupeKey }).returning({ id: outbox.id });
-      inserted += ids.length;
+    for (let i = 0; i < rows.length; i += 2000) {
+      // One JSON parameter per chunk, in queue order (ids follow it): see DrizzleAuditRepo.flush.
+      const json = JSON.stringify(
+        rows.slice(i, i + 2000).map((r) => ({ dedupe_key: r.dedupeKey, payload: r.payload, next_attempt_at: r.nextAttemptAt.toISOString(), created_at: r.createdAt.toISOString() })),
+      );
+      const result = await this.db.execute(sql`
+        with added as (
+          insert into ${outbox} (dedupe_key, payload, next_attempt_at, created_at)
+          select dedupe_key, payload, next_attempt_at, created_at
+          from rows from (jsonb_to_recordset(${json}::jsonb) as (dedupe_key text, payload jsonb, next_attempt_at timestamptz, created_at timestamptz))
+            with ordinality as x(dedupe_key, payload, next_attempt_at, created_at, n)
+          order by n
+          on conflict (dedupe_key) do nothing
+          returning 1
+        )
+        select count(*)::int as n from added`);
+      inserted += rowsOf<{ n: number }>(result)[0]?.n ?? 0;
     }
     if (inserted === 0) return;
     // Delivered by PostgreSQL only if and when this transaction commits.

@@ -1,0 +1,1 @@
+CREATE INDEX "outbox_live_id_idx" ON "outbox" USING btree ("id") WHERE "outbox"."delivered_at" is null and "outbox"."dead_at" is null;
