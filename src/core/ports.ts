@@ -94,8 +94,8 @@ export interface RequestRepo {
    * Returns the updated request, or null when another transition got there first.
    */
   transition(id: string, from: RequestState[], patch: Partial<PimRequest> & { state: RequestState }): Promise<PimRequest | null>;
-  /** `transition` for many requests at once; returns those that moved. */
-  transitionMany(ids: string[], from: RequestState[], patch: { state: RequestState; updatedAt: Date }): Promise<PimRequest[]>;
+  /** `transition` for many requests at once; returns the ids of those that moved. */
+  transitionMany(ids: string[], from: RequestState[], patch: { state: RequestState; updatedAt: Date }): Promise<string[]>;
   /** Pending requests past their approval deadline, locked for this transaction (SKIP LOCKED). */
   claimTimedOut(at: Date, limit: number): Promise<PimRequest[]>;
   /** Scheduled requests whose start has come, locked for this transaction (SKIP LOCKED). */

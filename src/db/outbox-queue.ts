@@ -1,5 +1,5 @@
 /** The dispatcher's side of the outbox: claim due rows under a lease, then settle each one. */
-import { and, asc, count, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
+import { and, asc, count, eq, isNull, lte, or, sql } from 'drizzle-orm';
 import type { GrantTarget, OutboxItem, OutboxPayload } from '../core/ports.js';
 import type { Db } from './client.js';
 import { outbox } from './outbox.sql.js';
@@ -80,7 +80,7 @@ export class OutboxQueue {
     await this.db
       .update(outbox)
       .set({ deliveredAt: at, leaseUntil: null })
-      .where(and(inArray(outbox.id, ids), isNull(outbox.deliveredAt)));
+      .where(and(sql`${outbox.id} = any(${sql.param(ids)}::bigint[])`, isNull(outbox.deliveredAt)));
   }
 
   /** Releases the lease and tries again at `at`. */

@@ -91,7 +91,7 @@ export class DrizzleAuditRepo implements AuditRepo {
       await this.db.execute(sql`
         insert into ${auditEvents} (seq, at, actor, action, subject, details, prev_hash, hash)
         select seq, at, actor, action, subject, details, prev_hash, hash
-        from jsonb_to_recordset(${json}::jsonb)
+        from json_to_recordset(${json}::json)
           as x(seq bigint, at timestamptz, actor text, action text, subject text, details jsonb, prev_hash text, hash text)`);
       this.written.push(...chunk);
     }

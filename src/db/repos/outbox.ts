@@ -39,7 +39,7 @@ export class DrizzleOutboxRepo implements OutboxRepo {
         with added as (
           insert into ${outbox} (dedupe_key, payload, next_attempt_at, created_at)
           select dedupe_key, payload, next_attempt_at, created_at
-          from rows from (jsonb_to_recordset(${json}::jsonb) as (dedupe_key text, payload jsonb, next_attempt_at timestamptz, created_at timestamptz))
+          from rows from (json_to_recordset(${json}::json) as (dedupe_key text, payload jsonb, next_attempt_at timestamptz, created_at timestamptz))
             with ordinality as x(dedupe_key, payload, next_attempt_at, created_at, n)
           order by n
           on conflict (dedupe_key) do nothing

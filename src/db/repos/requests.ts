@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, lte, min, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lte, min, sql, type SQL } from 'drizzle-orm';
 import type { Clock, RequestQuery, RequestRepo } from '../../core/ports.js';
 import type { PimRequest, RequestState } from '../../core/types.js';
 import type { Db } from '../client.js';
@@ -81,14 +81,15 @@ export class DrizzleRequestRepo implements RequestRepo {
     return row ? toRequest(row) : null;
   }
 
-  async transitionMany(ids: string[], from: RequestState[], patch: { state: RequestState; updatedAt: Date }): Promise<PimRequest[]> {
+  async transitionMany(ids: string[], from: RequestState[], patch: { state: RequestState; updatedAt: Date }): Promise<string[]> {
     if (ids.length === 0 || from.length === 0) return [];
+    // The ids as one array parameter: an expiry batch moves a thousand requests at once.
     const rows = await this.db
       .update(requests)
       .set({ state: patch.state, updatedAt: patch.updatedAt })
-      .where(and(inArray(requests.id, ids), inArray(requests.state, from)))
-      .returning();
-    return rows.map(toRequest);
+      .where(and(sql`${requests.id} = any(${sql.param(ids)}::text[])`, inArray(requests.state, from)))
+      .returning({ id: requests.id });
+    return rows.map((r) => r.id);
   }
 
   async claimTimedOut(at: Date, limit: number): Promise<PimRequest[]> {

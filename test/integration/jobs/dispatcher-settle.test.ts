@@ -105,20 +105,20 @@ describe('OutboxQueue.markDeliveredMany', () => {
 });
 
 describe('batched settlement', () => {
-  it('claims 200 rows at a time by default and settles them many per statement', async () => {
-    const texts = Array.from({ length: 450 }, (_, k) => `m${k}`);
+  it('claims 500 rows at a time by default and settles them many per statement', async () => {
+    const texts = Array.from({ length: 1100 }, (_, k) => `m${k}`);
     await enqueue(texts);
     const { port, calls } = countingQueue();
     const messenger = new Recorder();
     const d = dispatcher(port, messenger);
-    expect(await d.runOnce()).toBe(200);
-    expect(await d.runOnce()).toBe(200);
-    expect(await d.runOnce()).toBe(50);
+    expect(await d.runOnce()).toBe(500);
+    expect(await d.runOnce()).toBe(500);
+    expect(await d.runOnce()).toBe(100);
     expect(await d.runOnce()).toBe(0);
-    expect(messenger.sent).toHaveLength(450);
+    expect(messenger.sent).toHaveLength(1100);
     expect(calls.one).toBe(0);
-    expect(calls.rowsInMany).toBe(450);
-    expect(calls.many).toBeLessThanOrEqual(8);
+    expect(calls.rowsInMany).toBe(1100);
+    expect(calls.many).toBeLessThanOrEqual(12);
     expect((await rows()).every((r) => r.deliveredAt !== null && r.leaseUntil === null && r.attempts === 1)).toBe(true);
   });
 
