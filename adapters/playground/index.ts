@@ -5,7 +5,8 @@
  * (`/playground/connector/`), which keeps the conversations and streams them to the page. So what
  * works here works through the Teams adapter. A time control moves the bot's clock forward.
  *
- * Outside dev mode it serves nothing (and the composition root does not start it).
+ * Outside dev mode it serves nothing (and the composition root does not start it), nor when real
+ * Teams credentials are set.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendJson } from '../../src/server.js';
@@ -65,6 +66,12 @@ function travelWithSchedules(deps: ChatAdapterDeps, catchUp: ScheduleCatchUp): T
 
 export const playgroundAdapter: ChatAdapterFactory = (deps): ChatAdapter => {
   if (!deps.env.devMode) return { platform: 'playground', routes: [] };
+  if (deps.env.teams.enabled) {
+    // With TEAMS_APP_ID, /api/messages wants Bot Framework tokens the playground cannot make; and its
+    // install announcements must never point the real Teams channels at the emulator.
+    deps.logger.warn('playground is off: TEAMS_APP_ID is set, so /api/messages accepts only signed Teams activities. Unset the TEAMS_APP_* keys to use the playground.');
+    return { platform: 'playground', routes: [] };
+  }
 
   const world = buildWorld(deps.pim, deps.config);
   const log = new ConversationLog({ now: () => deps.clock.now() });

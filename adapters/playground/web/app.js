@@ -304,8 +304,12 @@ function upsert(message) {
   }
   const item = messageItem(message);
   const old = state.shown.get(message.id);
-  if (old) old.replaceWith(item);
-  else {
+  if (old) {
+    // A card replaced under the keyboard keeps the focus on the message.
+    const hadFocus = old.contains(document.activeElement);
+    old.replaceWith(item);
+    if (hadFocus) (item.querySelector('.ac-adaptiveCard[tabindex]') ?? item.querySelector('button, input, textarea, select'))?.focus();
+  } else {
     $('messages').querySelector('.empty')?.remove();
     $('messages').append(item);
     scrollToEnd();

@@ -301,6 +301,17 @@ describe('outside dev mode', () => {
     }
   });
 
+  it('serves nothing in dev mode when real Teams credentials are set (their activities need tokens)', async () => {
+    const env = loadEnv({ PIM_DEV_MODE: 'true', TEAMS_APP_ID: '11111111-2222-3333-4444-555555555555', TEAMS_APP_PASSWORD: 'not-a-secret', LOG_LEVEL: 'silent' });
+    const app = await startApp({ env, config: await loadDemoConfig(), database, port: 0 });
+    try {
+      expect((await fetch(`${app.url}/`)).status).toBe(404);
+      expect((await fetch(`${app.url}/playground/setup`)).status).toBe(404);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('serves nothing even when the playground adapter is passed in by hand', async () => {
     const app = await startApp({ env: loadEnv({ PIM_DEV_MODE: 'false', LOG_LEVEL: 'silent' }), config: await loadDemoConfig(), database, port: 0, adapters: [playgroundAdapter] });
     try {
