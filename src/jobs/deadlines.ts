@@ -7,6 +7,7 @@
 import type { DeadlineResult } from '../core/pim.js';
 import type { Clock } from '../core/ports.js';
 import type { DispatcherLogger } from './dispatcher.js';
+import { Alarm } from './alarm.js';
 
 /** What the loop drives: the core's `Pim` (processDeadlines, nextDeadline). */
 export interface DeadlineWork {
@@ -29,8 +30,7 @@ export interface DeadlineLoopOptions {
 export class DeadlineLoop {
   private running = false;
   private loop: Promise<void> | null = null;
-  private wakeUp: (() => void) | null = null;
-  private pendingWake = false;
+  private readonly alarm = new Alarm();
   private readonly maxSleepMs: number;
 
   constructor(private readonly o: DeadlineLoopOptions) {
@@ -52,10 +52,7 @@ export class DeadlineLoop {
 
   /** Something changed (a new activation, the clock moved): look at the deadlines again. */
   wake(): void {
-    this.pendingWake = true;
-    const w = this.wakeUp;
-    this.wakeUp = null;
-    w?.();
+    this.alarm.ring();
   }
 
   /** Processes what is due now; exposed for tests and the CLI. */
@@ -71,7 +68,7 @@ export class DeadlineLoop {
 
   private async run(): Promise<void> {
     while (this.running) {
-      this.pendingWake = false;
+      this.alarm.reset();
       let wait = this.maxSleepMs;
       try {
         await this.tick();
@@ -86,16 +83,6 @@ export class DeadlineLoop {
   }
 
   private sleep(ms: number): Promise<void> {
-    if (this.pendingWake || !this.running) return Promise.resolve();
-    return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        this.wakeUp = null;
-        resolve();
-      }, ms);
-      this.wakeUp = () => {
-        clearTimeout(t);
-        resolve();
-      };
-    });
+    return this.running ? this.alarm.sleep(ms) : Promise.resolve();
   }
 }

@@ -16,6 +16,7 @@ import {
   type OutboxPayload,
 } from '../core/ports.js';
 import type { Platform } from '../core/types.js';
+import { Alarm } from './alarm.js';
 
 export interface OutboxRow {
   id: number;
@@ -96,8 +97,7 @@ export class Dispatcher {
   private readonly o: Required<Omit<DispatcherOptions, 'metrics'>> & { metrics: DispatcherMetrics };
   private running = false;
   private loop: Promise<void> | null = null;
-  private wakeUp: (() => void) | null = null;
-  private pendingWake = false;
+  private readonly alarm = new Alarm();
 
   constructor(options: DispatcherOptions) {
     this.o = {
@@ -132,15 +132,12 @@ export class Dispatcher {
 
   /** Signals that new rows were committed. */
   wake(): void {
-    this.pendingWake = true;
-    const w = this.wakeUp;
-    this.wakeUp = null;
-    w?.();
+    this.alarm.ring();
   }
 
   private async run(): Promise<void> {
     while (this.running) {
-      this.pendingWake = false;
+      this.alarm.reset();
       let n: number;
       try {
         n = await this.runOnce();
@@ -149,7 +146,7 @@ export class Dispatcher {
         await this.sleep(this.o.pollMs);
         continue;
       }
-      if (n > 0 || this.pendingWake) continue;
+      if (n > 0 || this.alarm.signalled) continue;
       let wait = this.o.pollMs;
       try {
         const next = await this.o.queue.nextDueAt();
@@ -162,17 +159,7 @@ export class Dispatcher {
   }
 
   private sleep(ms: number): Promise<void> {
-    if (this.pendingWake || !this.running) return Promise.resolve();
-    return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        this.wakeUp = null;
-        resolve();
-      }, ms);
-      this.wakeUp = () => {
-        clearTimeout(t);
-        resolve();
-      };
-    });
+    return this.running ? this.alarm.sleep(ms) : Promise.resolve();
   }
 
   /** Claims and delivers one batch of due rows; returns how many were claimed. */
