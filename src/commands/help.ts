@@ -1,5 +1,5 @@
 /** Usage lines and the short help listing, as plain text every platform can show. */
-import type { CommandName } from './schema.js';
+import { COMMAND_NAMES, type CommandName } from './schema.js';
 
 /** The usage line of each command, as a person types it (without the `/pim` or `pim` prefix). */
 export const USAGE: Readonly<Record<CommandName, string>> = {
@@ -44,21 +44,8 @@ const SUMMARY: Readonly<Record<CommandName, string>> = {
   audit: 'the audit trail',
 };
 
-const EVERYONE: readonly CommandName[] = [
-  'help',
-  'roles',
-  'status',
-  'activate',
-  'deactivate',
-  'extend',
-  'requests',
-  'cancel',
-  'approvals',
-  'approve',
-  'deny',
-  'reviews',
-];
 const ADMIN: readonly CommandName[] = ['assign', 'remove', 'review-start', 'alerts', 'audit'];
+const EVERYONE: readonly CommandName[] = COMMAND_NAMES.filter((name) => !ADMIN.includes(name));
 
 /** The short help listing; admin (and auditor) commands only for admins. */
 export function helpText(isAdmin: boolean): string {
