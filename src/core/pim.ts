@@ -445,23 +445,7 @@ export class Pim {
   }
 
   private async createActivation(uow: UnitOfWork, r: PimRequest, assignmentId: string, now: Date, endsAt: Date): Promise<Assignment> {
-    const assignment: Assignment = {
-      id: assignmentId,
-      principalId: r.principalId,
-      role: r.role,
-      scope: r.scope,
-      type: 'active',
-      startsAt: now,
-      endsAt,
-      requestId: r.id,
-      createdBy: r.principalId,
-      createdAt: now,
-      endedAt: null,
-      endReason: null,
-      warnedAt: null,
-      warned14dAt: null,
-      warned1dAt: null,
-    };
+    const assignment = newAssignment({ id: assignmentId, principalId: r.principalId, role: r.role, scope: r.scope, type: 'active', endsAt, requestId: r.id, createdBy: r.principalId }, now);
     await uow.assignments.insert(assignment);
     return assignment;
   }
@@ -635,23 +619,7 @@ export class Pim {
         if (existing.some((a) => a.requestId === null)) {
           throw new PimError('already_assigned', { user: principal.name, role: role.name, scope, type: input.type });
         }
-        const a: Assignment = {
-          id: this.deps.ids.id(),
-          principalId: principal.id,
-          role: role.name,
-          scope,
-          type: input.type,
-          startsAt: now,
-          endsAt,
-          requestId: null,
-          createdBy: actor.principal.id,
-          createdAt: now,
-          endedAt: null,
-          endReason: null,
-          warnedAt: null,
-          warned14dAt: null,
-          warned1dAt: null,
-        };
+        const a = newAssignment({ id: this.deps.ids.id(), principalId: principal.id, role: role.name, scope, type: input.type, endsAt, requestId: null, createdBy: actor.principal.id }, now);
         await uow.assignments.insert(a);
         await this.audit(uow, actor.principal.id, 'assignment.created', a, { type: a.type, endsAt: endsAt?.toISOString() ?? null, reason: input.reason ?? null, permanent: endsAt === null });
         if (a.type === 'active' && !this.deps.provider.inline) {
@@ -697,23 +665,7 @@ export class Pim {
         const principal = item.principal.startsWith('group:') ? item.principal : this.deps.directory.require(item.principal).id;
         const role = findRole(this.deps.roles, item.role);
         const scope = this.pickScope(role, item.scope);
-        const a: Assignment = {
-          id: this.deps.ids.id(),
-          principalId: principal,
-          role: role.name,
-          scope,
-          type: item.type,
-          startsAt: now,
-          endsAt: item.endsAt,
-          requestId: null,
-          createdBy: 'bootstrap',
-          createdAt: now,
-          endedAt: null,
-          endReason: null,
-          warnedAt: null,
-          warned14dAt: null,
-          warned1dAt: null,
-        };
+        const a = newAssignment({ id: this.deps.ids.id(), principalId: principal, role: role.name, scope, type: item.type, endsAt: item.endsAt, requestId: null, createdBy: 'bootstrap' }, now);
         await uow.assignments.insert(a);
         await this.audit(uow, 'bootstrap', 'assignment.created', a, { type: a.type, endsAt: a.endsAt?.toISOString() ?? null, source: 'bootstrap' });
       }
@@ -1062,6 +1014,14 @@ export class Pim {
       await uow.outbox.enqueue(`update:${r.id}:${why}:${platform}`, { type: 'update', platform, subject: `request:${r.id}`, notice });
     }
   }
+}
+
+/** A new assignment starting now, not ended and not warned. */
+function newAssignment(
+  f: Pick<Assignment, 'id' | 'principalId' | 'role' | 'scope' | 'type' | 'endsAt' | 'requestId' | 'createdBy'>,
+  now: Date,
+): Assignment {
+  return { ...f, startsAt: now, createdAt: now, endedAt: null, endReason: null, warnedAt: null, warned14dAt: null, warned1dAt: null };
 }
 
 /** Request ids are shown upper-case; accept them typed any way. */
