@@ -3,6 +3,8 @@
  * on the App Home by republishing it, or in a DM. Every message is rendered by `cards/`.
  */
 import type { webApi } from '@slack/bolt';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Reply } from '../../cards/model.js';
 import { slackHome, slackReply, type SlackMessage } from '../../cards/slack/index.js';
 import type { Actor } from '../../src/core/types.js';
@@ -32,10 +34,55 @@ export function render(deps: Pick<SlackDeps, 'clock' | 'timeZone'>, reply: Reply
   return slackReply(reply, renderContext(deps));
 }
 
-/** POSTs a message to a Slack response URL. */
-export async function postToResponseUrl(url: string, message: EphemeralMessage): Promise<void> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(message) });
-  if (!res.ok) throw new Error(`the response URL answered HTTP ${res.status}`);
+/**
+ * Connections to response URLs (hooks.slack.com): kept alive and at most this many at once per
+ * host, so a burst of answers reuses a few TLS connections instead of opening one each; more
+ * answers wait their turn in order.
+ */
+const RESPONSE_URL_SOCKETS = 16;
+const RESPONSE_URL_TIMEOUT_MS = 10_000;
+const responseAgents = {
+  'http:': new HttpAgent({ keepAlive: true, maxSockets: RESPONSE_URL_SOCKETS, scheduling: 'fifo' }),
+  'https:': new HttpsAgent({ keepAlive: true, maxSockets: RESPONSE_URL_SOCKETS, scheduling: 'fifo' }),
+};
+
+/**
+ * POSTs a message to a Slack response URL; rejects unless Slack answers 2xx (an expired URL
+ * answers 404). Plain node:http(s) rather than fetch: this runs once per command and button
+ * press on the thread that acks Slack's requests, and fetch costs several times the CPU.
+ */
+export function postToResponseUrl(url: string, message: EphemeralMessage): Promise<void> {
+  const target = new URL(url);
+  const send = target.protocol === 'https:' ? httpsRequest : target.protocol === 'http:' ? httpRequest : null;
+  if (!send) return Promise.reject(new Error(`a response URL is http(s), not ${target.protocol}`));
+  const body = JSON.stringify(message);
+  return new Promise<void>((resolve, reject) => {
+    const req = send(
+      target,
+      {
+        method: 'POST',
+        agent: responseAgents[target.protocol as 'http:' | 'https:'],
+        headers: { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) },
+      },
+      (res: IncomingMessage) => {
+        res.resume();
+        res.once('error', reject);
+        res.once('end', () => {
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) resolve();
+          else reject(new Error(`the response URL answered HTTP ${status}`));
+        });
+      },
+    );
+    req.setTimeout(RESPONSE_URL_TIMEOUT_MS, () => req.destroy(new Error(`the response URL did not answer within ${RESPONSE_URL_TIMEOUT_MS / 1000} s`)));
+    req.once('error', reject);
+    req.end(body);
+  });
+}
+
+/** A `respond` for one response URL (used instead of Bolt's, which goes through fetch). */
+export function responder(url: string): RespondLike {
+  return (message) => postToResponseUrl(url, message);
 }
 
 /** Publishes the actor's App Home for a Slack user. */
@@ -54,7 +101,7 @@ export interface AnswerTarget {
   client: WebClient;
   slackUserId: string;
   origin: Origin;
-  /** Bolt's `respond` for this request, when it has a response URL. */
+  /** Answers through this request's response URL (`responder`), when it has one. */
   respond?: RespondLike;
   /** The resolved actor, to republish their App Home. */
   actor?: Actor;

@@ -6,6 +6,7 @@ import type { Logger } from '../../src/logger.js';
 import type { Metrics } from '../../src/metrics.js';
 import type { DedupePort } from '../types.js';
 import type { SlackIdentity } from './identity.js';
+import type { WorkQueue } from './work-queue.js';
 
 export interface SlackDeps {
   pim: Pim;
@@ -16,6 +17,13 @@ export interface SlackDeps {
   identity: SlackIdentity;
   /** IANA zone times are shown in (PIM_TIMEZONE). */
   timeZone: string;
+  /** Where the work after an ack waits its turn (absent: it runs at once, as in unit tests). */
+  work?: WorkQueue;
+}
+
+/** Runs what a request does after its ack, through the work queue when there is one. */
+export function afterAck<T>(deps: Pick<SlackDeps, 'work'>, work: () => Promise<T>): Promise<T> {
+  return deps.work ? deps.work.run(work) : work();
 }
 
 /** How times are shown right now. */

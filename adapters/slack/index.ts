@@ -6,9 +6,11 @@
  * parses the request; its `requestListener` is mounted as `POST /slack/events` on pimbot's one HTTP
  * server, so Bolt opens no port of its own. Socket Mode (SLACK_APP_TOKEN set): SocketModeReceiver.
  *
- * Every listener acks before anything slow. Slack retries (`x-slack-retry-num`) and repeated
- * deliveries are dropped by key (trigger id, event id) through the shared dedupe store, so they
- * run once across replicas.
+ * Every listener acks before anything slow, and the work after the ack waits its turn in a
+ * WorkQueue (at most SLACK_WORK_CONCURRENCY at once), so a burst of requests cannot hold up the
+ * acks of those behind it; view submissions, whose ack carries the answer, are not queued. Slack
+ * retries (`x-slack-retry-num`) and repeated deliveries are dropped by key (trigger id, event id)
+ * through the shared dedupe store, so they run once across replicas.
  */
 import { App, HTTPReceiver, SocketModeReceiver, webApi, type Authorize } from '@slack/bolt';
 import { performance } from 'node:perf_hooks';
@@ -23,9 +25,18 @@ import * as commands from './listeners/commands/index.js';
 import * as events from './listeners/events/index.js';
 import * as views from './listeners/views/index.js';
 import { SlackMessenger } from './messenger.js';
+import { WorkQueue } from './work-queue.js';
 
 /** Where Slack sends slash commands, interactions and events (HTTP mode). */
 export const SLACK_EVENTS_PATH = '/slack/events';
+
+/**
+ * Requests worked on at once after their ack (commands, button presses, App Home opens). Fewer
+ * leaves more of each event-loop turn to acking; more overlaps more Web API and response URL
+ * round trips (each ~100 ms to Slack). 8 keeps a burst's acks near a bare Bolt app's
+ * (bench/slack-ack.ts) and still answers dozens of commands a second.
+ */
+export const SLACK_WORK_CONCURRENCY = 8;
 
 /** A request no listener acknowledged is answered by Bolt after this long (under Slack's 3 s). */
 const UNHANDLED_REQUEST_MS = 2_500;
@@ -128,6 +139,9 @@ export const slackAdapter: ChatAdapterFactory = async (deps): Promise<SlackAdapt
     dedupe: deps.dedupe,
     identity,
     timeZone: env.timezone,
+    work: new WorkQueue(SLACK_WORK_CONCURRENCY, (waiting) =>
+      logger.warn({ waiting, concurrency: SLACK_WORK_CONCURRENCY }, `slack: ${waiting} acknowledged requests are waiting for their turn; answers are late`),
+    ),
   };
   commands.register(app, slackDeps);
   actions.register(app, slackDeps);

@@ -1,6 +1,7 @@
 /** Button listeners, one per action id in cards/actions.ts. */
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { ACTIVATE_OPEN, APPROVE, CANCEL, DEACTIVATE, DENY, EXTEND, type ButtonAction as PimButton } from '../../../../cards/actions.js';
+import { responder } from '../../answer.js';
 import type { SlackDeps } from '../../deps.js';
 import { activateOpenPressed } from './activate-open.js';
 import { approvePressed } from './approve.js';
@@ -21,8 +22,8 @@ const HANDLERS: Record<PimButton, (args: ButtonArgs, deps: SlackDeps) => Promise
 
 export function register(app: App, deps: SlackDeps): void {
   for (const [actionId, handler] of Object.entries(HANDLERS)) {
-    app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: actionId }, ({ action, body, ack, respond, client }) =>
-      handler({ action, body, ack, respond: body.response_url ? respond : undefined, client }, deps),
+    app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: actionId }, ({ action, body, ack, client }) =>
+      handler({ action, body, ack, respond: body.response_url ? responder(body.response_url) : undefined, client }, deps),
     );
   }
 }

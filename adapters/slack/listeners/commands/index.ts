@@ -1,5 +1,6 @@
 /** Slash command listeners. */
 import type { App } from '@slack/bolt';
+import { responder } from '../../answer.js';
 import type { SlackDeps } from '../../deps.js';
 import { pimCommand } from './pim.js';
 
@@ -7,5 +8,5 @@ import { pimCommand } from './pim.js';
 export const PIM_COMMAND = '/pim';
 
 export function register(app: App, deps: SlackDeps): void {
-  app.command(PIM_COMMAND, ({ command, ack, respond, client }) => pimCommand({ command, ack, respond, client }, deps));
+  app.command(PIM_COMMAND, ({ command, ack, client }) => pimCommand({ command, ack, respond: responder(command.response_url), client }, deps));
 }

@@ -1,6 +1,6 @@
 /**
- * `/pim …`: acknowledged at once with no body, then the command runs and its answer goes back
- * ephemerally through the command's response URL; when the policy needs more than was typed, the
+ * `/pim …`: acknowledged at once with no body, then the command runs (in its turn, see
+ * work-queue.ts) and its answer goes back ephemerally through the command's response URL; when the policy needs more than was typed, the
  * activation modal opens with what was typed pre-filled (trigger ids expire 3 s after the command).
  */
 import type { SlashCommand } from '@slack/bolt';
@@ -9,7 +9,7 @@ import type { Reply } from '../../../../cards/model.js';
 import { USAGE } from '../../../../src/commands/index.js';
 import { runCommand, type CommandOutcome } from '../../../shared/commands.js';
 import { answer, guarded, type RespondLike, type WebClient } from '../../answer.js';
-import { firstDelivery, renderContext, type SlackDeps } from '../../deps.js';
+import { afterAck, firstDelivery, renderContext, type SlackDeps } from '../../deps.js';
 import { errorReply } from '../../errors.js';
 import { withOrigin } from '../../origin.js';
 import { unescapeSlack } from '../../text.js';
@@ -26,25 +26,27 @@ const CSV_INLINE_MAX = 2400;
 
 export async function pimCommand({ command, ack, respond, client }: PimCommandArgs, deps: SlackDeps): Promise<void> {
   await ack();
-  if (!(await firstDelivery(deps, 'command', command.trigger_id))) return;
-  const origin = { responseUrl: command.response_url };
-  const to = { client, slackUserId: command.user_id, origin, respond };
-  const tell = (reply: Reply) => answer(deps, to, reply);
-  await guarded(deps, '/pim', tell, async () => {
-    const who = await deps.identity.resolve(command.user_id);
-    if (!who.ok) return tell({ kind: 'error', message: who.message });
-    const outcome = await runCommand(deps.pim, who.actor, unescapeSlack(command.text));
-    if (outcome.type === 'form') {
-      try {
-        await client.views.open({ trigger_id: command.trigger_id, view: withOrigin(slackActivationModal(outcome.form, renderContext(deps)), origin) });
-      } catch (err) {
-        deps.logger.warn({ err }, 'slack: views.open failed for the activation form');
-        await tell(errorReply(err, USAGE.activate));
+  await afterAck(deps, async () => {
+    if (!(await firstDelivery(deps, 'command', command.trigger_id))) return;
+    const origin = { responseUrl: command.response_url };
+    const to = { client, slackUserId: command.user_id, origin, respond };
+    const tell = (reply: Reply) => answer(deps, to, reply);
+    await guarded(deps, '/pim', tell, async () => {
+      const who = await deps.identity.resolve(command.user_id);
+      if (!who.ok) return tell({ kind: 'error', message: who.message });
+      const outcome = await runCommand(deps.pim, who.actor, unescapeSlack(command.text));
+      if (outcome.type === 'form') {
+        try {
+          await client.views.open({ trigger_id: command.trigger_id, view: withOrigin(slackActivationModal(outcome.form, renderContext(deps)), origin) });
+        } catch (err) {
+          deps.logger.warn({ err }, 'slack: views.open failed for the activation form');
+          await tell(errorReply(err, USAGE.activate));
+        }
+        return;
       }
-      return;
-    }
-    await tell(replyOf(outcome));
-    if (outcome.type === 'reply' && outcome.reply.kind === 'activation') deps.metrics.activations.inc({ outcome: outcome.reply.outcome });
+      await tell(replyOf(outcome));
+      if (outcome.type === 'reply' && outcome.reply.kind === 'activation') deps.metrics.activations.inc({ outcome: outcome.reply.outcome });
+    });
   });
 }
 
