@@ -24,17 +24,17 @@ export class Alarm {
     w?.();
   }
 
-  /** Sleeps up to `ms`, returning early on a signal (or at once if one is pending). */
-  sleep(ms: number): Promise<void> {
-    if (this.pending) return Promise.resolve();
+  /** Sleeps up to `ms`, returning early on a signal (or at once if one is pending); true when a signal ended it. */
+  sleep(ms: number): Promise<boolean> {
+    if (this.pending) return Promise.resolve(true);
     return new Promise((resolve) => {
       const t = setTimeout(() => {
         this.wakeUp = null;
-        resolve();
+        resolve(false);
       }, ms);
       this.wakeUp = () => {
         clearTimeout(t);
-        resolve();
+        resolve(true);
       };
     });
   }

@@ -23,6 +23,12 @@ export interface DeadlineLoopOptions {
   logger: DispatcherLogger;
   /** Longest sleep without a signal (safety net against missed wake-ups from other replicas). */
   maxSleepMs?: number;
+  /**
+   * Least time between the starts of two passes when a wake-up (not a deadline) triggers the
+   * second: every commit wakes the loop, and under a burst of commands one pass per interval
+   * reads the deadlines instead of one per commit. Deadlines themselves are acted on at once.
+   */
+  minWakeIntervalMs?: number;
   /** Called after a pass that did something (metrics: expiry lag). */
   onProcessed?: (result: DeadlineResult) => void;
 }
@@ -31,20 +37,25 @@ export class DeadlineLoop {
   private running = false;
   private loop: Promise<void> | null = null;
   private readonly alarm = new Alarm();
+  private readonly stopped = new Alarm();
   private readonly maxSleepMs: number;
+  private readonly minWakeIntervalMs: number;
 
   constructor(private readonly o: DeadlineLoopOptions) {
     this.maxSleepMs = o.maxSleepMs ?? 15_000;
+    this.minWakeIntervalMs = o.minWakeIntervalMs ?? 250;
   }
 
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.stopped.reset();
     this.loop = this.run();
   }
 
   async stop(): Promise<void> {
     this.running = false;
+    this.stopped.ring();
     this.wake();
     await this.loop;
     this.loop = null;
@@ -69,6 +80,7 @@ export class DeadlineLoop {
   private async run(): Promise<void> {
     while (this.running) {
       this.alarm.reset();
+      const passStarted = performance.now();
       let wait = this.maxSleepMs;
       try {
         await this.tick();
@@ -78,11 +90,10 @@ export class DeadlineLoop {
         this.o.logger.error({ err }, 'deadline processing failed; will retry');
         wait = Math.min(wait, 1_000);
       }
-      await this.sleep(wait);
+      if (!this.running) break;
+      const woken = await this.alarm.sleep(wait);
+      const since = performance.now() - passStarted;
+      if (woken && this.running && since < this.minWakeIntervalMs) await this.stopped.sleep(this.minWakeIntervalMs - since);
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return this.running ? this.alarm.sleep(ms) : Promise.resolve();
   }
 }

@@ -158,8 +158,8 @@ export class Dispatcher {
     }
   }
 
-  private sleep(ms: number): Promise<void> {
-    return this.running ? this.alarm.sleep(ms) : Promise.resolve();
+  private async sleep(ms: number): Promise<void> {
+    if (this.running) await this.alarm.sleep(ms);
   }
 
   /** Claims and delivers one batch of due rows; returns how many were claimed. */
