@@ -479,6 +479,15 @@ export class Pim {
       const failed = await uow.requests.transition(requestId, ['approved'], { state: 'failed', failureReason: reason.slice(0, 500), updatedAt: now });
       if (!failed) return null;
       await this.audit(uow, 'system', 'grant.failed', failed, { reason: failed.failureReason });
+      if (failed.assignmentId) {
+        // A grant given up on may still have happened (a webhook that applied it, then timed
+        // out): a queued revoke, retried like any delivery, makes sure no access outlives the
+        // failed request. Revoking is idempotent by assignment id.
+        await uow.outbox.enqueue(`revoke:${failed.assignmentId}`, {
+          type: 'revoke',
+          target: { assignmentId: failed.assignmentId, principalId: failed.principalId, role: failed.role, scope: failed.scope, endsAt: null, requestId: failed.id },
+        });
+      }
       await this.sendTo(uow, { kind: 'user', principalId: failed.principalId }, `failed:${failed.id}`, { kind: 'request_closed', request: requestView(this.deps.directory, failed) });
       return failed;
     });

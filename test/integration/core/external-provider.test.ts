@@ -68,6 +68,15 @@ describe('external provider', () => {
     expect(await fx.audit({ action: 'grant.failed' })).toHaveLength(1);
   });
 
+  it('failGrant queues a revoke of the assignment the provider may have applied', async () => {
+    const res = await activate();
+    await fx.pim.failGrant(res.request.id, 'webhook timed out');
+    const revokes = (await fx.outbox()).filter((r) => r.payload.type === 'revoke');
+    expect(revokes).toHaveLength(1);
+    expect(revokes[0]?.dedupeKey).toBe(`revoke:${res.request.assignmentId}`);
+    expect(revokes[0]?.payload).toMatchObject({ type: 'revoke', target: { assignmentId: res.request.assignmentId, requestId: res.request.id, role: 'Contributor', scope: PROD } });
+  });
+
   it('a failed grant cannot be completed later', async () => {
     const res = await activate();
     await fx.pim.failGrant(res.request.id, 'no');
