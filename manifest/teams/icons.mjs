@@ -3,20 +3,9 @@
 // (32x32, white padlock on transparent), as real PNGs written with zlib. Run it after changing
 // the drawing: `node manifest/teams/icons.mjs`. The PNGs are committed next to manifest.json.
 import { writeFileSync } from 'node:fs';
-import { deflateSync } from 'node:zlib';
+import { crc32, deflateSync } from 'node:zlib';
 
 const BLUE = [0x2f, 0x55, 0x97];
-
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-function crc32(buf) {
-  let c = 0xffffffff;
-  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
 
 function chunk(type, data) {
   const len = Buffer.alloc(4);
