@@ -1,5 +1,6 @@
 /** What a chat adapter is to the composition root: routes to mount, a Messenger, start/stop. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Worker } from 'node:worker_threads';
 import type { Env } from '../src/config/env.js';
 import type { PimConfig } from '../src/config/pim-config.js';
 import type { Pim } from '../src/core/pim.js';
@@ -53,6 +54,11 @@ export interface ChatAdapterDeps {
   mfa: { enroll(principalId: string): Promise<{ secret: string; uri: string }> };
   /** Present when the clock can be moved (dev mode without a clock passed in). */
   timeTravel?: TimeTravel;
+  /**
+   * Present when Slack requests can be handled on a work thread (PostgreSQL, which the thread
+   * reaches over its own connections; see adapters/slack/work-thread): starts one such thread.
+   */
+  slackWorkThread?: (botIds: { botId: string; botUserId: string } | null) => Worker;
 }
 
 export interface ChatAdapter {

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { ChatAdapter, ChatAdapterDeps, ChatAdapterFactory } from '../adapters/types.js';
 import { OffsetClock, systemClock } from './clock.js';
 import type { Env } from './config/env.js';
+import { ConfigError } from './config/errors.js';
 import type { PimConfig } from './config/pim-config.js';
 import type { Clock, Messenger } from './core/ports.js';
 import type { Pim } from './core/pim.js';
@@ -24,6 +25,8 @@ import { digestJob, Schedules } from './jobs/schedules.js';
 import { createLogger, type Logger } from './logger.js';
 import { countAudit, createMetrics, type Metrics } from './metrics.js';
 import { createHttpServer, sendJson, type Route } from './server.js';
+import type { SlackWorkThreadData } from './slack-work-thread.js';
+import { siblingModule, startModuleThread } from './threads.js';
 
 export interface AppOptions {
   env: Env;
@@ -40,6 +43,27 @@ export interface AppOptions {
   dispatcher?: { baseBackoffMs?: number; maxAttempts?: number; pollMs?: number };
   /** Do not run the deadline loop (tests drive deadlines by hand). */
   noDeadlineLoop?: boolean;
+}
+
+/** Nice levels the Slack work thread runs below the main thread (see src/slack-work-thread.ts). */
+export const SLACK_WORK_THREAD_NICENESS = 10;
+
+/**
+ * Whether Slack requests are handled on a work thread (SLACK_WORK_THREAD): it needs PostgreSQL
+ * (the thread opens its own connections), HTTP mode, and the system clock (dev mode's movable
+ * clock, or a clock a test passes in, lives on this thread only). Null: on this thread.
+ */
+export function slackWorkThreadUrl(env: Env, database: Database, clock: Clock): string | null {
+  const setting = env.slack.workThread;
+  if (!env.slack.enabled || setting === 'off') return null;
+  const missing: string[] = [];
+  if (database.kind !== 'postgres' || !database.url) missing.push('PostgreSQL (DATABASE_URL), not the embedded PGlite');
+  if (env.slack.mode !== 'http') missing.push('HTTP mode (SLACK_APP_TOKEN unset)');
+  if (env.devMode) missing.push('dev mode off');
+  else if (clock !== systemClock) missing.push('the system clock');
+  if (missing.length === 0) return database.url;
+  if (setting === 'on') throw new ConfigError('SLACK_WORK_THREAD=on, but a Slack work thread needs:', missing);
+  return null;
 }
 
 export interface AppHandle {
@@ -110,6 +134,12 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
           }
         : undefined,
   };
+  const workThreadUrl = slackWorkThreadUrl(env, database, clock);
+  if (workThreadUrl) {
+    const data: Omit<SlackWorkThreadData, 'botIds'> = { env, config, databaseUrl: workThreadUrl, maxConnections: 10, niceness: SLACK_WORK_THREAD_NICENESS };
+    const entry = siblingModule(import.meta.url, 'slack-work-thread');
+    deps.slackWorkThread = (botIds) => startModuleThread(entry, { ...data, botIds } satisfies SlackWorkThreadData, 'pimbot-slack-work');
+  }
   const adapters: ChatAdapter[] = [];
   for (const make of options.adapters ?? (await defaultAdapters(env))) adapters.push(await make(deps));
   for (const a of adapters) if (a.messenger) messengers.push(a.messenger);

@@ -66,7 +66,13 @@ const APPROVAL_OUTCOMES: Record<string, string> = {
  * entry point (Slack, Teams, the CLI, the deadline loop), a counted outcome is one that happened.
  * An activation request is `requested`; what became of it is counted when it happens.
  */
-export function countAudit(metrics: Pick<Metrics, 'activations' | 'approvals'>, events: readonly AuditEvent[]): void {
+/** The counters bumped per activation and approval outcome (a registry's, or forwarded to one). */
+export interface OutcomeCounters {
+  activations: { inc(labels: { outcome: string }): void };
+  approvals: { inc(labels: { outcome: string }): void };
+}
+
+export function countAudit(metrics: OutcomeCounters, events: readonly AuditEvent[]): void {
   for (const e of events) {
     if (e.action === 'request.created' && e.details.kind === 'activate') metrics.activations.inc({ outcome: 'requested' });
     const activation = ACTIVATION_OUTCOMES[e.action];

@@ -3,16 +3,19 @@ import type { RenderContext } from '../../cards/model.js';
 import type { Pim } from '../../src/core/pim.js';
 import type { Clock } from '../../src/core/ports.js';
 import type { Logger } from '../../src/logger.js';
-import type { Metrics } from '../../src/metrics.js';
+import type { OutcomeCounters } from '../../src/metrics.js';
 import type { DedupePort } from '../types.js';
 import type { SlackIdentity } from './identity.js';
 import type { WorkQueue } from './work-queue.js';
+
+/** The counters the listeners bump (on the work thread they are forwarded to the main registry). */
+export type SlackMetrics = OutcomeCounters;
 
 export interface SlackDeps {
   pim: Pim;
   clock: Clock;
   logger: Logger;
-  metrics: Metrics;
+  metrics: SlackMetrics;
   dedupe: DedupePort;
   identity: SlackIdentity;
   /** IANA zone times are shown in (PIM_TIMEZONE). */

@@ -6,44 +6,42 @@
  * parses the request; its `requestListener` is mounted as `POST /slack/events` on pimbot's one HTTP
  * server, so Bolt opens no port of its own. Socket Mode (SLACK_APP_TOKEN set): SocketModeReceiver.
  *
- * Every listener acks before anything slow, and the work after the ack waits its turn in a
- * WorkQueue (at most SLACK_WORK_CONCURRENCY at once), so a burst of requests cannot hold up the
- * acks of those behind it; view submissions, whose ack carries the answer, are not queued. Slack
- * retries (`x-slack-retry-num`) and repeated deliveries are dropped by key (trigger id, event id)
- * through the shared dedupe store, so they run once across replicas.
+ * Every listener acks before anything slow. With a work thread (the composition root offers one
+ * on PostgreSQL, see work-thread/front.ts) the receiver hands each request over after acking it,
+ * and the work runs there, so acks never wait behind it. Without one, the work after the ack waits
+ * its turn in a WorkQueue on this thread. Either way at most SLACK_WORK_CONCURRENCY requests are
+ * worked on at once, view submissions (whose ack carries the answer) are acked by their listener,
+ * and Slack retries (`x-slack-retry-num`) and repeated deliveries are dropped by key (trigger id,
+ * event id) through the shared dedupe store, so they run once across replicas and threads.
  */
-import { App, HTTPReceiver, SocketModeReceiver, webApi, type Authorize } from '@slack/bolt';
+import { HTTPReceiver, SocketModeReceiver, webApi, type App } from '@slack/bolt';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../../src/logger.js';
 import type { ChatAdapter, ChatAdapterFactory } from '../types.js';
+import { ephemeral, postToResponseUrl } from './answer.js';
 import { boltLogger } from './bolt-logger.js';
-import type { SlackDeps } from './deps.js';
+import { answeringClientOptions, buildSlackApp, type BotIds } from './bolt-app.js';
 import { classifyWebApiError } from './errors.js';
-import { SlackIdentity } from './identity.js';
-import * as actions from './listeners/actions/index.js';
-import * as commands from './listeners/commands/index.js';
-import * as events from './listeners/events/index.js';
-import * as views from './listeners/views/index.js';
 import { SlackMessenger } from './messenger.js';
-import { WorkQueue } from './work-queue.js';
+import { WorkThreadFront } from './work-thread/front.js';
+
+export { answeringClientOptions, SLACK_WORK_CONCURRENCY } from './bolt-app.js';
 
 /** Where Slack sends slash commands, interactions and events (HTTP mode). */
 export const SLACK_EVENTS_PATH = '/slack/events';
 
-/**
- * Requests worked on at once after their ack (commands, button presses, App Home opens). Fewer
- * leaves more of each event-loop turn to acking; more overlaps more Web API and response URL
- * round trips (each ~100 ms to Slack). 8 keeps a burst's acks near a bare Bolt app's
- * (bench/slack-ack.ts) and still answers dozens of commands a second.
- */
-export const SLACK_WORK_CONCURRENCY = 8;
-
 /** A request no listener acknowledged is answered by Bolt after this long (under Slack's 3 s). */
 const UNHANDLED_REQUEST_MS = 2_500;
+
+/** What a user whose request was cut off by a work-thread crash is told (through its response URL). */
+export const CUT_OFF_MESSAGE =
+  'pimbot was interrupted while handling this and cannot tell whether it went through. Check `/pim status` before you try again.';
 
 export interface SlackAdapter extends ChatAdapter {
   platform: 'slack';
   messenger: SlackMessenger;
+  /** The work thread's front, when requests are handled on a work thread. */
+  workThread: WorkThreadFront | null;
   /** Resolves when every request received so far has been fully handled (tests, shutdown). */
   idle(): Promise<void>;
 }
@@ -55,7 +53,7 @@ function apiUrlOf(url: string | undefined): { slackApiUrl?: string } {
 }
 
 /** The bot's own ids, from one `auth.test` at start; null when it fails (logged, not fatal). */
-async function whoAmI(client: webApi.WebClient, logger: Logger): Promise<{ botId: string; botUserId: string } | null> {
+async function whoAmI(client: webApi.WebClient, logger: Logger): Promise<BotIds | null> {
   try {
     const r = await client.auth.test();
     if (r.bot_id && r.user_id) {
@@ -85,8 +83,7 @@ export const slackAdapter: ChatAdapterFactory = async (deps): Promise<SlackAdapt
   const outbound = new webApi.WebClient(token, { ...apiUrl, rejectRateLimitedCalls: true, retryConfig: { retries: 0 }, timeout: 10_000, logger: log });
   const self = await whoAmI(outbound, logger);
 
-  // Calls made while answering a user (views.open within the 3 s of a trigger id): one quick retry.
-  const clientOptions = { ...apiUrl, retryConfig: { retries: 1, factor: 1, minTimeout: 200, maxTimeout: 200 }, timeout: 10_000 };
+  const clientOptions = answeringClientOptions(env.slack.apiUrl);
   const socket = env.slack.mode === 'socket';
   const receiver = socket
     ? new SocketModeReceiver({ appToken: env.slack.appToken ?? '', logger: log, installerOptions: { clientOptions } })
@@ -97,66 +94,47 @@ export const slackAdapter: ChatAdapterFactory = async (deps): Promise<SlackAdapt
         unhandledRequestTimeoutMillis: UNHANDLED_REQUEST_MS,
         logger: log,
       });
-  // Known bot ids: Bolt never calls auth.test. Unknown: authorize without them rather than per request.
-  const authorize: Authorize<boolean> = async () => ({ botToken: token });
-  const auth = self ? { token, botId: self.botId, botUserId: self.botUserId } : { authorize };
-  const app = new App({ receiver, ...auth, clientOptions, logger: log, convoStore: false });
-
-  const inflight = new Set<Promise<unknown>>();
-  app.use(async ({ next }) => {
-    const handled = next();
-    inflight.add(handled);
-    try {
-      await handled;
-    } finally {
-      inflight.delete(handled);
-    }
-  });
-  app.error(async (err) => {
-    logger.error({ err }, 'slack: a listener failed');
-  });
-
-  const identity = new SlackIdentity({
-    pim: deps.pim,
-    clock: deps.clock,
-    logger,
-    lookupEmail: async (user) => {
-      try {
-        const u = (await app.client.users.info({ user })).user;
-        return u && !u.deleted && !u.is_bot ? (u.profile?.email ?? null) : null;
-      } catch (err) {
-        const f = classifyWebApiError(err);
-        if (f.kind === 'platform' && (f.error === 'user_not_found' || f.error === 'users_not_found')) return null;
-        throw err;
-      }
-    },
-  });
-  const slackDeps: SlackDeps = {
+  const local = buildSlackApp({
     pim: deps.pim,
     clock: deps.clock,
     logger,
     metrics: deps.metrics,
     dedupe: deps.dedupe,
-    identity,
     timeZone: env.timezone,
-    work: new WorkQueue(SLACK_WORK_CONCURRENCY, (waiting) =>
-      logger.warn({ waiting, concurrency: SLACK_WORK_CONCURRENCY }, `slack: ${waiting} acknowledged requests are waiting for their turn; answers are late`),
-    ),
-  };
-  commands.register(app, slackDeps);
-  actions.register(app, slackDeps);
-  views.register(app, slackDeps);
-  events.register(app, slackDeps);
+    token,
+    self,
+    receiver,
+    clientOptions,
+  });
+
+  // With a work thread, the receiver hands requests to the front instead of the local app.
+  const spawn = deps.slackWorkThread;
+  const front = spawn
+    ? new WorkThreadFront({
+        spawn: () => spawn(self),
+        local: local.app,
+        logger,
+        metrics: deps.metrics,
+        tellCutOff: (url) => postToResponseUrl(url, ephemeral({ text: CUT_OFF_MESSAGE, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `:warning: ${CUT_OFF_MESSAGE}` } }] })),
+      })
+    : null;
+  if (front) {
+    await front.start();
+    receiver.init(front as unknown as App);
+    logger.info('slack: requests are handled on a work thread, so acks never wait behind the work');
+  }
 
   const messenger = new SlackMessenger({ api: outbound, channels: deps.config.channels, directory: deps.pim.directory, clock: deps.clock, timeZone: env.timezone });
 
   const idle = async (): Promise<void> => {
-    while (inflight.size > 0) await Promise.allSettled([...inflight]);
+    await front?.idle();
+    await local.idle();
   };
 
   return {
     platform: 'slack',
     messenger,
+    workThread: front,
     routes:
       receiver instanceof HTTPReceiver
         ? [
@@ -174,14 +152,15 @@ export const slackAdapter: ChatAdapterFactory = async (deps): Promise<SlackAdapt
     idle,
     async start() {
       if (socket) {
-        await app.start();
+        await local.app.start();
         logger.info('slack: connected in Socket Mode');
       } else {
         logger.info(`slack: HTTP mode, Slack requests on POST ${SLACK_EVENTS_PATH}`);
       }
     },
     async stop() {
-      if (socket) await app.stop();
+      if (socket) await local.app.stop();
+      await front?.stop();
       await idle();
     },
   };

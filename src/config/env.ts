@@ -14,6 +14,9 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export const DEV_MODE_SETTINGS = ['auto', 'true', 'false'] as const;
 export type DevModeSetting = (typeof DEV_MODE_SETTINGS)[number];
 
+export const WORK_THREAD_SETTINGS = ['auto', 'on', 'off'] as const;
+export type WorkThreadSetting = (typeof WORK_THREAD_SETTINGS)[number];
+
 export interface SlackEnv {
   /** Bot token plus signing secret (HTTP) or app token (Socket Mode). */
   enabled: boolean;
@@ -24,6 +27,11 @@ export interface SlackEnv {
   appToken?: string;
   /** Web API base URL override (tests point it at a local fake). */
   apiUrl?: string;
+  /**
+   * SLACK_WORK_THREAD (default auto): handle Slack requests on a work thread after the ack.
+   * auto: when the bot runs on PostgreSQL in HTTP mode; on: the same, and refuse to start without.
+   */
+  workThread: WorkThreadSetting;
 }
 
 export interface TeamsEnv {
@@ -67,6 +75,7 @@ export const ENV_KEYS = [
   'SLACK_SIGNING_SECRET',
   'SLACK_APP_TOKEN',
   'SLACK_API_URL',
+  'SLACK_WORK_THREAD',
   'TEAMS_APP_ID',
   'TEAMS_APP_PASSWORD',
   'TEAMS_APP_TENANT_ID',
@@ -139,6 +148,7 @@ const EnvSchema = z.object({
   SLACK_SIGNING_SECRET: valid('expected the Slack app signing secret', (s) => !/\s/.test(s)),
   SLACK_APP_TOKEN: valid('expected a Slack app-level token starting with xapp-', (s) => s.startsWith('xapp-')),
   SLACK_API_URL: valid('expected an http(s) URL like http://127.0.0.1:4000/api/', (s) => isUrl(s, ['http:', 'https:'])),
+  SLACK_WORK_THREAD: choice(WORK_THREAD_SETTINGS),
   TEAMS_APP_ID: valid('expected the bot Microsoft App ID (a GUID)', (s) => GUID_RE.test(s)),
   TEAMS_APP_PASSWORD: z.string().optional(),
   TEAMS_APP_TENANT_ID: valid('expected the Entra ID tenant id (a GUID)', (s) => GUID_RE.test(s)),
@@ -214,6 +224,7 @@ export function loadEnv(source: Record<string, string | undefined>): Env {
     signingSecret: e.SLACK_SIGNING_SECRET,
     appToken: e.SLACK_APP_TOKEN,
     apiUrl: e.SLACK_API_URL,
+    workThread: e.SLACK_WORK_THREAD ?? 'auto',
   };
   const teams: TeamsEnv = {
     enabled: e.TEAMS_APP_ID !== undefined,

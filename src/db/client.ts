@@ -22,6 +22,8 @@ export type DatabaseKind = 'postgres' | 'pglite';
 export interface Database {
   readonly db: Db;
   readonly kind: DatabaseKind;
+  /** The PostgreSQL URL it was opened with (another thread can open its own connections); null on PGlite. */
+  readonly url: string | null;
   /** Applies pending migrations from `migrations/`; safe to call from several replicas at once. */
   migrate(): Promise<void>;
   /** True when a trivial query succeeds within `timeoutMs` (default 2 s). */
@@ -70,6 +72,7 @@ export function pgliteDatabase(pg: PGlite, options: Pick<OpenDatabaseOptions, 'm
   return {
     db,
     kind: 'pglite',
+    url: null,
     async migrate() {
       // PGlite is one connection in this process: nothing else can migrate concurrently.
       await migratePglite(db, { migrationsFolder: options.migrationsFolder ?? migrationsFolder() });
@@ -96,6 +99,7 @@ function postgresDatabase(url: string, options: OpenDatabaseOptions): Database {
   return {
     db,
     kind: 'postgres',
+    url,
     async migrate() {
       // One dedicated connection holds a session advisory lock for the whole run; drizzle's
       // migrator alone would let two replicas starting together both apply the same migration.

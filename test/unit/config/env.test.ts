@@ -116,7 +116,15 @@ describe('loadEnv Slack', () => {
       signingSecret: 'secret',
       appToken: undefined,
       apiUrl: undefined,
+      workThread: 'auto',
     });
+  });
+
+  it('reads SLACK_WORK_THREAD case-insensitively and refuses anything but auto, on or off', () => {
+    const slack = { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 'secret' };
+    expect(loadEnv({ ...slack, SLACK_WORK_THREAD: 'OFF' }).slack.workThread).toBe('off');
+    expect(loadEnv({ ...slack, SLACK_WORK_THREAD: 'on' }).slack.workThread).toBe('on');
+    expect(() => loadEnv({ ...slack, SLACK_WORK_THREAD: 'yes' })).toThrow(/SLACK_WORK_THREAD: expected one of auto, on, off, got "yes"/);
   });
 
   it('enables Socket Mode with a bot token and app token, without a signing secret', () => {
