@@ -16,6 +16,7 @@
  */
 import { HTTPReceiver, SocketModeReceiver, webApi, type App } from '@slack/bolt';
 import { performance } from 'node:perf_hooks';
+import { slackReply } from '../../cards/slack/index.js';
 import type { Logger } from '../../src/logger.js';
 import type { ChatAdapter, ChatAdapterFactory } from '../types.js';
 import { ephemeral, postToResponseUrl } from './answer.js';
@@ -115,7 +116,7 @@ export const slackAdapter: ChatAdapterFactory = async (deps): Promise<SlackAdapt
         local: local.app,
         logger,
         metrics: deps.metrics,
-        tellCutOff: (url) => postToResponseUrl(url, ephemeral({ text: CUT_OFF_MESSAGE, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `:warning: ${CUT_OFF_MESSAGE}` } }] })),
+        tellCutOff: (url) => postToResponseUrl(url, ephemeral(slackReply({ kind: 'error', message: CUT_OFF_MESSAGE }, { timeZone: env.timezone, now: deps.clock.now() }))),
       })
     : null;
   if (front) {

@@ -100,6 +100,7 @@ export class FakeSlack {
   private readonly failing = new Map<string, { times: number; error: string }>();
   private readonly broken = new Map<string, { times: number; status: number }>();
   private readonly expired = new Set<string>();
+  private readonly held = new Map<string, Promise<void>>();
   private seq = 0;
 
   private constructor(
@@ -153,6 +154,21 @@ export class FakeSlack {
     this.broken.set(method, { times, status });
   }
 
+  /** Calls to `method` get no answer until the returned function is called (they are recorded at once). */
+  hold(method: string): () => void {
+    let release: () => void = () => {};
+    this.held.set(method, new Promise<void>((resolve) => (release = resolve)));
+    return () => {
+      this.held.delete(method);
+      release();
+    };
+  }
+
+  /** Calls to `method` made so far, answered or not, optionally filtered. */
+  callsMade(method: string, where: (c: SlackCall) => boolean = () => true): SlackCall[] {
+    return this.calls.filter((c) => c.method === method && where(c));
+  }
+
   /** Calls to `method` answered `ok: true`, optionally filtered. */
   callsTo(method: string, where: (c: SlackCall) => boolean = () => true): SlackCall[] {
     return this.calls.filter((c) => c.method === method && c.ok && where(c));
@@ -184,6 +200,7 @@ export class FakeSlack {
     this.failing.clear();
     this.broken.clear();
     this.expired.clear();
+    this.held.clear();
   }
 
   async close(): Promise<void> {
@@ -206,6 +223,8 @@ export class FakeSlack {
     const method = url.pathname.slice('/api/'.length);
     const call: SlackCall = { method, args: parseArgs(raw, req.headers['content-type']), auth: req.headers.authorization ?? null, status: 200, ok: false, at: Date.now() };
     this.calls.push(call);
+    const gate = this.held.get(method);
+    if (gate) await gate;
 
     const limit = this.limited.get(method);
     if (limit && limit.times > 0) {

@@ -44,14 +44,17 @@ const PINO_LEVELS: Record<number, 'trace' | 'debug' | 'info' | 'warn' | 'error' 
 
 /** Writes a log line from the work thread through this thread's logger (one stream, one format). */
 export function relayLog(logger: Logger, line: string): void {
-  let record: Record<string, unknown>;
+  let record: unknown;
   try {
-    record = JSON.parse(line) as Record<string, unknown>;
+    record = JSON.parse(line);
   } catch {
+    record = null;
+  }
+  if (typeof record !== 'object' || record === null || Array.isArray(record)) {
     logger.warn({ line: line.slice(0, 2000) }, 'slack work thread: an unreadable log line');
     return;
   }
-  const { level, time: _time, pid: _pid, hostname: _hostname, msg, ...fields } = record;
+  const { level, time: _time, pid: _pid, hostname: _hostname, msg, ...fields } = record as Record<string, unknown>;
   const name = PINO_LEVELS[Number(level)] ?? 'info';
   logger[name](fields, typeof msg === 'string' ? msg : '');
 }
@@ -72,6 +75,11 @@ export class WorkThreadFront {
     return this.worker !== null;
   }
 
+  /** The running work thread, if any (diagnostics and tests). */
+  get thread(): Worker | null {
+    return this.worker;
+  }
+
   /** Requests handed over and not yet fully handled. */
   get inFlight(): number {
     return this.pending.size;
@@ -90,9 +98,14 @@ export class WorkThreadFront {
     const acked = acksAtOnce(event.body);
     const responseUrl = typeof event.body.response_url === 'string' ? event.body.response_url : undefined;
     this.pending.set(id, { event, acked, ...(responseUrl ? { responseUrl } : {}) });
-    if (acked) await event.ack();
     const message: ToWorkThread = { type: 'request', id, body: event.body, acked, ...(event.retryNum !== undefined ? { retryNum: event.retryNum } : {}), ...(event.retryReason ? { retryReason: event.retryReason } : {}) };
-    worker.postMessage(message);
+    try {
+      if (acked) await event.ack();
+    } finally {
+      // Handed over even if the ack could not be written (the caller hung up): the work is still
+      // owed, and a retry by Slack is dropped by its trigger id.
+      worker.postMessage(message);
+    }
   }
 
   /** Resolves once every request handed over so far is fully handled (or settled after a crash). */
@@ -106,6 +119,8 @@ export class WorkThreadFront {
     clearTimeout(this.restartTimer);
     const worker = this.worker;
     if (!worker) return;
+    // From here on requests are handled on this thread; the work thread only finishes its own.
+    this.worker = null;
     const stopped = new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, this.o.stopTimeoutMs ?? 15_000);
       const done = () => {
@@ -117,7 +132,6 @@ export class WorkThreadFront {
     });
     worker.postMessage({ type: 'stop' } satisfies ToWorkThread);
     await stopped;
-    this.worker = null;
     await worker.terminate();
     this.settle('the bot is stopping');
   }
@@ -133,6 +147,7 @@ export class WorkThreadFront {
         void worker.terminate();
         reject(new Error(`the Slack work thread did not start within ${timeoutMs / 1000} s`));
       }, timeoutMs);
+      timer.unref();
       worker.on('message', (m: FromWorkThread) => {
         if (starting && m.type === 'ready') {
           starting = false;
@@ -218,6 +233,7 @@ export class WorkThreadFront {
     try {
       worker = await this.launch();
     } catch (err) {
+      if (this.stopping) return;
       this.scheduleRestart(`could not restart (${err instanceof Error ? err.message : String(err)})`, 0);
       return;
     }

@@ -10,7 +10,8 @@ import { buttonsIn, textOf, type RenderedButton } from '../../support/fake-slack
 import { alice, APPROVALS, bob, carol, dmsTo, postedIn, slackSuite } from './harness.js';
 import type { SlackUser } from '../../support/fake-slack.js';
 
-const suite = slackSuite();
+// On the main thread even on PostgreSQL (the other files run on the work thread there).
+const suite = slackSuite({ workThread: 'off' });
 beforeAll(suite.setup);
 afterAll(suite.teardown);
 beforeEach(suite.start);

@@ -74,8 +74,17 @@ export interface Harness {
   settled(timeoutMs?: number): Promise<void>;
 }
 
+export interface SuiteOptions {
+  /**
+   * SLACK_WORK_THREAD for the bot (default auto: on PostgreSQL the Slack requests are handled on
+   * the work thread, on PGlite on the main thread). `off` keeps a file on the main thread on
+   * PostgreSQL too, so CI runs both paths.
+   */
+  workThread?: 'auto' | 'on' | 'off';
+}
+
 /** One database and one fake Slack per file; a fresh bot (and empty database) per test. */
-export function slackSuite(): { get: () => Harness; start: () => Promise<Harness>; stop: () => Promise<void>; setup: () => Promise<void>; teardown: () => Promise<void> } {
+export function slackSuite(options: SuiteOptions = {}): { get: () => Harness; start: () => Promise<Harness>; stop: () => Promise<void>; setup: () => Promise<void>; teardown: () => Promise<void> } {
   let database: TestDatabase | undefined;
   let fake: FakeSlack | undefined;
   let harness: Harness | undefined;
@@ -104,6 +113,7 @@ export function slackSuite(): { get: () => Harness; start: () => Promise<Harness
         HOST: '127.0.0.1',
         PIM_TIMEZONE: 'UTC',
         LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+        SLACK_WORK_THREAD: options.workThread ?? 'auto',
       });
       const app = await startApp({
         env,
@@ -115,6 +125,11 @@ export function slackSuite(): { get: () => Harness; start: () => Promise<Harness
         noDeadlineLoop: true,
       });
       const adapter = app.adapters.find((a) => a.platform === 'slack') as SlackAdapter;
+      // Which path the file exercises is not left to chance.
+      const expected = database.kind === 'postgres' && options.workThread !== 'off';
+      if (Boolean(adapter.workThread?.running) !== expected) {
+        throw new Error(`the Slack work thread is ${adapter.workThread?.running ? 'running' : 'not running'}, expected ${expected ? 'running' : 'not running'}`);
+      }
       const queue = new OutboxQueue(database.db);
       const f = fake;
       harness = {
