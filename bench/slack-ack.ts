@@ -13,7 +13,9 @@
  *   `pim_bench_<random>` created on postgres://postgres@127.0.0.1:5432/test, migrated, and dropped
  *   at the end (each run gets its own).
  * - pimbot: `startApp` with the Slack adapter (Bolt's HTTPReceiver on POST /slack/events), the
- *   real core, outbox dispatcher and deadline loop, logging at info to a discarding sink. The
+ *   real core, outbox dispatcher and deadline loop, logging at info to a discarding sink; on
+ *   PostgreSQL the Slack requests are worked on by the Slack work thread after their ack, as in
+ *   production (SLACK_WORK_THREAD=auto; set BENCH_WORK_THREAD=off to measure without it). The
  *   config has one user per activation the run makes, each eligible for Reader (no approval, no
  *   reason needed), so every `/pim activate Reader 1h` is a real activation.
  * - bare: `new App({ receiver: new HTTPReceiver(...) })` whose `/pim` listener only acks.
@@ -225,6 +227,7 @@ async function startPimbot(databaseUrl: string, fakeOrigin: string, users: numbe
     HOST: '127.0.0.1',
     PIM_TIMEZONE: 'UTC',
     LOG_LEVEL: 'info',
+    SLACK_WORK_THREAD: process.env.BENCH_WORK_THREAD ?? 'auto',
   });
   const { logger, seen } = countingLogger();
   const app = await startApp({ env, config: parsePimConfig(benchConfig(users), 'bench.pim.config.yaml'), logger, port: 0, adapters: [slackAdapter] });
@@ -355,6 +358,8 @@ interface RunResult {
   ratioP99: Record<Mix | 'all', number>;
   /** Main-thread busy time per request (ms), acking and then handling it, measured over each phase and its drain. */
   busyMsPerRequest: Record<Target, Record<Mix, number>>;
+  /** pimbot's Slack work thread busy time per request (ms) over the same spans; null without one. */
+  workThreadBusyMsPerRequest: Record<Mix, number> | null;
   /** TCP connections each target accepted during the measured phases (the warm-up opens the pool). */
   newConnections: Record<Target, number>;
   /** Event-loop delay of the main thread during the measured phases: the worst phase's p99, and the longest stall. */
@@ -417,10 +422,16 @@ async function oneRun(run: number, w: Workers): Promise<RunResult> {
   const loopDelay: Record<Target, { p99: number; max: number }[]> = { pimbot: [], bare: [] };
   // Main-thread busy time over each measured phase and the drain after it: the CPU one request costs.
   const busyMs: Record<Target, Record<Mix, number>> = { pimbot: { roles: 0, activate: 0 }, bare: { roles: 0, activate: 0 } };
+  const workThreadMs: Record<Mix, number> = { roles: 0, activate: 0 };
+  const workThread = () => pim.adapter.workThread?.thread ?? null;
+  let workThreadSeen = false;
   const runPhase = async (target: Target, mix: Mix, n: number, keep: boolean) => {
     const h = monitorEventLoopDelay({ resolution: 5 });
     h.enable();
     const elu = performance.eventLoopUtilization();
+    const thread = target === 'pimbot' ? workThread() : null;
+    const threadElu = thread?.performance.eventLoopUtilization();
+    if (thread) workThreadSeen = true;
     const connectionsBefore = accepted[target].count;
     const r = await phase(w, url[target], commandsFor(target, mix, n));
     h.disable();
@@ -431,6 +442,7 @@ async function oneRun(run: number, w: Workers): Promise<RunResult> {
     const drainMs = target === 'pimbot' ? await pim.drain() : 0;
     if (keep) {
       busyMs[target][mix] += performance.eventLoopUtilization(elu).active;
+      if (thread && threadElu) workThreadMs[mix] += thread.performance.eventLoopUtilization(threadElu).active;
       measured[target][mix].push(r);
       if (target === 'pimbot') drains.push(drainMs);
     }
@@ -507,6 +519,7 @@ async function oneRun(run: number, w: Workers): Promise<RunResult> {
       pimbot: { roles: round2(busyMs.pimbot.roles / OPTS.requests), activate: round2(busyMs.pimbot.activate / OPTS.requests) },
       bare: { roles: round2(busyMs.bare.roles / OPTS.requests), activate: round2(busyMs.bare.activate / OPTS.requests) },
     },
+    workThreadBusyMsPerRequest: workThreadSeen ? { roles: round2(workThreadMs.roles / OPTS.requests), activate: round2(workThreadMs.activate / OPTS.requests) } : null,
     eventLoopDelayMs: {
       pimbot: { p99: round1(Math.max(...loopDelay.pimbot.map((d) => d.p99))), max: round1(Math.max(...loopDelay.pimbot.map((d) => d.max))) },
       bare: { p99: round1(Math.max(...loopDelay.bare.map((d) => d.p99))), max: round1(Math.max(...loopDelay.bare.map((d) => d.max))) },
@@ -555,6 +568,9 @@ function describe(r: RunResult): string {
       ? `connections opened during the measured phases: pimbot ${r.newConnections.pimbot}, bare ${r.newConnections.bare} (--fresh-connections: ${OPTS.concurrency} new ones at the start of every phase)`
       : `connections opened during the measured phases: pimbot ${r.newConnections.pimbot}, bare ${r.newConnections.bare} (the warm-up opens the ${OPTS.concurrency} pooled keep-alive connections)`,
     `main-thread busy time per request (ack and all the work after it): pimbot roles ${r.busyMsPerRequest.pimbot.roles} ms, activate ${r.busyMsPerRequest.pimbot.activate} ms; bare ${r.busyMsPerRequest.bare.roles} ms`,
+    r.workThreadBusyMsPerRequest
+      ? `pimbot's Slack work thread busy time per request (the work after the ack): roles ${r.workThreadBusyMsPerRequest.roles} ms, activate ${r.workThreadBusyMsPerRequest.activate} ms`
+      : 'pimbot ran without a Slack work thread (all work on the main thread)',
     `main-thread event-loop delay (worst phase p99 / longest stall): pimbot ${ms(r.eventLoopDelayMs.pimbot.p99)} / ${ms(r.eventLoopDelayMs.pimbot.max)} ms, bare ${ms(r.eventLoopDelayMs.bare.p99)} / ${ms(r.eventLoopDelayMs.bare.max)} ms`,
     `load average before ${r.loadavgBefore.map((x) => x.toFixed(2)).join(' ')}, after ${r.loadavgAfter.map((x) => x.toFixed(2)).join(' ')}`,
   ].join('\n');
