@@ -95,6 +95,8 @@ const OPTS = {
    * a burst of new connections (Slack does not promise to reuse them). The default measures the ack.
    */
   freshConnections: Boolean(args['fresh-connections']) || process.env.BENCH_FRESH_CONNECTIONS === '1',
+  /** pimbot's SLACK_WORK_THREAD (BENCH_WORK_THREAD; default auto, which is on with PostgreSQL). */
+  workThread: process.env.BENCH_WORK_THREAD ?? 'auto',
 };
 const HERE = dirname(fileURLToPath(import.meta.url));
 const OUT = args.out ?? join(HERE, 'results', 'slack-ack.json');
@@ -227,7 +229,7 @@ async function startPimbot(databaseUrl: string, fakeOrigin: string, users: numbe
     HOST: '127.0.0.1',
     PIM_TIMEZONE: 'UTC',
     LOG_LEVEL: 'info',
-    SLACK_WORK_THREAD: process.env.BENCH_WORK_THREAD ?? 'auto',
+    SLACK_WORK_THREAD: OPTS.workThread,
   });
   const { logger, seen } = countingLogger();
   const app = await startApp({ env, config: parsePimConfig(benchConfig(users), 'bench.pim.config.yaml'), logger, port: 0, adapters: [slackAdapter] });
