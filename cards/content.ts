@@ -172,6 +172,19 @@ export function noticeContent(n: Notice, ctx: RenderContext): Content {
       return approvalRequest(n.request, ctx);
     case 'request_pending': {
       const r = n.request;
+      if (r.state !== 'pending_approval') {
+        // The same message once decided (or closed): what became of it, and no Cancel button.
+        const said = oneLine(outcomeLine(r, ctx).map((s) => s.text).join('')).replace(/^[^\p{L}]+/u, '');
+        return {
+          summary: `Your request ${r.id} for ${r.role} at ${r.scope}: ${said.charAt(0).toLowerCase()}${said.slice(1)}`,
+          blocks: compact([
+            text([t('Your request '), c(r.id), t(' for '), ...roleAt(r.role, r.scope), t(` (${dur(r.durationMs)})`)]),
+            text(outcomeLine(r, ctx)),
+            r.decisionReason ? facts([fact('Decision reason', r.decisionReason)]) : null,
+          ]),
+          buttons: [],
+        };
+      }
       return {
         summary: `Your request ${r.id} for ${r.role} at ${r.scope} is waiting for approval`,
         blocks: compact([

@@ -876,11 +876,11 @@ export class Pim {
    * updated out of order, always shows the request's state as it is now.
    */
   async currentNotice(notice: Notice): Promise<Notice> {
-    if (notice.kind !== 'approval_request') return notice;
+    if (notice.kind !== 'approval_request' && notice.kind !== 'request_pending') return notice;
     const r = await this.getRequest(notice.request.id);
     if (!r) return notice;
     const a = r.assignmentId ? await this.deps.store.transaction((uow) => uow.assignments.get(r.assignmentId as string)) : null;
-    return { kind: 'approval_request', request: requestView(this.deps.directory, r, a?.endsAt ?? null) };
+    return { kind: notice.kind, request: requestView(this.deps.directory, r, a?.endsAt ?? null) };
   }
 
   // ---------------------------------------------------------------- helpers
@@ -1013,14 +1013,18 @@ export class Pim {
     } else {
       for (const id of approvers) await this.sendTo(uow, { kind: 'user', principalId: id }, `approval:${r.id}`, notice, subject);
     }
-    await this.sendTo(uow, { kind: 'user', principalId: r.principalId }, `pending:${r.id}`, { kind: 'request_pending', request: requestView(this.deps.directory, r) });
+    await this.sendTo(uow, { kind: 'user', principalId: r.principalId }, `pending:${r.id}`, { kind: 'request_pending', request: requestView(this.deps.directory, r) }, `pending:${r.id}`);
   }
 
-  /** Updates every posted copy of a request's approval card to its current state. */
+  /**
+   * Updates every posted copy of a request's approval card to its current state, and the
+   * requester's "waiting for approval" message with it (its Cancel button goes once decided).
+   */
   private async updateApprovalCards(uow: UnitOfWork, r: PimRequest, why: string): Promise<void> {
-    const notice: Notice = { kind: 'approval_request', request: requestView(this.deps.directory, r) };
+    const view = requestView(this.deps.directory, r);
     for (const platform of this.deps.platforms()) {
-      await uow.outbox.enqueue(`update:${r.id}:${why}:${platform}`, { type: 'update', platform, subject: `request:${r.id}`, notice });
+      await uow.outbox.enqueue(`update:${r.id}:${why}:${platform}`, { type: 'update', platform, subject: `request:${r.id}`, notice: { kind: 'approval_request', request: view } });
+      await uow.outbox.enqueue(`update:pending:${r.id}:${why}:${platform}`, { type: 'update', platform, subject: `pending:${r.id}`, notice: { kind: 'request_pending', request: view } });
     }
   }
 }

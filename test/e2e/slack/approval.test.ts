@@ -78,6 +78,10 @@ describe('an activation that needs approval', () => {
     expect(await stateOf(requestId)).toBe('active');
     expect((await app.pim.myRoles(actor('alice@example.com'))).find((r) => r.role === 'Owner')?.active).not.toBeNull();
     expect(fake.responses.filter((r) => r.id === press.responseId)).toEqual([]);
+    // The requester's "waiting for approval" DM now says what became of it, without its Cancel button.
+    const waiting = postedIn(fake, 'D0ALICE').find((m) => m.updates > 0);
+    expect(textOf(waiting?.blocks ?? [])).toMatch(/Your request `R-[A-Z0-9]+` for \*Owner\*[\s\S]*✅ Approved by \*Carol\*/);
+    expect(buttonsIn(waiting?.blocks ?? [])).toEqual([]);
 
     // A second press shows the request's current state and changes nothing.
     const again = await slack.press(carol, approve, { channel: card.channel, ts: card.ts });

@@ -45,7 +45,8 @@ describe('Slack rate limiting', () => {
     await slack.press(carol, approve, { channel: card.channel, ts: card.ts });
     await settled(15_000);
     expect(fake.calls.filter((c) => c.method === 'chat.update' && c.status === 429)).toHaveLength(1);
-    expect(fake.callsTo('chat.update')).toHaveLength(1);
+    // Each message updated once: the card, and the requester's "waiting for approval" DM.
+    expect(fake.callsTo('chat.update').map((c) => c.args.channel).sort()).toEqual([APPROVALS, 'D0ALICE'].sort());
     expect(card.updates).toBe(1);
     expect(textOf(card.blocks)).toMatch(/Approved by \*Carol\*/);
   });

@@ -109,6 +109,11 @@ describe('buttons on messages', () => {
     const [card] = postedIn(fake, APPROVALS);
     expect(textOf(card?.blocks ?? [])).toContain('Canceled before a decision');
     expect(buttonsIn(card?.blocks ?? [])).toEqual([]);
+    // The DM pressed is updated in place: it says canceled, and its Cancel button is gone.
+    const pressed = fake.message(dm.channel, dm.ts);
+    expect(pressed?.updates).toBe(1);
+    expect(textOf(pressed?.blocks ?? [])).toContain('Canceled before a decision');
+    expect(buttonsIn(pressed?.blocks ?? [])).toEqual([]);
     const requestId = /R-[A-Z0-9]+/.exec(textOf(told.body.blocks))?.[0] ?? '';
     expect((await app.pim.getRequest(requestId))?.state).toBe('canceled');
   });

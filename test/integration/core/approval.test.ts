@@ -65,8 +65,10 @@ describe('activation with approval', () => {
     const res = await requestOwner();
     await fx.pim.approve(fx.actor('erin'), res.request.id);
     const updates = (await fx.outbox()).filter((r) => r.payload.type === 'update');
-    expect(updates).toHaveLength(1);
+    expect(updates).toHaveLength(2);
     expect(updates[0]?.payload).toMatchObject({ type: 'update', subject: `request:${res.request.id}`, notice: { kind: 'approval_request', request: { state: 'active' } } });
+    // The requester's "waiting for approval" message is updated too (it loses its Cancel button).
+    expect(updates[1]?.payload).toMatchObject({ type: 'update', subject: `pending:${res.request.id}`, notice: { kind: 'request_pending', request: { state: 'active' } } });
     expect(await fx.messages({ to: dm('alice'), kind: 'request_decided' })).toHaveLength(1);
     expect(await fx.messages({ to: channel('security'), kind: 'activation_started' })).toHaveLength(1);
   });
@@ -171,6 +173,7 @@ describe('cancel', () => {
     const canceled = await fx.pim.cancel(fx.actor('alice'), res.request.id);
     expect(canceled.state).toBe('canceled');
     expect((await fx.outbox()).filter((r) => r.dedupeKey === `update:${res.request.id}:canceled:slack`)).toHaveLength(1);
+    expect((await fx.outbox()).filter((r) => r.dedupeKey === `update:pending:${res.request.id}:canceled:slack`)).toHaveLength(1);
     expect(await fx.audit({ action: 'request.canceled' })).toHaveLength(1);
     await expectPimError(fx.pim.approve(fx.actor('carol'), res.request.id), 'already_decided');
   });

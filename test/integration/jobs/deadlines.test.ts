@@ -162,9 +162,14 @@ describe('approval timeout', () => {
     expect(told[0]?.notice).toMatchObject({ request: { id: res.request.id, state: 'timed_out' } });
 
     await dispatcher.runOnce();
-    expect(messenger.updated).toHaveLength(1);
-    expect(messenger.updated[0]?.ref.conversation).toBe('approvals');
-    expect(messenger.updated[0]?.notice).toMatchObject({ kind: 'approval_request', request: { id: res.request.id, state: 'timed_out' } });
+    // The approvers' card, and the requester's "waiting for approval" DM.
+    expect(messenger.updated).toHaveLength(2);
+    const card = messenger.updated.find((u) => u.notice.kind === 'approval_request');
+    expect(card?.ref.conversation).toBe('approvals');
+    expect(card?.notice).toMatchObject({ request: { id: res.request.id, state: 'timed_out' } });
+    const waiting = messenger.updated.find((u) => u.notice.kind === 'request_pending');
+    expect(waiting?.ref.conversation).toBe('alice@example.com');
+    expect(waiting?.notice).toMatchObject({ request: { id: res.request.id, state: 'timed_out' } });
   });
 });
 
