@@ -1,6 +1,7 @@
 /** `runCli`: finds the command, runs it in a session, and turns every failure into a message and an exit status. */
 import { isConfigError } from '../config/errors.js';
 import { isPimError } from '../core/errors.js';
+import { DatabaseBusyError } from '../db/pglite-lock.js';
 import { UsageError } from './args.js';
 import { COMMANDS, usageOf, type CliCommand } from './commands.js';
 import { CliError, CliSession, type CliIo } from './session.js';
@@ -31,7 +32,7 @@ export function cliHelp(): string {
     'pim reads DATABASE_URL (or PGLITE_DIR) and PIM_CONFIG as the bot does, and changes things through',
     'the same core: each change is checked against the policy and audited, and its notices are queued',
     'for the bot to deliver. --as names the acting admin (default: the first admin in the config).',
-    'With embedded PGlite, stop the bot first: only one process may open PGLITE_DIR.',
+    'With embedded PGlite, stop the bot first: only one process may open PGLITE_DIR (pim refuses while it is open).',
     'Exit status: 0 done; 1 refused or failed; 2 bad usage or configuration.',
     '',
   ];
@@ -102,7 +103,7 @@ function report(e: unknown, command: CliCommand, io: CliIo): number {
     say(e.message);
     return EXIT.usage;
   }
-  if (isPimError(e) || e instanceof CliError) {
+  if (isPimError(e) || e instanceof CliError || e instanceof DatabaseBusyError) {
     say(e.message);
     return EXIT.failed;
   }

@@ -13,6 +13,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { lockPgliteDir } from './pglite-lock.js';
 
 /** A drizzle database or transaction on either driver; repositories take this. */
 export type Db = PgDatabase<any, any, any>;
@@ -61,7 +62,24 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
   } else {
     const dir = options.pgliteDir ?? DEFAULT_PGLITE_DIR;
     mkdirSync(dir, { recursive: true });
-    pg = await PGlite.create(dir);
+    const release = lockPgliteDir(dir);
+    try {
+      pg = await PGlite.create(dir);
+    } catch (e) {
+      release();
+      throw e;
+    }
+    const database = pgliteDatabase(pg, options);
+    return {
+      ...database,
+      async close() {
+        try {
+          await database.close();
+        } finally {
+          release();
+        }
+      },
+    };
   }
   return pgliteDatabase(pg, options);
 }

@@ -3,7 +3,7 @@
  * TEST_DATABASE_URL is set), with its own small pim.config.yaml; plus one spawn of the real
  * entry point.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import { ManualClock, systemClock } from '../../../src/clock.js';
 import { runCli } from '../../../src/cli.js';
 import { csvCell } from '../../../src/cli/csv.js';
 import type { Clock } from '../../../src/core/ports.js';
+import { lockPathOf } from '../../../src/db/pglite-lock.js';
 import { DrizzleStore } from '../../../src/db/store.js';
 import { onPostgres, testDatabase, truncateAll, type TestDatabase } from '../../support/db.js';
 
@@ -138,6 +139,24 @@ describe('migrate', () => {
       // Idempotent, and the next command (a new process, as it were) finds the schema.
       expect((await pim(['migrate'], { env: own, ownDatabase: true })).code).toBe(0);
       expect(await pim(['audit', 'verify'], { env: own, ownDatabase: true })).toMatchObject({ code: 0, stdout: 'audit chain ok: 0 events\n' });
+
+      if (!fresh) {
+        // Another process (the bot, say) has the embedded database open: the CLI refuses, saying who and what to do.
+        const bot = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+        try {
+          writeFileSync(lockPathOf(pgliteDir), JSON.stringify({ pid: bot.pid, since: new Date().toISOString(), command: 'dist/src/main.js' }));
+          const refused = await pim(['audit', 'verify'], { env: own, ownDatabase: true });
+          expect(refused.code).toBe(1);
+          expect(refused.stdout).toBe('');
+          expect(refused.stderr).toContain(`pim audit verify: The embedded database in ${pgliteDir} is open in process ${bot.pid} (dist/src/main.js`);
+          expect(refused.stderr).toContain('stop the bot before running the CLI');
+        } finally {
+          bot.kill();
+          await new Promise((r) => bot.once('exit', r));
+        }
+        // Once that process is gone its claim is stale, and the CLI goes ahead.
+        expect(await pim(['audit', 'verify'], { env: own, ownDatabase: true })).toMatchObject({ code: 0 });
+      }
     } finally {
       await fresh?.close();
       rmSync(pgliteDir, { recursive: true, force: true });

@@ -1,9 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrationsFolder, openDatabase } from '../../../src/db/client.js';
+import { DatabaseBusyError, lockPathOf } from '../../../src/db/pglite-lock.js';
 import { requests } from '../../../src/db/requests.sql.js';
 import { noteSkippedWithoutPostgres, onPostgres, testDatabase, type TestDatabase } from '../../support/db.js';
 import { makeRequest } from '../../support/db-fixtures.js';
@@ -69,7 +70,11 @@ describe('openDatabase', () => {
       expect(one.kind).toBe('pglite');
       await one.migrate();
       await one.db.insert(requests).values(makeRequest({ id: 'R-PERSIST' }));
+      // While it is open nobody else may open it (the claim is checked before PGlite starts).
+      await expect(openDatabase({ pgliteDir: dir })).rejects.toThrow(DatabaseBusyError);
+      expect(existsSync(lockPathOf(dir))).toBe(true);
       await one.close();
+      expect(existsSync(lockPathOf(dir))).toBe(false);
       expect(await one.ping()).toBe(false);
       const two = await openDatabase({ pgliteDir: dir });
       await two.migrate();
