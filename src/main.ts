@@ -6,6 +6,7 @@ import { startApp } from './app.js';
 import { loadEnv } from './config/env.js';
 import { isConfigError } from './config/errors.js';
 import { loadPimConfig } from './config/pim-config.js';
+import { DatabaseBusyError } from './db/pglite-lock.js';
 import { createLogger } from './logger.js';
 
 async function main(): Promise<void> {
@@ -52,6 +53,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  if (err instanceof DatabaseBusyError) {
+    process.stderr.write(`pimbot cannot start: ${err.message}\n`);
+    process.exit(1);
+  }
   process.stderr.write(`pimbot failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });
