@@ -249,7 +249,10 @@ export class Dispatcher {
         if (!m || !m.canReach(p.to)) return; // nobody to tell on this platform
         const notice = await this.o.hooks.currentNotice(p.notice);
         const ref = await m.send(p.to, notice);
-        if (p.subject) await this.o.refs.saveRef(p.subject, ref);
+        if (p.subject) {
+          await this.o.refs.saveRef(p.subject, ref);
+          await this.catchUp(m, ref, p.notice, notice);
+        }
         return;
       }
       case 'update': {
@@ -266,6 +269,22 @@ export class Dispatcher {
       case 'revoke':
         await this.o.provider.revoke(p.target);
         return;
+    }
+  }
+
+  /**
+   * An update of a subject (a decision on a request) delivered while this copy of it was being
+   * sent found no reference to the copy yet, so it left the copy as it was. Whatever changed
+   * committed before that update was queued, so reading the subject again now, after the
+   * reference is saved, sees it: the copy is brought up to date here. Never throws: the message
+   * itself was delivered, and a retry would send it twice.
+   */
+  private async catchUp(m: Messenger, ref: MessageRef, queued: Notice, sent: Notice): Promise<void> {
+    try {
+      const now = await this.o.hooks.currentNotice(queued);
+      if (JSON.stringify(now) !== JSON.stringify(sent)) await m.update(ref, now);
+    } catch (err) {
+      this.o.logger.warn({ err, ref }, 'could not bring a message that changed while it was sent up to date; it shows the state it was sent with');
     }
   }
 

@@ -144,6 +144,8 @@ interface RigOptions {
   /** The connection the dispatcher uses (default: the test database). */
   db?: Db;
   dispatcher?: Partial<DispatcherOptions>;
+  /** What the core says a queued notice looks like now (default: as it was queued). */
+  currentNotice?: (n: Notice) => Promise<Notice>;
 }
 
 /**
@@ -195,7 +197,7 @@ function rig(options: RigOptions = {}) {
     maxBackoffMs: 200,
     ...options.dispatcher,
     hooks: {
-      currentNotice: async (n) => n,
+      currentNotice: options.currentNotice ?? (async (n) => n),
       completeGrant: async (id) => {
         hooks.completed.push(id);
       },
@@ -474,6 +476,58 @@ describe('message refs', () => {
     expect(r.messenger.updated).toHaveLength(2);
     expect(r.messenger.updated.map((u) => u.ref)).toEqual(expect.arrayContaining(posted));
     expect(r.messenger.updated.every((u) => u.notice.kind === 'text' && u.notice.text === 'approved by Carol')).toBe(true);
+  });
+});
+
+describe('message refs: an update that raced a send', () => {
+  /** A subject whose state can change while a copy of it is being sent. */
+  function racing() {
+    const subject = { state: 'waiting' };
+    class SendsWhileItChanges extends RecordingMessenger {
+      changeDuringSend = false;
+      override async send(to: Recipient, notice: Notice): Promise<MessageRef> {
+        const ref = await super.send(to, notice);
+        // The decision commits, and its update is delivered, before this copy's reference is saved.
+        if (this.changeDuringSend) subject.state = 'approved by Carol';
+        return ref;
+      }
+    }
+    const messenger = new SendsWhileItChanges();
+    const r = rig({ messenger, currentNotice: async (n) => (n.kind === 'text' ? { kind: 'text', text: subject.state } : n) });
+    return { r, messenger };
+  }
+
+  it('brings the copy it just sent up to date when the subject changed meanwhile', async () => {
+    const { r, messenger } = racing();
+    messenger.changeDuringSend = true;
+    await r.startIdle();
+    await r.enqueue('msg:card:approvals', text('card', { kind: 'channel', channel: 'approvals' }, 'request:R-9'));
+    await settled('msg:card:approvals');
+    expect(messenger.sent).toHaveLength(1);
+    expect(messenger.sent[0]?.notice).toEqual({ kind: 'text', text: 'waiting' });
+    expect(messenger.updated).toEqual([{ ref: messenger.sent[0]?.ref, notice: { kind: 'text', text: 'approved by Carol' } }]);
+  });
+
+  it('leaves a copy alone when nothing changed, and sends nothing twice when the catch-up update fails', async () => {
+    const { r, messenger } = racing();
+    await r.startIdle();
+    await r.enqueue('msg:card:a', text('card', { kind: 'channel', channel: 'approvals' }, 'request:R-10'));
+    await settled('msg:card:a');
+    expect(messenger.updated).toEqual([]);
+
+    messenger.changeDuringSend = true;
+    const send = messenger.send.bind(messenger);
+    messenger.send = async (to, notice) => {
+      const ref = await send(to, notice);
+      messenger.failNext(1, () => new DeliveryError('chat.update failed'));
+      return ref;
+    };
+    await r.enqueue('msg:card:b', text('card', { kind: 'channel', channel: 'approvals' }, 'request:R-11'));
+    await settled('msg:card:b');
+    expect(messenger.sent).toHaveLength(2);
+    expect(messenger.updated).toEqual([]);
+    expect((await rowByKey('msg:card:b')).deliveredAt).not.toBeNull();
+    expect((await rowByKey('msg:card:b')).attempts).toBe(1);
   });
 });
 
