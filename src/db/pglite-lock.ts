@@ -3,7 +3,8 @@
  * arbitrate: a second process opening the same directory (the CLI while the bot runs, a second
  * bot) would write the same files behind the first one's back and corrupt the database, audit
  * log included. So the directory is claimed by a lock file next to it (`<dir>.lock`), holding the
- * claiming process's id; a claim whose process is gone (killed, crashed) is taken over.
+ * claiming process's id and start time; a claim whose process is gone (killed, crashed, or its
+ * pid now someone else's) is taken over.
  */
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -22,8 +23,36 @@ export class DatabaseBusyError extends Error {
 
 interface LockContent {
   pid: number;
+  /** The process's start time in clock ticks since boot (Linux), so a reused pid is not taken for it. */
+  started: string | null;
   since: string;
   command: string;
+}
+
+/** Lock files this process holds now. */
+const heldHere = new Set<string>();
+
+/** When process `pid` started (field 22 of /proc/<pid>/stat); null where there is no /proc. */
+function startTimeOf(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) is in parentheses and may hold spaces: count from after it.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * True when the process that wrote `held` still runs: its pid is alive and, where start times
+ * can be read, started when the claim says. A container restarted on the same volume often gets
+ * the very same pid (1, say), so a pid alone would lock it out of its own database.
+ */
+function holderRuns(path: string, held: LockContent): boolean {
+  if (held.pid === process.pid) return heldHere.has(path);
+  if (!alive(held.pid)) return false;
+  const started = startTimeOf(held.pid);
+  return held.started === null || started === null || started === held.started;
 }
 
 /** The lock file for a PGlite directory. */
@@ -44,7 +73,8 @@ function alive(pid: number): boolean {
 function readLock(path: string): LockContent | null {
   try {
     const c = JSON.parse(readFileSync(path, 'utf8')) as Partial<LockContent>;
-    return typeof c.pid === 'number' && Number.isInteger(c.pid) && c.pid > 0 ? { pid: c.pid, since: String(c.since ?? '?'), command: String(c.command ?? '?') } : null;
+    if (typeof c.pid !== 'number' || !Number.isInteger(c.pid) || c.pid <= 0) return null;
+    return { pid: c.pid, started: typeof c.started === 'string' ? c.started : null, since: String(c.since ?? '?'), command: String(c.command ?? '?') };
   } catch {
     return null;
   }
@@ -57,7 +87,7 @@ function readLock(path: string): LockContent | null {
  */
 export function lockPgliteDir(dir: string): () => void {
   const path = lockPathOf(dir);
-  const mine: LockContent = { pid: process.pid, since: new Date().toISOString(), command: process.argv.slice(1, 3).join(' ') };
+  const mine: LockContent = { pid: process.pid, started: startTimeOf(process.pid), since: new Date().toISOString(), command: process.argv.slice(1, 3).join(' ') };
   for (let attempt = 0; attempt < 2; attempt++) {
     let fd: number;
     try {
@@ -65,7 +95,7 @@ export function lockPgliteDir(dir: string): () => void {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const held = readLock(path);
-      if (held && alive(held.pid)) {
+      if (held && holderRuns(path, held)) {
         const who = held.pid === process.pid ? 'this process already' : `process ${held.pid} (${held.command}, since ${held.since})`;
         throw new DatabaseBusyError(
           `The embedded database in ${resolve(dir)} is open in ${who}. PGlite allows one process at a time: stop the bot before running the CLI on it (or use PostgreSQL through DATABASE_URL to run both). If no such process is running, delete ${path}.`,
@@ -85,10 +115,12 @@ export function lockPgliteDir(dir: string): () => void {
     } finally {
       closeSync(fd);
     }
+    heldHere.add(path);
     let released = false;
     const release = () => {
       if (released) return;
       released = true;
+      heldHere.delete(path);
       process.off('exit', release);
       // Only our own claim: never one another process took over meanwhile.
       if (readLock(path)?.pid === process.pid) {

@@ -86,6 +86,32 @@ describe('lockPgliteDir', () => {
     expect(existsSync(lockPathOf(dir))).toBe(false);
   });
 
+  it('takes over a claim whose pid now belongs to another process (it started at another time)', () => {
+    const pid = livePid();
+    writeFileSync(lockPathOf(dir), JSON.stringify({ pid, started: '1', since: 'x', command: 'y' }));
+    const release = lockPgliteDir(dir);
+    expect(JSON.parse(readFileSync(lockPathOf(dir), 'utf8')).pid).toBe(process.pid);
+    release();
+  });
+
+  it('refuses a live holder whose start time matches, and records its own start time', () => {
+    const release = lockPgliteDir(dir);
+    const mine = JSON.parse(readFileSync(lockPathOf(dir), 'utf8')) as { started: string | null };
+    release();
+    if (process.platform === 'linux') expect(mine.started).toMatch(/^\d+$/);
+    const pid = livePid();
+    const started = process.platform === 'linux' ? readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[19] : null;
+    writeFileSync(lockPathOf(dir), JSON.stringify({ pid, started, since: 'x', command: 'y' }));
+    expect(() => lockPgliteDir(dir)).toThrow(DatabaseBusyError);
+  });
+
+  it('takes over a claim with this process’s pid that this process does not hold (a restarted container)', () => {
+    writeFileSync(lockPathOf(dir), JSON.stringify({ pid: process.pid, started: '1', since: 'x', command: 'y' }));
+    const release = lockPgliteDir(dir);
+    expect(() => lockPgliteDir(dir)).toThrow(/this process already/);
+    release();
+  });
+
   it('does not delete a claim another process took over meanwhile', () => {
     const release = lockPgliteDir(dir);
     const pid = livePid();
