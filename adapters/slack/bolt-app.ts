@@ -33,12 +33,18 @@ export interface BotIds {
   botUserId: string;
 }
 
+/** SLACK_API_URL with the trailing slash the Web API client needs. */
+export function apiUrlOf(url: string | undefined): { slackApiUrl?: string } {
+  if (!url) return {};
+  return { slackApiUrl: url.endsWith('/') ? url : `${url}/` };
+}
+
 /**
  * Web API options for calls made while answering a user (views.open within the 3 s of a trigger
  * id): one quick retry. The work thread uses the same.
  */
 export function answeringClientOptions(apiUrl: string | undefined): webApi.WebClientOptions {
-  return { ...(apiUrl ? { slackApiUrl: apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/` } : {}), retryConfig: { retries: 1, factor: 1, minTimeout: 200, maxTimeout: 200 }, timeout: 10_000 };
+  return { ...apiUrlOf(apiUrl), retryConfig: { retries: 1, factor: 1, minTimeout: 200, maxTimeout: 200 }, timeout: 10_000 };
 }
 
 export interface SlackAppOptions {

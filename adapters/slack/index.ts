@@ -21,7 +21,7 @@ import type { Logger } from '../../src/logger.js';
 import type { ChatAdapter, ChatAdapterFactory } from '../types.js';
 import { ephemeral, postToResponseUrl } from './answer.js';
 import { boltLogger } from './bolt-logger.js';
-import { answeringClientOptions, buildSlackApp, type BotIds } from './bolt-app.js';
+import { answeringClientOptions, apiUrlOf, buildSlackApp, type BotIds } from './bolt-app.js';
 import { classifyWebApiError } from './errors.js';
 import { SlackMessenger } from './messenger.js';
 import { WorkThreadFront } from './work-thread/front.js';
@@ -45,12 +45,6 @@ export interface SlackAdapter extends ChatAdapter {
   workThread: WorkThreadFront | null;
   /** Resolves when every request received so far has been fully handled (tests, shutdown). */
   idle(): Promise<void>;
-}
-
-/** SLACK_API_URL with the trailing slash the Web API client needs. */
-function apiUrlOf(url: string | undefined): { slackApiUrl?: string } {
-  if (!url) return {};
-  return { slackApiUrl: url.endsWith('/') ? url : `${url}/` };
 }
 
 /** The bot's own ids, from one `auth.test` at start; null when it fails (logged, not fatal). */

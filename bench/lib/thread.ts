@@ -1,12 +1,10 @@
-/**
- * Starts a TypeScript module in a worker thread. Workers do not inherit tsx's loader, so the
- * worker first registers it (tsx/esm/api) and then imports the module.
- */
-import { Worker } from 'node:worker_threads';
+/** The bench's helper threads: started like the bot's own (src/threads.ts), and waited on. */
+import type { Worker } from 'node:worker_threads';
+import { startModuleThread } from '../../src/threads.js';
 
+/** Starts a TypeScript module in a worker thread (tsx registered first, as workers do not inherit it). */
 export function startTsWorker(moduleUrl: URL, workerData?: unknown): Worker {
-  const boot = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(moduleUrl.href)}); })`;
-  return new Worker(boot, { eval: true, workerData });
+  return startModuleThread(moduleUrl, workerData, `bench-${moduleUrl.pathname.split('/').pop() ?? 'worker'}`);
 }
 
 /** The next message from `worker` matching `accept`, or a rejection after `timeoutMs`. */
