@@ -6,8 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Directory } from '../../../src/core/directory.js';
 import { Pim } from '../../../src/core/pim.js';
 import { DEFAULT_POLICY } from '../../../src/core/policy.js';
-import type { GrantProvider, MessageRef, Messenger, Recipient } from '../../../src/core/ports.js';
-import type { Notice } from '../../../src/core/notices.js';
+import type { GrantProvider } from '../../../src/core/ports.js';
 import { verifyAuditChain } from '../../../src/db/audit-verify.js';
 import { MessageRefStore } from '../../../src/db/message-refs.js';
 import { OutboxQueue } from '../../../src/db/outbox-queue.js';
@@ -16,6 +15,7 @@ import { Dispatcher } from '../../../src/jobs/dispatcher.js';
 import { randomIds } from '../../../src/ids.js';
 import { testDatabase, truncateAll, type TestDatabase } from '../../support/db.js';
 import { HOUR, ManualClock, MIN, T0 } from '../../support/db-fixtures.js';
+import { RecordingMessenger } from '../../support/recording-messenger.js';
 
 let database: TestDatabase;
 const clock = new ManualClock();
@@ -28,22 +28,6 @@ beforeEach(async () => {
   clock.set(T0);
   await truncateAll(database.db);
 });
-
-class RecordingMessenger implements Messenger {
-  readonly platform = 'slack' as const;
-  sent: { to: Recipient; notice: Notice }[] = [];
-  updated: { ref: MessageRef; notice: Notice }[] = [];
-  canReach(): boolean {
-    return true;
-  }
-  async send(to: Recipient, notice: Notice): Promise<MessageRef> {
-    this.sent.push({ to, notice });
-    return { platform: 'slack', conversation: to.kind === 'channel' ? to.channel : to.principalId, messageId: `m${this.sent.length}` };
-  }
-  async update(ref: MessageRef, notice: Notice): Promise<void> {
-    this.updated.push({ ref, notice });
-  }
-}
 
 function setup() {
   let wakes = 0;

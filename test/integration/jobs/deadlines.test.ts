@@ -6,7 +6,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/clock.js';
 import type { Notice } from '../../../src/core/notices.js';
-import type { MessageRef, Messenger, Recipient } from '../../../src/core/ports.js';
 import type { Assignment } from '../../../src/core/types.js';
 import { MessageRefStore } from '../../../src/db/message-refs.js';
 import { OutboxQueue } from '../../../src/db/outbox-queue.js';
@@ -15,6 +14,7 @@ import { DeadlineLoop } from '../../../src/jobs/deadlines.js';
 import { Dispatcher } from '../../../src/jobs/dispatcher.js';
 import { testDatabase } from '../../support/db.js';
 import { DAY, DEV, dm, HOUR, MIN, PimFixture, PROD, START } from '../../support/pim.js';
+import { RecordingMessenger } from '../../support/recording-messenger.js';
 
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 
@@ -129,7 +129,7 @@ describe('eligible assignment expiry', () => {
 
 describe('approval timeout', () => {
   it('times a pending request out at its deadline, tells the requester and updates the approvers’ card', async () => {
-    const messenger = new CardMessenger();
+    const messenger = new RecordingMessenger();
     const dispatcher = new Dispatcher({
       queue: new OutboxQueue(fx.db),
       refs: new MessageRefStore(fx.db),
@@ -353,19 +353,3 @@ describe('restart', () => {
   });
 });
 
-/** Records card posts and updates (the approvals channel's card, updated on timeout). */
-class CardMessenger implements Messenger {
-  readonly platform = 'slack' as const;
-  sent: { to: Recipient; notice: Notice }[] = [];
-  updated: { ref: MessageRef; notice: Notice }[] = [];
-  canReach(): boolean {
-    return true;
-  }
-  async send(to: Recipient, notice: Notice): Promise<MessageRef> {
-    this.sent.push({ to, notice });
-    return { platform: 'slack', conversation: to.kind === 'channel' ? to.channel : to.principalId, messageId: `m${this.sent.length}` };
-  }
-  async update(ref: MessageRef, notice: Notice): Promise<void> {
-    this.updated.push({ ref, notice });
-  }
-}
