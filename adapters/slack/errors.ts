@@ -79,7 +79,7 @@ export function toDeliveryError(e: unknown, what: string): DeliveryError {
   const f = classifyWebApiError(e);
   switch (f.kind) {
     case 'rate_limited':
-      return new DeliveryError(`Slack rate-limited ${what}; retry after ${f.retryAfterSec}s`, Math.max(0, f.retryAfterSec) * 1000);
+      return DeliveryError.rateLimited(`Slack rate-limited ${what}; retry after ${f.retryAfterSec}s`, Math.max(0, f.retryAfterSec) * 1000);
     case 'platform':
       return new DeliveryError(`Slack refused ${what}: ${f.error}`, undefined, PERMANENT_SLACK_ERRORS.has(f.error));
     case 'http':

@@ -172,16 +172,48 @@ export interface MessageRef {
   extra?: Record<string, unknown>;
 }
 
-/** Thrown by a Messenger or GrantProvider for a failure worth retrying, optionally after a delay. */
+/**
+ * Thrown by a Messenger or GrantProvider for a failure worth retrying, optionally after a delay.
+ * `permanent`: the same call will fail again, give up now. `rateLimited`: the platform asked the
+ * bot to wait (HTTP 429, or 503 with Retry-After); waiting is not a failed attempt, so it never
+ * counts toward the dispatcher's attempt limit.
+ */
 export class DeliveryError extends Error {
   constructor(
     message: string,
     readonly retryAfterMs?: number,
     readonly permanent = false,
+    readonly rateLimited = false,
   ) {
     super(message);
     this.name = 'DeliveryError';
   }
+
+  /** The platform asked to wait `retryAfterMs` before the next call. */
+  static rateLimited(message: string, retryAfterMs?: number): DeliveryError {
+    return new DeliveryError(message, retryAfterMs, false, true);
+  }
+}
+
+/**
+ * Paces calls to a platform so that a burst flows at the platform's documented rate instead of
+ * running into its 429s. Shared by every row the dispatcher delivers and, when it is kept in
+ * PostgreSQL, by every replica (src/db/rate-limits.ts).
+ */
+export interface RateLimiter {
+  /**
+   * Reserves the next slot of `limit.key` (e.g. `slack:chat.postMessage:C123`) and returns how
+   * many milliseconds from now it starts (0: go now). A caller that does not wait for its slot
+   * has still used it.
+   */
+  reserve(limit: RateLimit): Promise<number>;
+}
+
+/** A pace: at most `burst` calls at once, then one every `intervalMs`. */
+export interface RateLimit {
+  key: string;
+  intervalMs: number;
+  burst: number;
 }
 
 /** One chat platform's way of delivering notices. */

@@ -91,6 +91,14 @@ export class OutboxQueue {
       .where(and(eq(outbox.id, id), live));
   }
 
+  /** Releases the lease, tries again at `at`, and takes back the attempt the claim counted. */
+  async defer(id: number, at: Date, error: string): Promise<void> {
+    await this.db
+      .update(outbox)
+      .set({ nextAttemptAt: at, leaseUntil: null, lastError: error, attempts: sql`greatest(0, ${outbox.attempts} - 1)` })
+      .where(and(eq(outbox.id, id), live));
+  }
+
   /** Gives up on a row: it is kept, with its last error, and never claimed again. */
   async markDead(id: number, at: Date, error: string): Promise<void> {
     await this.db

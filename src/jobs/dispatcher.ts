@@ -33,6 +33,8 @@ export interface OutboxQueue {
   /** Settles many delivered rows in one statement; without it each row is settled on its own. */
   markDeliveredMany?(ids: number[], at: Date): Promise<void>;
   reschedule(id: number, at: Date, error: string): Promise<void>;
+  /** Like reschedule, but the attempt the claim counted is taken back: the platform asked to wait. */
+  defer(id: number, at: Date, error: string): Promise<void>;
   markDead(id: number, at: Date, error: string): Promise<void>;
   nextDueAt(): Promise<Date | null>;
 }
@@ -217,6 +219,14 @@ export class Dispatcher {
     const now = this.o.clock.now();
     const message = err instanceof Error ? err.message : String(err);
     const permanent = err instanceof DeliveryError && err.permanent;
+    if (err instanceof DeliveryError && err.rateLimited && !permanent) {
+      // Waiting out a rate limit is not a failure: it never counts toward maxAttempts.
+      const wait = err.retryAfterMs !== undefined && Number.isFinite(err.retryAfterMs) && err.retryAfterMs >= 0 ? err.retryAfterMs : this.o.baseBackoffMs;
+      await this.o.queue.defer(row.id, new Date(now.getTime() + wait), message);
+      this.o.metrics.failed?.(p.type, platform, false);
+      this.o.logger.info({ outboxId: row.id, dedupeKey: row.dedupeKey, retryInMs: wait, err: message }, 'outbox item rate-limited; waiting as asked');
+      return;
+    }
     if (permanent || row.attempts >= this.o.maxAttempts) {
       await this.o.queue.markDead(row.id, now, message);
       this.o.metrics.failed?.(p.type, platform, true);

@@ -51,6 +51,7 @@ function countingQueue(failMany = false) {
   const port: QueuePort = {
     claimDue: (now, limit, lease) => queue.claimDue(now, limit, lease),
     reschedule: (id, at, e) => queue.reschedule(id, at, e),
+    defer: (id, at, e) => queue.defer(id, at, e),
     markDead: (id, at, e) => queue.markDead(id, at, e),
     nextDueAt: () => queue.nextDueAt(),
     markDelivered: async (id, at) => {

@@ -170,6 +170,7 @@ function rig(options: RigOptions = {}) {
     claimDue: queue.claimDue.bind(queue),
     markDelivered: queue.markDelivered.bind(queue),
     reschedule: queue.reschedule.bind(queue),
+    defer: queue.defer.bind(queue),
     markDead: queue.markDead.bind(queue),
     nextDueAt: async () => {
       const next = await queue.nextDueAt();
@@ -359,6 +360,26 @@ describe('retries', () => {
     expect(r.messenger.attempts).toHaveLength(2);
     // The backoff alone (20 ms) would have retried far sooner.
     expect((second?.at ?? 0) - (first?.at ?? 0)).toBeGreaterThanOrEqual(retryAfterMs);
+  });
+
+  it('waits out rate limits without counting them as attempts: 10 429s with maxAttempts 3 still deliver once', async () => {
+    const r = rig({
+      messenger: new RecordingMessenger().failNext(10, () => DeliveryError.rateLimited('ratelimited', 30)),
+      dispatcher: { maxAttempts: 3 },
+    });
+    await r.startIdle();
+
+    await r.enqueue('msg:throttled', text('patience'));
+    await waitFor(() => r.messenger.sent.length === 1, 'the delivery after ten 429s');
+    await sleep(100);
+
+    expect(r.messenger.attempts).toHaveLength(11);
+    expect(r.messenger.sent).toHaveLength(1);
+    expect(r.hooks.dead).toHaveLength(0);
+    const row = await rowByKey('msg:throttled');
+    // Only the attempt that went through counted.
+    expect(row).toMatchObject({ attempts: 1, deadAt: null });
+    expect(row.deliveredAt).toBeInstanceOf(Date);
   });
 
   it('dead-letters a row after maxAttempts, records it in the audit trail and never tries it again', async () => {
@@ -589,6 +610,7 @@ describe('robustness', () => {
         queue: {
           claimDue: queue.claimDue.bind(queue),
           reschedule: queue.reschedule.bind(queue),
+          defer: queue.defer.bind(queue),
           markDead: queue.markDead.bind(queue),
           nextDueAt: queue.nextDueAt.bind(queue),
           markDelivered: async (id, at) => {

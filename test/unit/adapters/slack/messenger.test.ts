@@ -143,6 +143,7 @@ describe('Web API failures as delivery errors', () => {
     const e = await failure(messenger.send(to, hello));
     expect(e.permanent).toBe(false);
     expect(e.retryAfterMs).toBe(7_000);
+    expect(e.rateLimited).toBe(true); // waiting, not a failed attempt
     await expect(messenger.send(to, hello)).resolves.toMatchObject({ conversation: 'C0APPROVALS' });
     expect(fake.calls.filter((c) => c.method === 'chat.postMessage')).toHaveLength(2); // the client itself did not retry
   });

@@ -51,6 +51,7 @@ describe('toDeliveryError', () => {
     expect(e).toBeInstanceOf(DeliveryError);
     expect(e.permanent).toBe(false);
     expect(e.retryAfterMs).toBe(3_000);
+    expect(e.rateLimited).toBe(true); // waiting, not a failed attempt
     expect(e.message).toMatch(/HTTP 429/);
   });
 
@@ -77,5 +78,14 @@ describe('toDeliveryError', () => {
   it('passes a DeliveryError through unchanged', () => {
     const original = new DeliveryError('no conversation', undefined, true);
     expect(toDeliveryError(original, 'send', NOW)).toBe(original);
+  });
+});
+
+describe('503 with Retry-After', () => {
+  it('is a rate limit (waiting, not an attempt); without the header it is a retryable failure', () => {
+    const limited = toDeliveryError(restError(503, { 'retry-after': '2' }), 'send', NOW);
+    expect(limited).toMatchObject({ rateLimited: true, permanent: false, retryAfterMs: 2_000 });
+    const plain = toDeliveryError(restError(503), 'send', NOW);
+    expect(plain).toMatchObject({ rateLimited: false, permanent: false });
   });
 });
