@@ -669,6 +669,9 @@ export class Pim {
   async bootstrap(items: { principal: string; role: string; scope?: string; type: AssignmentType; endsAt: Date | null }[]): Promise<number> {
     const now = this.now();
     return this.deps.store.transaction(async (uow) => {
+      // Replicas starting together on an empty database: the second waits here, then counts the
+      // first one's assignments (a new statement sees what committed meanwhile) and applies nothing.
+      await uow.locks.lock('bootstrap');
       if ((await uow.assignments.count()) > 0) return 0;
       for (const item of items) {
         const principal = item.principal.startsWith('group:') ? item.principal : this.deps.directory.require(item.principal).id;

@@ -143,6 +143,11 @@ export interface JobLock {
    * Never waits: false means another replica is running the job right now.
    */
   tryLock(name: string): Promise<boolean>;
+  /**
+   * Takes the named lock for the rest of this transaction, waiting while another transaction
+   * holds it (one-time steps at start: a second replica waits, then sees what the first did).
+   */
+  lock(name: string): Promise<void>;
 }
 
 /** Everything the core reads and writes within one transaction. */
@@ -193,27 +198,6 @@ export class DeliveryError extends Error {
   static rateLimited(message: string, retryAfterMs?: number): DeliveryError {
     return new DeliveryError(message, retryAfterMs, false, true);
   }
-}
-
-/**
- * Paces calls to a platform so that a burst flows at the platform's documented rate instead of
- * running into its 429s. Shared by every row the dispatcher delivers and, when it is kept in
- * PostgreSQL, by every replica (src/db/rate-limits.ts).
- */
-export interface RateLimiter {
-  /**
-   * Reserves the next slot of `limit.key` (e.g. `slack:chat.postMessage:C123`) and returns how
-   * many milliseconds from now it starts (0: go now). A caller that does not wait for its slot
-   * has still used it.
-   */
-  reserve(limit: RateLimit): Promise<number>;
-}
-
-/** A pace: at most `burst` calls at once, then one every `intervalMs`. */
-export interface RateLimit {
-  key: string;
-  intervalMs: number;
-  burst: number;
 }
 
 /** One chat platform's way of delivering notices. */

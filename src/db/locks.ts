@@ -21,4 +21,8 @@ export class AdvisoryJobLock implements JobLock {
     const result = await this.db.execute(sql`select pg_try_advisory_xact_lock(${sql.raw(jobLockKey(name).toString())}) as locked`);
     return rowsOf<{ locked: boolean }>(result)[0]?.locked === true;
   }
+
+  async lock(name: string): Promise<void> {
+    await this.db.execute(sql`select pg_advisory_xact_lock(${sql.raw(jobLockKey(name).toString())})`);
+  }
 }
