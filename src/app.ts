@@ -21,7 +21,7 @@ import { OutboxQueue } from './db/outbox-queue.js';
 import { OUTBOX_CHANNEL } from './db/repos/outbox.js';
 import { DeadlineLoop } from './jobs/deadlines.js';
 import { Dispatcher } from './jobs/dispatcher.js';
-import { digestJob, Schedules } from './jobs/schedules.js';
+import { digestJob, housekeepingJob, Schedules } from './jobs/schedules.js';
 import { createLogger, type Logger } from './logger.js';
 import { countAudit, createMetrics, type Metrics } from './metrics.js';
 import { createHttpServer, sendJson, type Route } from './server.js';
@@ -110,6 +110,7 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
   const bootstrapped = await applyBootstrap(pim, config, clock);
   if (bootstrapped > 0) logger.info({ assignments: bootstrapped }, 'bootstrap assignments applied to the empty database');
 
+  const dedupe = new DedupeStore(database.db);
   const deps: ChatAdapterDeps = {
     pim,
     env,
@@ -117,7 +118,7 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
     clock,
     logger,
     metrics,
-    dedupe: new DedupeStore(database.db),
+    dedupe,
     conversations: new ConversationRefStore(database.db),
     mfa: {
       enroll: (principalId: string) => store.transaction((uow) => mfa.enroll(uow, principalId, clock.now())),
@@ -181,7 +182,7 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
   // Activations and approvals are counted from the audit rows of committed transactions.
   const stopCounting = store.onCommit((events) => countAudit(metrics, events));
   const schedules = new Schedules({
-    jobs: [digestJob(pim, { cron: config.schedules.digest, timeZone: env.timezone })],
+    jobs: [digestJob(pim, { cron: config.schedules.digest, timeZone: env.timezone }), housekeepingJob(dedupe, clock)],
     timezone: env.timezone,
     logger,
   });

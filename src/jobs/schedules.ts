@@ -93,3 +93,22 @@ export function digestJob(work: { sendDigest(opts: { timeZone: string }): Promis
     },
   };
 }
+
+/** How long a Slack retry or a double click can still arrive after the first delivery. */
+export const DEDUPE_KEEP_MS = 24 * 60 * 60_000;
+
+/**
+ * Housekeeping, every hour at minute 17: forgets dedupe keys older than `keepMs` (Slack retries
+ * within minutes; a day is far past any retry or double click). Deleting by age is idempotent, so
+ * replicas running it at the same instant need no lock.
+ */
+export function housekeepingJob(dedupe: { prune(before: Date): Promise<number> }, clock: { now(): Date }, keepMs = DEDUPE_KEEP_MS): ScheduledJob {
+  return {
+    name: 'housekeeping',
+    cron: '17 * * * *',
+    async run() {
+      const prunedDedupeKeys = await dedupe.prune(new Date(clock.now().getTime() - keepMs));
+      return { prunedDedupeKeys };
+    },
+  };
+}
