@@ -255,6 +255,9 @@ export class Pim {
       const startAt = input.startAt && input.startAt.getTime() > now.getTime() ? input.startAt : null;
 
       return this.deps.store.transaction(async (uow) => {
+        // One open activation or request per principal, role and scope: concurrent activations
+        // queue on this lock, and each reads what the one before it committed.
+        await uow.locks.lock(`activation:${actor.principal.id.toLowerCase()}:${role.name}:${scope}`);
         const active = await uow.assignments.find({ principalId: actor.principal.id, role: role.name, scope, type: 'active', currentAt: now });
         if (active.length > 0) {
           throw new PimError('already_active', { role: role.name, until: active[0]?.endsAt?.toISOString() ?? null });
