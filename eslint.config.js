@@ -1,10 +1,10 @@
-// Lint: typescript-eslint's recommended rules, plus the one-way dependency rule of DESIGN.md
+// Lint: typescript-eslint's recommended rules, plus the one-way dependency rule of docs/ARCHITECTURE.md
 // (also checked by scripts/check-deps.mjs, which covers what import patterns cannot).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
-const outward = (names) => names.map((name) => ({ group: [name], message: 'See DESIGN.md: arrows point one way.' }));
+const outward = (names) => names.map((name) => ({ group: [name], message: 'See docs/ARCHITECTURE.md: arrows point one way.' }));
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'migrations/**', 'coverage/**', '.data/**', 'test-results/**', 'adapters/playground/public/**'] },

@@ -1,5 +1,5 @@
 /**
- * Expiry benchmark (DESIGN.md, "What fast and safe mean here"): 10,000 activations ending in the
+ * Expiry benchmark (docs/ARCHITECTURE.md, "Targets"): 10,000 activations ending in the
  * same second on real PostgreSQL must all be revoked (assignment ended, request expired) and
  * their holders told (a DM delivered through a Messenger) within 2 s of their end time.
  *

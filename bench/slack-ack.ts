@@ -1,5 +1,5 @@
 /**
- * Slack acknowledgement benchmark (DESIGN.md, "What fast and safe mean here"): how long Slack
+ * Slack acknowledgement benchmark (docs/ARCHITECTURE.md, "Targets"): how long Slack
  * waits for the HTTP 200 that acknowledges a `/pim` command, at 50 concurrent connections, for
  * the real bot on real PostgreSQL and, in the same run, for a bare Bolt app that acks at once.
  * Goal: pimbot's p99 under 150 ms and within 1.5x of the bare app's.

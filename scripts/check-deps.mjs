@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Enforces DESIGN.md's one-way dependency rule on every import in the tree, including dynamic
+// Enforces docs/ARCHITECTURE.md's one-way dependency rule on every import in the tree, including dynamic
 // imports and `import type`, which lint patterns can miss. Exits 1 listing each violation.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -57,7 +57,7 @@ for (const top of ['src', 'cards', 'adapters']) {
   }
 }
 if (problems.length) {
-  console.error(`Dependency rule broken (DESIGN.md, "Layout and dependency rule"):\n  ${problems.join('\n  ')}`);
+  console.error(`Dependency rule broken (docs/ARCHITECTURE.md, "Layout and dependency rule"):\n  ${problems.join('\n  ')}`);
   process.exit(1);
 }
 console.log('dependency rule: ok');

@@ -47,11 +47,11 @@ export function toDeliveryError(err: unknown, what: string, now: Date): Delivery
   const status = statusOf(err);
   const reason = err instanceof Error ? err.message : String(err);
   const message = `Teams ${what} failed${status ? ` (HTTP ${status})` : ''}: ${reason.slice(0, 300)}`;
-  const after = retryAfterMs(err, now);
+  const after = retryAfterMs(err, now) ?? undefined;
   // 429, and 503 with Retry-After, ask the bot to wait: that is not a failed attempt.
-  if (status === 429 || (status === 503 && after !== null)) return DeliveryError.rateLimited(message, after ?? undefined);
-  if (status === 408) return new DeliveryError(message, after ?? undefined);
-  if (status !== null && status >= 500) return new DeliveryError(message, after ?? undefined);
+  if (status === 429 || (status === 503 && after !== undefined)) return DeliveryError.rateLimited(message, after);
+  if (status === 408) return new DeliveryError(message, after);
+  if (status !== null && status >= 500) return new DeliveryError(message, after);
   if (status !== null && status >= 400) return new DeliveryError(message, undefined, true);
   return new DeliveryError(message);
 }

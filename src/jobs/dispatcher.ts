@@ -219,9 +219,10 @@ export class Dispatcher {
     const now = this.o.clock.now();
     const message = err instanceof Error ? err.message : String(err);
     const permanent = err instanceof DeliveryError && err.permanent;
-    if (err instanceof DeliveryError && err.rateLimited && !permanent) {
+    const retryAfter = err instanceof DeliveryError ? saneDelay(err.retryAfterMs) : undefined;
+    if (err instanceof DeliveryError && err.rateLimited) {
       // Waiting out a rate limit is not a failure: it never counts toward maxAttempts.
-      const wait = err.retryAfterMs !== undefined && Number.isFinite(err.retryAfterMs) && err.retryAfterMs >= 0 ? err.retryAfterMs : this.o.baseBackoffMs;
+      const wait = retryAfter ?? this.o.baseBackoffMs;
       await this.o.queue.defer(row.id, new Date(now.getTime() + wait), message);
       this.o.metrics.failed?.(p.type, platform, false);
       this.o.logger.info({ outboxId: row.id, dedupeKey: row.dedupeKey, retryInMs: wait, err: message }, 'outbox item rate-limited; waiting as asked');
@@ -234,9 +235,7 @@ export class Dispatcher {
       await this.giveUp(row, message);
       return;
     }
-    const retryAfter = err instanceof DeliveryError ? err.retryAfterMs : undefined;
-    // A retry-after that is not a sane number (a bad header) falls back to the backoff.
-    const delay = retryAfter !== undefined && Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : this.backoff(row.attempts);
+    const delay = retryAfter ?? this.backoff(row.attempts);
     await this.o.queue.reschedule(row.id, new Date(now.getTime() + delay), message);
     this.o.metrics.failed?.(p.type, platform, false);
     this.o.logger.warn({ outboxId: row.id, dedupeKey: row.dedupeKey, attempts: row.attempts, retryInMs: delay, err: message }, 'outbox item will be retried');
@@ -386,6 +385,11 @@ class Settler {
       }
     }
   }
+}
+
+/** A retry-after that is not a sane number (a bad header) is no retry-after: the caller falls back. */
+function saneDelay(ms: number | undefined): number | undefined {
+  return ms !== undefined && Number.isFinite(ms) && ms >= 0 ? ms : undefined;
 }
 
 function laneOf(p: OutboxPayload): string {

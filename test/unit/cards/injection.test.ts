@@ -1,6 +1,6 @@
 /**
  * Text a user typed must never mention anyone, ping a channel or make a link, on either platform
- * (DESIGN.md: "text a user typed is escaped before it is echoed to a channel").
+ * (docs/ARCHITECTURE.md, "Rules the code keeps": escaping).
  */
 import { describe, expect, it } from 'vitest';
 import { FIELD } from '../../../cards/actions.js';

@@ -32,7 +32,7 @@ describe('parsePimConfig defaults', () => {
     expect(policyOf('roles: [{ name: Reader }]')).toEqual(DEFAULT_POLICY);
   });
 
-  it('documents the defaults DESIGN.md names', () => {
+  it('documents the defaults docs/ARCHITECTURE.md names', () => {
     expect(DEFAULT_POLICY).toMatchObject({
       maxActivationMs: 8 * HOUR,
       requireJustification: true,
