@@ -40,7 +40,7 @@ export interface AppOptions {
   /** Listen on this port instead of env.port (0 = any free port). */
   port?: number;
   /** Dispatcher tuning (tests shorten the backoff). */
-  dispatcher?: { baseBackoffMs?: number; maxAttempts?: number; pollMs?: number };
+  dispatcher?: { baseBackoffMs?: number; giveUpAfterMs?: number; pollMs?: number };
   /** Do not run the deadline loop (tests drive deadlines by hand). */
   noDeadlineLoop?: boolean;
 }
@@ -95,6 +95,8 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
   const database =
     options.database ?? (await openDatabase(env.databaseUrl ? { url: env.databaseUrl } : { pgliteDir: env.pgliteDir }));
   if (ownsDatabase) await database.migrate();
+  // This process's liveness: what it claims and then dies holding, a live replica takes over.
+  const node = await database.joinAsNode();
 
   let dispatcher: Dispatcher | null = null;
   let deadlines: DeadlineLoop | null = null;
@@ -154,6 +156,8 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
     provider,
     clock,
     logger,
+    node: node.id,
+    giveUpAfterMs: config.delivery.giveUpAfterMs,
     ...options.dispatcher,
     metrics: {
       delivered: (type, platform, ms) => metrics.deliveryLatency.observe({ type, platform }, ms),
@@ -274,6 +278,7 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
       await dispatcher?.stop();
       stopCounting();
       await unlisten();
+      await node.close();
       if (ownsDatabase) await database.close();
     },
   };

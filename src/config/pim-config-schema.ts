@@ -209,6 +209,10 @@ const Schedules = mapping({
   reviewReminder: cron.optional(),
 });
 
+const Delivery = mapping({
+  giveUpAfter: duration({ min: '10m', max: '7d', example: '8h' }),
+});
+
 const Alerts = mapping({
   maxGlobalAdmins: count('a whole number of at least 1').optional(),
   activationsPerDay: count('a whole number of at least 1').optional(),
@@ -260,6 +264,7 @@ export const PimConfigInput = mapping({
   roles: list(RoleDef, 'roles').default([]),
   schedules: Schedules.prefault({}),
   alerts: Alerts.prefault({}),
+  delivery: Delivery.prefault({}),
   provider: Provider.prefault({ type: 'record' }),
   bootstrap: mapping({ assignments: list(BootstrapAssignment, 'assignments').default([]) }).prefault({}),
 });

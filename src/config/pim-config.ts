@@ -37,6 +37,8 @@ export const DEFAULT_POLICY: Readonly<Policy> = Object.freeze({
 
 export const DEFAULT_DIGEST_CRON = '0 9 * * 1';
 export const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
+/** `delivery.giveUpAfter`: long enough to outlast a platform outage of a working day. */
+export const DEFAULT_GIVE_UP_AFTER_MS = 8 * 60 * 60_000;
 
 export interface ChannelConfig {
   slack?: string;
@@ -84,6 +86,8 @@ export interface PimConfig {
   roles: Role[];
   schedules: ScheduleConfig;
   alerts: AlertThresholds;
+  /** How long a message or grant that keeps failing is retried before it is dead-lettered. */
+  delivery: { giveUpAfterMs: number };
   provider: ProviderConfig;
   /** Scope-less entries are expanded to one entry per scope of the role. */
   bootstrap: { assignments: BootstrapAssignment[] };
@@ -471,6 +475,7 @@ function resolve(input: PimConfigInput, problems: Problems, env: Env): Omit<PimC
       activationsPerDay: input.alerts.activationsPerDay ?? 10,
       staleEligibleDays: input.alerts.staleEligibleDays ?? 90,
     },
+    delivery: { giveUpAfterMs: input.delivery.giveUpAfter ?? DEFAULT_GIVE_UP_AFTER_MS },
     provider: resolveProvider(input.provider, env, at),
     bootstrap: { assignments: resolveBootstrap(input.bootstrap.assignments, roles, dir, at) },
   };

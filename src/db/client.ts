@@ -13,6 +13,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { joinAsNode, type NodeMembership } from './nodes.js';
 import { lockPgliteDir } from './pglite-lock.js';
 
 /** A drizzle database or transaction on either driver; repositories take this. */
@@ -33,6 +34,8 @@ export interface Database {
   listen(channel: string, fn: (payload: string) => void): Promise<() => Promise<void>>;
   /** Sends a NOTIFY outside any transaction. */
   notify(channel: string, payload: string): Promise<void>;
+  /** Makes this process a live node (src/db/nodes.ts), on a session of its own on PostgreSQL. */
+  joinAsNode(): Promise<NodeMembership>;
   close(): Promise<void>;
 }
 
@@ -105,6 +108,8 @@ export function pgliteDatabase(pg: PGlite, options: Pick<OpenDatabaseOptions, 'm
     async notify(channel, payload) {
       await pg.query('select pg_notify($1, $2)', [channel, payload]);
     },
+    // One connection: the node lock lives on it, next to everything else.
+    joinAsNode: () => joinAsNode(db),
     async close() {
       if (!pg.closed) await pg.close();
     },
@@ -139,6 +144,16 @@ function postgresDatabase(url: string, options: OpenDatabaseOptions): Database {
     },
     async notify(channel, payload) {
       await client.notify(channel, payload);
+    },
+    async joinAsNode() {
+      // A session of its own that is never recycled: the lock lives exactly as long as it does.
+      const one = postgres(url, { max: 1, max_lifetime: null, idle_timeout: 0, onnotice: () => {} });
+      try {
+        return await joinAsNode(drizzlePostgres({ client: one }), () => one.end({ timeout: 5 }));
+      } catch (err) {
+        await one.end({ timeout: 5 });
+        throw err;
+      }
     },
     async close() {
       await client.end({ timeout: 5 });

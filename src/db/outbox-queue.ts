@@ -2,6 +2,7 @@
 import { and, asc, count, eq, isNull, lte, or, sql } from 'drizzle-orm';
 import type { GrantTarget, OutboxItem, OutboxPayload } from '../core/ports.js';
 import type { Db } from './client.js';
+import { deadNode } from './nodes.js';
 import { outbox } from './outbox.sql.js';
 
 export interface QueuedOutboxItem extends OutboxItem {
@@ -46,21 +47,23 @@ export class OutboxQueue {
   constructor(private readonly db: Db) {}
 
   /**
-   * Leases up to `limit` due rows (oldest first) until `now + leaseMs` and counts the attempt.
-   * Concurrent claimers (any replica) never get the same row while its lease runs.
+   * Leases up to `limit` due rows (oldest first) to `node` until `now + leaseMs` and counts the
+   * attempt. Concurrent claimers (any replica) never get the same row while its lease runs and its
+   * node lives; a row leased by a node that died (src/db/nodes.ts) is taken over at once.
    */
-  async claimDue(now: Date, limit: number, leaseMs: number): Promise<QueuedOutboxItem[]> {
+  async claimDue(now: Date, limit: number, leaseMs: number, node?: number): Promise<QueuedOutboxItem[]> {
+    const free = or(isNull(outbox.leaseUntil), lte(outbox.leaseUntil, now), deadNode(outbox.claimedBy));
     const due = this.db
       .select({ id: outbox.id })
       .from(outbox)
-      .where(and(live, lte(outbox.nextAttemptAt, now), or(isNull(outbox.leaseUntil), lte(outbox.leaseUntil, now))))
+      .where(and(live, lte(outbox.nextAttemptAt, now), free))
       .orderBy(asc(outbox.id))
       .limit(limit)
       .for('update', { skipLocked: true });
     // `= any(array(...))`: each claimed row is found by its key (`in (...)` would hash-join a scan of the table).
     const rows = await this.db
       .update(outbox)
-      .set({ leaseUntil: new Date(now.getTime() + leaseMs), attempts: sql`${outbox.attempts} + 1` })
+      .set({ leaseUntil: new Date(now.getTime() + leaseMs), claimedBy: node ?? null, attempts: sql`${outbox.attempts} + 1` })
       .where(sql`${outbox.id} = any(array(${due}))`)
       .returning();
     return rows.map(toQueued).sort((a, b) => a.id - b.id);
@@ -72,15 +75,6 @@ export class OutboxQueue {
       .update(outbox)
       .set({ deliveredAt: at, leaseUntil: null })
       .where(and(eq(outbox.id, id), isNull(outbox.deliveredAt)));
-  }
-
-  /** `markDelivered` for many rows in one statement (the dispatcher settles a batch at once). */
-  async markDeliveredMany(ids: number[], at: Date): Promise<void> {
-    if (ids.length === 0) return;
-    await this.db
-      .update(outbox)
-      .set({ deliveredAt: at, leaseUntil: null })
-      .where(and(sql`${outbox.id} = any(${sql.param(ids)}::bigint[])`, isNull(outbox.deliveredAt)));
   }
 
   /** Releases the lease and tries again at `at`. */

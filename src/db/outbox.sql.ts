@@ -13,6 +13,8 @@ export const outbox = pgTable(
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: timestamptz('next_attempt_at').notNull(),
     leaseUntil: timestamptz('lease_until'),
+    /** The node (src/db/nodes.ts) holding the lease: a dead node's rows are taken over at once. */
+    claimedBy: integer('claimed_by'),
     deliveredAt: timestamptz('delivered_at'),
     deadAt: timestamptz('dead_at'),
     lastError: text('last_error'),

@@ -5,6 +5,7 @@
  * of them at a time. It wakes when a transaction commits (in-process signal, LISTEN/NOTIFY from
  * other replicas) and polls slowly only as a safety net.
  */
+import { DEFAULT_GIVE_UP_AFTER_MS } from '../config/pim-config.js';
 import type { Notice } from '../core/notices.js';
 import {
   DeliveryError,
@@ -28,10 +29,9 @@ export interface OutboxRow {
 
 /** The queue operations the dispatcher needs (implemented in src/db). */
 export interface OutboxQueue {
-  claimDue(now: Date, limit: number, leaseMs: number): Promise<OutboxRow[]>;
+  /** Leases due rows to `node` (rows of a dead node count as due). */
+  claimDue(now: Date, limit: number, leaseMs: number, node?: number): Promise<OutboxRow[]>;
   markDelivered(id: number, at: Date): Promise<void>;
-  /** Settles many delivered rows in one statement; without it each row is settled on its own. */
-  markDeliveredMany?(ids: number[], at: Date): Promise<void>;
   reschedule(id: number, at: Date, error: string): Promise<void>;
   /** Like reschedule, but the attempt the claim counted is taken back: the platform asked to wait. */
   defer(id: number, at: Date, error: string): Promise<void>;
@@ -75,43 +75,41 @@ export interface DispatcherOptions {
   clock: Clock;
   logger: DispatcherLogger;
   metrics?: DispatcherMetrics;
-  /** Attempts before a row is dead-lettered. */
-  maxAttempts?: number;
+  /**
+   * How long a row that keeps failing (for real: rate limits never count) is retried, from when
+   * it was queued, before it is dead-lettered. Errors the platform calls permanent end it at once.
+   */
+  giveUpAfterMs?: number;
+  /** This process's node id (src/db/nodes.ts): its claims are taken over when it dies. */
+  node?: number;
   /** First retry delay; doubles each attempt up to maxBackoffMs. */
   baseBackoffMs?: number;
   maxBackoffMs?: number;
-  /** Safety-net poll when no signal arrives. */
+  /** Safety-net poll when no signal arrives; also how soon a dead node's rows are taken over. */
   pollMs?: number;
   batchSize?: number;
   /** How long a claimed row stays leased to this dispatcher. */
   leaseMs?: number;
   /** Deliveries in flight at once. */
   concurrency?: number;
-  /**
-   * Delivered rows are settled together (markDeliveredMany) once this many are waiting, or when
-   * the oldest has waited settleDelayMs, and at the end of each batch; always well inside the lease.
-   */
-  settleBatch?: number;
-  settleDelayMs?: number;
 }
 
 export class Dispatcher {
-  private readonly o: Required<Omit<DispatcherOptions, 'metrics'>> & { metrics: DispatcherMetrics };
+  private readonly o: Required<Omit<DispatcherOptions, 'metrics' | 'node'>> & { metrics: DispatcherMetrics; node: number | undefined };
   private running = false;
   private loop: Promise<void> | null = null;
   private readonly alarm = new Alarm();
 
   constructor(options: DispatcherOptions) {
     this.o = {
-      maxAttempts: 8,
+      giveUpAfterMs: DEFAULT_GIVE_UP_AFTER_MS,
       baseBackoffMs: 1_000,
       maxBackoffMs: 5 * 60_000,
-      pollMs: 5_000,
+      pollMs: 2_000,
       batchSize: 500,
       leaseMs: 60_000,
       concurrency: 8,
-      settleBatch: 250,
-      settleDelayMs: 50,
+      node: undefined,
       metrics: {},
       ...options,
     };
@@ -167,7 +165,7 @@ export class Dispatcher {
   /** Claims and delivers one batch of due rows; returns how many were claimed. */
   async runOnce(): Promise<number> {
     const claimedAt = this.o.clock.now();
-    const rows = await this.o.queue.claimDue(claimedAt, this.o.batchSize, this.o.leaseMs);
+    const rows = await this.o.queue.claimDue(claimedAt, this.o.batchSize, this.o.leaseMs, this.o.node);
     // A row whose lease is nearly over by its turn is left alone: another dispatcher may claim it
     // once the lease ends, and starting it now could deliver it twice.
     const startBy = claimedAt.getTime() + Math.floor(this.o.leaseMs * 0.75);
@@ -178,13 +176,12 @@ export class Dispatcher {
       lanes.set(key, [...(lanes.get(key) ?? []), row]);
     }
     const queue = [...lanes.values()];
-    const settler = new Settler(this.o, Math.min(this.o.settleDelayMs, Math.floor(this.o.leaseMs / 10)));
     const workers = Array.from({ length: Math.min(this.o.concurrency, queue.length) }, async () => {
       for (let lane = queue.shift(); lane; lane = queue.shift()) {
         for (const row of lane) {
           if (this.o.clock.now().getTime() > startBy) continue;
           try {
-            await this.handle(row, settler);
+            await this.handle(row);
           } catch (err) {
             // Settling failed (the database, most likely). The row stays leased and is taken
             // again when the lease runs out; the rest of the batch goes on.
@@ -194,11 +191,10 @@ export class Dispatcher {
       }
     });
     await Promise.all(workers);
-    await settler.flush();
     return rows.length;
   }
 
-  private async handle(row: OutboxRow, settler: Settler): Promise<void> {
+  private async handle(row: OutboxRow): Promise<void> {
     const p = row.payload;
     const platform = 'platform' in p ? p.platform : 'provider';
     try {
@@ -208,9 +204,10 @@ export class Dispatcher {
       return;
     }
     // Outside the try: a delivery that happened must not be retried or dead-lettered as failed.
+    // Settled at once, row by row: a crash from here on can repeat only what was in flight.
     const now = this.o.clock.now();
     this.o.metrics.delivered?.(p.type, platform, now.getTime() - row.createdAt.getTime());
-    await settler.delivered(row, now);
+    await this.o.queue.markDelivered(row.id, now);
   }
 
   private async failed(row: OutboxRow, err: unknown): Promise<void> {
@@ -220,15 +217,16 @@ export class Dispatcher {
     const message = err instanceof Error ? err.message : String(err);
     const permanent = err instanceof DeliveryError && err.permanent;
     const retryAfter = err instanceof DeliveryError ? saneDelay(err.retryAfterMs) : undefined;
-    if (err instanceof DeliveryError && err.rateLimited) {
-      // Waiting out a rate limit is not a failure: it never counts toward maxAttempts.
+    const age = now.getTime() - row.createdAt.getTime();
+    if (err instanceof DeliveryError && err.rateLimited && age < this.o.giveUpAfterMs) {
+      // Waiting out a rate limit is not a failure: it takes back the attempt and only time ends it.
       const wait = retryAfter ?? this.o.baseBackoffMs;
       await this.o.queue.defer(row.id, new Date(now.getTime() + wait), message);
       this.o.metrics.failed?.(p.type, platform, false);
       this.o.logger.info({ outboxId: row.id, dedupeKey: row.dedupeKey, retryInMs: wait, err: message }, 'outbox item rate-limited; waiting as asked');
       return;
     }
-    if (permanent || row.attempts >= this.o.maxAttempts) {
+    if (permanent || age >= this.o.giveUpAfterMs) {
       await this.o.queue.markDead(row.id, now, message);
       this.o.metrics.failed?.(p.type, platform, true);
       this.o.logger.error({ outboxId: row.id, dedupeKey: row.dedupeKey, attempts: row.attempts, err: message }, 'outbox item failed for good');
@@ -330,59 +328,6 @@ export class Dispatcher {
       const message = err instanceof Error ? err.message : String(err);
       this.o.logger.error({ assignmentId: target.assignmentId, err: message }, 'could not revoke a grant that was given up on');
       await this.o.hooks.revokeFailed(target, message);
-    }
-  }
-}
-
-/**
- * Marks delivered rows as delivered, many per statement. A row is settled within `delayMs` of its
- * delivery (or sooner, once `settleBatch` are waiting), far inside its lease, so no other
- * dispatcher can claim a delivered row again. When a batch cannot be settled, each row is tried
- * on its own; a row that still fails stays leased and is retried after its lease (logged).
- */
-class Settler {
-  private waiting: { row: OutboxRow; at: Date }[] = [];
-  private timer: NodeJS.Timeout | null = null;
-  private chain: Promise<void> = Promise.resolve();
-
-  constructor(
-    private readonly o: { queue: OutboxQueue; logger: DispatcherLogger; settleBatch: number },
-    private readonly delayMs: number,
-  ) {}
-
-  /** Queues a delivered row; resolves once it is settled when this call filled a batch. */
-  delivered(row: OutboxRow, at: Date): Promise<void> {
-    if (!this.o.queue.markDeliveredMany) return this.o.queue.markDelivered(row.id, at);
-    this.waiting.push({ row, at });
-    if (this.waiting.length >= this.o.settleBatch) return this.flush();
-    this.timer ??= setTimeout(() => void this.flush(), this.delayMs);
-    return Promise.resolve();
-  }
-
-  /** Settles everything waiting; resolves when every flush so far has finished. */
-  flush(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    const items = this.waiting;
-    this.waiting = [];
-    if (items.length > 0) this.chain = this.chain.then(() => this.settle(items));
-    return this.chain;
-  }
-
-  private async settle(items: { row: OutboxRow; at: Date }[]): Promise<void> {
-    const many = this.o.queue.markDeliveredMany?.bind(this.o.queue);
-    const latest = items.reduce((t, i) => (i.at > t ? i.at : t), items[0]?.at as Date);
-    try {
-      if (many) return await many(items.map((i) => i.row.id), latest);
-    } catch (err) {
-      this.o.logger.warn({ err, rows: items.length }, 'could not settle delivered outbox items together; settling each on its own');
-    }
-    for (const { row, at } of items) {
-      try {
-        await this.o.queue.markDelivered(row.id, at);
-      } catch (err) {
-        this.o.logger.error({ err, outboxId: row.id, dedupeKey: row.dedupeKey }, 'could not settle an outbox item; it is retried after its lease');
-      }
     }
   }
 }
