@@ -101,6 +101,7 @@ export class FakeSlack {
   private readonly broken = new Map<string, { times: number; status: number }>();
   private readonly expired = new Set<string>();
   private readonly held = new Map<string, Promise<void>>();
+  private readonly latencies = new Map<string, number>();
   private seq = 0;
 
   private constructor(
@@ -164,6 +165,12 @@ export class FakeSlack {
     };
   }
 
+  /** Calls to `method` are answered `ms` later (recorded at once), as a slow Slack would (0: at once). */
+  latency(method: string, ms: number): void {
+    if (ms > 0) this.latencies.set(method, ms);
+    else this.latencies.delete(method);
+  }
+
   /** Calls to `method` made so far, answered or not, optionally filtered. */
   callsMade(method: string, where: (c: SlackCall) => boolean = () => true): SlackCall[] {
     return this.calls.filter((c) => c.method === method && where(c));
@@ -201,6 +208,7 @@ export class FakeSlack {
     this.broken.clear();
     this.expired.clear();
     this.held.clear();
+    this.latencies.clear();
   }
 
   async close(): Promise<void> {
@@ -225,6 +233,8 @@ export class FakeSlack {
     this.calls.push(call);
     const gate = this.held.get(method);
     if (gate) await gate;
+    const latency = this.latencies.get(method);
+    if (latency) await new Promise((r) => setTimeout(r, latency));
 
     const limit = this.limited.get(method);
     if (limit && limit.times > 0) {
