@@ -22,6 +22,25 @@ export interface DedupePort {
   claimOnce(key: string, now: Date): Promise<boolean>;
 }
 
+/** An acked request, as kept in the inbox: its body and how the platform delivered it. */
+export interface InboxEntry {
+  body: Record<string, unknown>;
+  retryNum?: number;
+  retryReason?: string;
+}
+
+/**
+ * The inbox (src/db/inbox.ts): acked requests kept until handled, so a live replica finishes
+ * what a dead one acked. Keys are the dedupe keys, so accepting also drops retries.
+ */
+export interface InboxPort {
+  /** Keeps an acked request; false when its key was seen before (drop it). */
+  accept(key: string, entry: InboxEntry, now: Date): Promise<boolean>;
+  done(key: string, now: Date): Promise<void>;
+  /** Claims unfinished requests of dead nodes, oldest first; `ran`: its change already committed. */
+  claimOrphans(limit: number): Promise<{ key: string; body: InboxEntry; receivedAt: Date; ran: boolean; attempts: number }[]>;
+}
+
 /** Stores Bot Framework conversation references for proactive messages. */
 export interface ConversationStorePort {
   save(platform: Platform, key: string, reference: Record<string, unknown>, at: Date): Promise<void>;
@@ -50,6 +69,8 @@ export interface ChatAdapterDeps {
   logger: Logger;
   metrics: Metrics;
   dedupe: DedupePort;
+  /** Acked requests kept until handled (absent: no inbox, as in unit tests). */
+  inbox?: InboxPort;
   conversations: ConversationStorePort;
   mfa: { enroll(principalId: string): Promise<{ secret: string; uri: string }> };
   /** Present when the clock can be moved (dev mode without a clock passed in). */

@@ -16,6 +16,7 @@ import type { Platform } from './core/types.js';
 import { openDatabase, type Database } from './db/client.js';
 import { ConversationRefStore } from './db/conversation-refs.js';
 import { DedupeStore } from './db/dedupe.js';
+import { InboxStore } from './db/inbox.js';
 import { MessageRefStore } from './db/message-refs.js';
 import { OutboxQueue } from './db/outbox-queue.js';
 import { OUTBOX_CHANNEL } from './db/repos/outbox.js';
@@ -121,6 +122,7 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
     logger,
     metrics,
     dedupe,
+    inbox: new InboxStore(database.db, node.id),
     conversations: new ConversationRefStore(database.db),
     mfa: {
       enroll: (principalId: string) => store.transaction((uow) => mfa.enroll(uow, principalId, clock.now())),

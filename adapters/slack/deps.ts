@@ -2,6 +2,7 @@
 import type { RenderContext } from '../../cards/model.js';
 import type { Pim } from '../../src/core/pim.js';
 import type { Clock } from '../../src/core/ports.js';
+import { currentInbox } from '../../src/inbox-context.js';
 import type { Logger } from '../../src/logger.js';
 import type { OutcomeCounters } from '../../src/metrics.js';
 import type { DedupePort } from '../types.js';
@@ -41,5 +42,13 @@ export function renderContext(deps: Pick<SlackDeps, 'clock' | 'timeZone'>): Rend
  */
 export async function firstDelivery(deps: Pick<SlackDeps, 'dedupe' | 'clock'>, kind: string, id: string | undefined): Promise<boolean> {
   if (!id) return true;
-  return deps.dedupe.claimOnce(`slack:${kind}:${id}`, deps.clock.now());
+  const key = deliveryKey(kind, id);
+  // Accepted into the inbox under this key before its ack: that was its first delivery.
+  if (currentInbox()?.key === key) return true;
+  return deps.dedupe.claimOnce(key, deps.clock.now());
+}
+
+/** The dedupe (and inbox) key of a Slack delivery. */
+export function deliveryKey(kind: 'command' | 'action' | 'view' | 'event' | (string & {}), id: string): string {
+  return `slack:${kind}:${id}`;
 }

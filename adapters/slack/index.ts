@@ -23,6 +23,7 @@ import { ephemeral, postToResponseUrl } from './answer.js';
 import { boltLogger } from './bolt-logger.js';
 import { answeringClientOptions, apiUrlOf, buildSlackApp, type BotIds } from './bolt-app.js';
 import { classifyWebApiError } from './errors.js';
+import { InboxGate, InboxRecovery, type RequestHandler } from './inbox.js';
 import { SlackMessenger } from './messenger.js';
 import { WorkThreadFront } from './work-thread/front.js';
 
@@ -37,6 +38,9 @@ const UNHANDLED_REQUEST_MS = 2_500;
 /** What a user whose request was cut off by a work-thread crash is told (through its response URL). */
 export const CUT_OFF_MESSAGE =
   'pimbot was interrupted while handling this and cannot tell whether it went through. Check `/pim status` before you try again.';
+
+/** What a user is told when a replica finishes their request after the one that took it died having made the change. */
+export const WENT_THROUGH_MESSAGE = 'pimbot restarted while answering this. It went through: `/pim status` shows where it stands.';
 
 export interface SlackAdapter extends ChatAdapter {
   platform: 'slack';
@@ -115,13 +119,24 @@ export const slackAdapter: ChatAdapterFactory = async (deps): Promise<SlackAdapt
     : null;
   if (front) {
     await front.start();
-    receiver.init(front as unknown as App);
     logger.info('slack: requests are handled on a work thread, so acks never wait behind the work');
   }
+  // What handles a request, resolving once it is fully handled (so the inbox can mark it done).
+  const handler: RequestHandler = front ? { processEvent: (event) => front.run(event) } : local.app;
+  // Acked requests are kept in the inbox first, so a replica finishes what a dead one acked.
+  const inbox = deps.inbox;
+  const say = (message: string) => (url: string) =>
+    postToResponseUrl(url, ephemeral(slackReply({ kind: 'error', message }, { timeZone: env.timezone, now: deps.clock.now() })));
+  const recovery = inbox ? new InboxRecovery({ inbox, next: handler, clock: deps.clock, logger, tellWentThrough: say(WENT_THROUGH_MESSAGE) }) : null;
+  const gate = inbox ? new InboxGate({ inbox, next: handler, clock: deps.clock, logger }) : null;
+  if (gate) receiver.init(gate as unknown as App);
+  else if (front) receiver.init(front as unknown as App);
 
   const messenger = new SlackMessenger({ api: outbound, channels: deps.config.channels, directory: deps.pim.directory, clock: deps.clock, timeZone: env.timezone });
 
   const idle = async (): Promise<void> => {
+    await gate?.idle();
+    await recovery?.idle();
     await front?.idle();
     await local.idle();
   };
@@ -152,9 +167,11 @@ export const slackAdapter: ChatAdapterFactory = async (deps): Promise<SlackAdapt
       } else {
         logger.info(`slack: HTTP mode, Slack requests on POST ${SLACK_EVENTS_PATH}`);
       }
+      recovery?.start();
     },
     async stop() {
       if (socket) await local.app.stop();
+      await recovery?.stop();
       await front?.stop();
       await idle();
     },

@@ -1,5 +1,5 @@
 /** First-caller-wins keys for Slack retries and double clicks, across replicas. */
-import { lt } from 'drizzle-orm';
+import { and, isNotNull, isNull, lt, or } from 'drizzle-orm';
 import type { Db } from './client.js';
 import { dedupeKeys } from './system.sql.js';
 
@@ -16,9 +16,13 @@ export class DedupeStore {
     return rows.length > 0;
   }
 
-  /** Forgets keys claimed before `before`; returns how many. */
+  /** Forgets keys claimed before `before`; returns how many. An inbox request still owed is kept. */
   async prune(before: Date): Promise<number> {
-    const rows = await this.db.delete(dedupeKeys).where(lt(dedupeKeys.createdAt, before)).returning({ key: dedupeKeys.key });
+    const settled = or(isNull(dedupeKeys.body), isNotNull(dedupeKeys.doneAt));
+    const rows = await this.db
+      .delete(dedupeKeys)
+      .where(and(lt(dedupeKeys.createdAt, before), settled))
+      .returning({ key: dedupeKeys.key });
     return rows.length;
   }
 }

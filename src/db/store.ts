@@ -3,7 +3,9 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { PGlite } from '@electric-sql/pglite';
 import type { Clock, Store, UnitOfWork } from '../core/ports.js';
 import type { AuditEvent } from '../core/types.js';
+import { currentInbox } from '../inbox-context.js';
 import type { Db } from './client.js';
+import { markRan } from './inbox.js';
 import { AdvisoryJobLock } from './locks.js';
 import { DrizzleAssignmentRepo } from './repos/assignments.js';
 import { DrizzleAuditRepo } from './repos/audit.js';
@@ -97,6 +99,9 @@ export class DrizzleStore implements Store {
         const out = await fn(uow);
         await uow.flush();
         audited = uow.auditWritten;
+        // A change made for an acked request says so in its own commit (src/inbox-context.ts).
+        const inbox = currentInbox();
+        if (inbox && (audited.length > 0 || enqueued)) await markRan(tx, inbox.key, this.clock.now());
         return out;
       }),
     );

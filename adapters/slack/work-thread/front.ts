@@ -12,6 +12,7 @@
  */
 import type { ReceiverEvent } from '@slack/bolt';
 import type { Worker } from 'node:worker_threads';
+import { currentInbox } from '../../../src/inbox-context.js';
 import type { Logger } from '../../../src/logger.js';
 import type { SlackMetrics } from '../deps.js';
 import { acksAtOnce, type FromWorkThread, type ToWorkThread } from './protocol.js';
@@ -38,6 +39,8 @@ interface Pending {
   event: ReceiverEvent;
   acked: boolean;
   responseUrl?: string;
+  /** Resolves the request's `processEvent`: it is fully handled (or settled after a crash). */
+  finish: () => void;
 }
 
 const PINO_LEVELS: Record<number, 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
@@ -92,20 +95,48 @@ export class WorkThreadFront {
 
   /** Bolt's receivers call this for every verified request (the `App.processEvent` contract). */
   async processEvent(event: ReceiverEvent): Promise<void> {
+    await this.handOver(event).handedOver;
+  }
+
+  /** Like processEvent, but resolves only once the request is fully handled (or settled after a crash). */
+  async run(event: ReceiverEvent): Promise<void> {
+    const { handedOver, finished } = this.handOver(event);
+    await handedOver;
+    await finished;
+  }
+
+  private handOver(event: ReceiverEvent): { handedOver: Promise<void>; finished: Promise<void> } {
     const worker = this.worker;
-    if (!worker) return this.o.local.processEvent(event);
+    if (!worker) {
+      const local = this.o.local.processEvent(event);
+      return { handedOver: local, finished: Promise.resolve() };
+    }
     const id = ++this.seq;
     const acked = acksAtOnce(event.body);
     const responseUrl = typeof event.body.response_url === 'string' ? event.body.response_url : undefined;
-    this.pending.set(id, { event, acked, ...(responseUrl ? { responseUrl } : {}) });
-    const message: ToWorkThread = { type: 'request', id, body: event.body, acked, ...(event.retryNum !== undefined ? { retryNum: event.retryNum } : {}), ...(event.retryReason ? { retryReason: event.retryReason } : {}) };
-    try {
-      if (acked) await event.ack();
-    } finally {
-      // Handed over even if the ack could not be written (the caller hung up): the work is still
-      // owed, and a retry by Slack is dropped by its trigger id.
-      worker.postMessage(message);
-    }
+    const inbox = currentInbox();
+    let finish = () => {};
+    const finished = new Promise<void>((resolve) => (finish = resolve));
+    this.pending.set(id, { event, acked, finish, ...(responseUrl ? { responseUrl } : {}) });
+    const message: ToWorkThread = {
+      type: 'request',
+      id,
+      body: event.body,
+      acked,
+      ...(event.retryNum !== undefined ? { retryNum: event.retryNum } : {}),
+      ...(event.retryReason ? { retryReason: event.retryReason } : {}),
+      ...(inbox ? { inboxKey: inbox.key } : {}),
+    };
+    const handedOver = (async () => {
+      try {
+        if (acked) await event.ack();
+      } finally {
+        // Handed over even if the ack could not be written (the caller hung up): the work is still
+        // owed, and a retry by Slack is dropped by its trigger id.
+        worker.postMessage(message);
+      }
+    })();
+    return { handedOver, finished };
   }
 
   /** Resolves once every request handed over so far is fully handled (or settled after a crash). */
@@ -192,6 +223,7 @@ export class WorkThreadFront {
         // A listener that never acked is left to the receiver's unhandled-request answer, as on
         // this thread; one whose handling threw gets its empty ack now.
         if (p && !p.acked && m.failed) void p.event.ack();
+        p?.finish();
         if (this.pending.size === 0) this.wakeWaiters();
         return;
       }
@@ -250,6 +282,7 @@ export class WorkThreadFront {
   private settle(why: string): void {
     for (const [id, p] of this.pending) {
       this.pending.delete(id);
+      p.finish();
       if (!p.acked) void p.event.ack();
       if (p.responseUrl) {
         this.o.tellCutOff(p.responseUrl).catch((err: unknown) => this.o.logger.warn({ err, why }, 'slack: could not tell a user their request was cut off'));

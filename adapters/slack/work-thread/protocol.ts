@@ -14,6 +14,8 @@ export type ToWorkThread =
       retryReason?: string;
       /** The front acked already (an empty 200); the listener's own ack() is then a no-op. */
       acked: boolean;
+      /** The request's inbox row (src/inbox-context.ts): its change records that it ran. */
+      inboxKey?: string;
     }
   /** Finish what is in flight, close the database, then say `stopped`. */
   | { type: 'stop' };

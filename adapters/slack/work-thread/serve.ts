@@ -4,6 +4,7 @@
  */
 import type { App, Receiver, ReceiverEvent } from '@slack/bolt';
 import type { MessagePort } from 'node:worker_threads';
+import { runForInbox } from '../../../src/inbox-context.js';
 import type { Logger } from '../../../src/logger.js';
 import type { FromWorkThread, ToWorkThread } from './protocol.js';
 
@@ -52,7 +53,7 @@ export function serveRequests(port: MessagePort, o: ServeOptions): void {
     };
     let failed = false;
     try {
-      await o.receiver.handle(event);
+      await (m.inboxKey ? runForInbox(m.inboxKey, () => o.receiver.handle(event)) : o.receiver.handle(event));
     } catch (err) {
       failed = true;
       o.logger.error({ err }, 'slack: a request failed on the work thread');

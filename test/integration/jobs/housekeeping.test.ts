@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/clock.js';
 import { DedupeStore } from '../../../src/db/dedupe.js';
+import { InboxStore } from '../../../src/db/inbox.js';
 import { dedupeKeys } from '../../../src/db/system.sql.js';
 import { DEDUPE_KEEP_MS, housekeepingJob, Schedules } from '../../../src/jobs/schedules.js';
 import { testDatabase, truncateAll, type TestDatabase } from '../../support/db.js';
@@ -40,5 +41,21 @@ describe('housekeeping job', () => {
     const next = schedules.nextRuns().housekeeping;
     await schedules.stop();
     expect(next?.getUTCMinutes()).toBe(17);
+  });
+
+  it('never prunes an acked request still owed, however old; prunes it once done', async () => {
+    const clock = new ManualClock(new Date('2030-01-10T12:00:00.000Z'));
+    const dedupe = new DedupeStore(database.db);
+    const inbox = new InboxStore(database.db, 7);
+    const old = new Date(clock.now().getTime() - DEDUPE_KEEP_MS - 60_000);
+    expect(await inbox.accept('slack:command:owed', { body: { command: '/pim', text: 'status' } }, old)).toBe(true);
+    expect(await inbox.accept('slack:command:owed', { body: {} }, old)).toBe(false);
+
+    const schedules = new Schedules({ jobs: [housekeepingJob(dedupe, clock)], timezone: 'UTC', logger: quiet });
+    expect(await schedules.runNow('housekeeping')).toEqual({ prunedDedupeKeys: 0 });
+    expect(await inbox.owed()).toBe(1);
+    await inbox.done('slack:command:owed', clock.now());
+    expect(await inbox.owed()).toBe(0);
+    expect(await schedules.runNow('housekeeping')).toEqual({ prunedDedupeKeys: 1 });
   });
 });
