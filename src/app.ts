@@ -141,7 +141,7 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
   };
   const workThreadUrl = slackWorkThreadUrl(env, database, clock);
   if (workThreadUrl) {
-    const data: Omit<SlackWorkThreadData, 'botIds'> = { env, config, databaseUrl: workThreadUrl, maxConnections: 10, niceness: SLACK_WORK_THREAD_NICENESS };
+    const data: Omit<SlackWorkThreadData, 'botIds'> = { env, config, databaseUrl: workThreadUrl, maxConnections: 10, niceness: SLACK_WORK_THREAD_NICENESS, node: node.id };
     const entry = siblingModule(import.meta.url, 'slack-work-thread');
     deps.slackWorkThread = (botIds) => startModuleThread(entry, { ...data, botIds } satisfies SlackWorkThreadData, 'pimbot-slack-work');
   }

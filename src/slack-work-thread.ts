@@ -19,6 +19,7 @@ import type { PimConfig } from './config/pim-config.js';
 import { buildCore } from './core-factory.js';
 import { openDatabase, type Database } from './db/client.js';
 import { DedupeStore } from './db/dedupe.js';
+import { InboxStore } from './db/inbox.js';
 import { countAudit, type OutcomeCounters } from './metrics.js';
 import { lowerThisThreadPriority } from './threads.js';
 
@@ -31,6 +32,8 @@ export interface SlackWorkThreadData {
   botIds: BotIds | null;
   /** Nice levels below the main thread (0: the same priority). */
   niceness: number;
+  /** The process's node id (src/db/nodes.ts), whose inbox rows this thread works on. */
+  node: number;
 }
 
 async function run(port: MessagePort, data: SlackWorkThreadData): Promise<void> {
@@ -63,7 +66,8 @@ async function run(port: MessagePort, data: SlackWorkThreadData): Promise<void> 
       clientOptions: answeringClientOptions(data.env.slack.apiUrl),
     });
     const db = database;
-    serveRequests(port, { receiver, logger, idle: () => slack.idle(), close: () => db.close() });
+    const inbox = new InboxStore(database.db, data.node);
+    serveRequests(port, { receiver, logger, idle: () => slack.idle(), close: () => db.close(), done: (key) => inbox.done(key, systemClock.now()) });
     send({ type: 'ready' });
   } catch (err) {
     await database?.close().catch(() => {});

@@ -33,6 +33,11 @@ export interface ServeOptions {
   idle: () => Promise<void>;
   /** Releases what the thread holds (its database connections). */
   close: () => Promise<void>;
+  /**
+   * Marks an inbox request done, here, the moment its listener finished: a crash after its
+   * answer went out then repeats as few answers as possible (the main thread may be busy acking).
+   */
+  done?: (inboxKey: string) => Promise<void>;
 }
 
 /** Serves requests from `port` until the front says `stop`. */
@@ -57,6 +62,14 @@ export function serveRequests(port: MessagePort, o: ServeOptions): void {
     } catch (err) {
       failed = true;
       o.logger.error({ err }, 'slack: a request failed on the work thread');
+    }
+    if (m.inboxKey && o.done) {
+      try {
+        await o.done(m.inboxKey);
+      } catch (err) {
+        // The front marks it done too, once it hears `done`.
+        o.logger.warn({ err, key: m.inboxKey }, 'slack: could not mark an inbox request done on the work thread');
+      }
     }
     send({ type: 'done', id: m.id, ...(failed ? { failed } : {}) });
   };
