@@ -77,6 +77,21 @@ export class OutboxQueue {
       .where(and(eq(outbox.id, id), isNull(outbox.deliveredAt)));
   }
 
+  /**
+   * `markDelivered` for several rows in one statement, each with its own delivery time (the
+   * dispatcher settles together the rows its workers delivered while one such statement ran).
+   * `id = any(...)` makes each row found by its key; the join alone would scan the table.
+   */
+  async markDeliveredMany(marks: readonly { id: number; at: Date }[]): Promise<void> {
+    if (marks.length === 0) return;
+    const ids = marks.map((m) => m.id);
+    const ats = marks.map((m) => m.at.toISOString());
+    await this.db.execute(sql`
+      update ${outbox} set delivered_at = v.at, lease_until = null
+      from unnest(${sql.param(ids)}::bigint[], ${sql.param(ats)}::text[]::timestamptz[]) as v(id, at)
+      where ${outbox.id} = any(${sql.param(ids)}::bigint[]) and ${outbox.id} = v.id and ${outbox.deliveredAt} is null`);
+  }
+
   /** Releases the lease and tries again at `at`. */
   async reschedule(id: number, at: Date, error: string): Promise<void> {
     await this.db

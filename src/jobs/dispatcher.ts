@@ -32,6 +32,8 @@ export interface OutboxQueue {
   /** Leases due rows to `node` (rows of a dead node count as due). */
   claimDue(now: Date, limit: number, leaseMs: number, node?: number): Promise<OutboxRow[]>;
   markDelivered(id: number, at: Date): Promise<void>;
+  /** Settles several delivered rows in one statement; without it each is settled on its own. */
+  markDeliveredMany?(marks: readonly { id: number; at: Date }[]): Promise<void>;
   reschedule(id: number, at: Date, error: string): Promise<void>;
   /** Like reschedule, but the attempt the claim counted is taken back: the platform asked to wait. */
   defer(id: number, at: Date, error: string): Promise<void>;
@@ -92,6 +94,8 @@ export interface DispatcherOptions {
   leaseMs?: number;
   /** Deliveries in flight at once. */
   concurrency?: number;
+  /** Delivered rows whose mark may still be being written before a worker waits for it (DeliveredMarks). */
+  unsettledLimit?: number;
 }
 
 export class Dispatcher {
@@ -99,6 +103,7 @@ export class Dispatcher {
   private running = false;
   private loop: Promise<void> | null = null;
   private readonly alarm = new Alarm();
+  private readonly marks: DeliveredMarks;
 
   constructor(options: DispatcherOptions) {
     this.o = {
@@ -109,10 +114,12 @@ export class Dispatcher {
       batchSize: 500,
       leaseMs: 60_000,
       concurrency: 8,
+      unsettledLimit: 32,
       node: undefined,
       metrics: {},
       ...options,
     };
+    this.marks = new DeliveredMarks(this.o.queue, this.o.logger, this.o.unsettledLimit);
   }
 
   /** Starts the delivery loop. */
@@ -191,6 +198,7 @@ export class Dispatcher {
       }
     });
     await Promise.all(workers);
+    await this.marks.idle();
     return rows.length;
   }
 
@@ -204,10 +212,10 @@ export class Dispatcher {
       return;
     }
     // Outside the try: a delivery that happened must not be retried or dead-lettered as failed.
-    // Settled at once, row by row: a crash from here on can repeat only what was in flight.
+    // Settled at once (see DeliveredMarks for what a crash can then repeat).
     const now = this.o.clock.now();
     this.o.metrics.delivered?.(p.type, platform, now.getTime() - row.createdAt.getTime());
-    await this.o.queue.markDelivered(row.id, now);
+    await this.marks.mark(row.id, now);
   }
 
   private async failed(row: OutboxRow, err: unknown): Promise<void> {
@@ -328,6 +336,70 @@ export class Dispatcher {
       const message = err instanceof Error ? err.message : String(err);
       this.o.logger.error({ assignmentId: target.assignmentId, err: message }, 'could not revoke a grant that was given up on');
       await this.o.hooks.revokeFailed(target, message);
+    }
+  }
+}
+
+/**
+ * Marks delivered rows as delivered the moment they are delivered, with no timer: a mark is
+ * written at once when no settling statement is running, and marks that arrive while one runs go
+ * together in the next (group commit). A burst of fast deliveries then costs one statement per
+ * round trip instead of one per row, and a lone delivery is settled in one round trip.
+ *
+ * A worker goes on to its next row while its mark is written, unless `limit` rows are already
+ * delivered and unsettled: then it waits. So a crash can repeat at most the deliveries in flight
+ * plus `limit` rows (and, against a real platform whose answer takes longer than a settling
+ * statement, hardly ever more than the deliveries in flight).
+ */
+class DeliveredMarks {
+  private waiting: { id: number; at: Date; done: () => void }[] = [];
+  private writing = 0;
+  private drained: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly queue: OutboxQueue,
+    private readonly logger: DispatcherLogger,
+    private readonly limit: number,
+  ) {}
+
+  /** Resolves once the row is settled, or at once while fewer than `limit` rows are unsettled. */
+  mark(id: number, at: Date): Promise<void> {
+    const settled = new Promise<void>((done) => this.waiting.push({ id, at, done }));
+    if (this.writing === 0) this.drained = this.drain();
+    return this.waiting.length + this.writing <= this.limit ? Promise.resolve() : settled;
+  }
+
+  /** Resolves when every mark so far is written (or given up on, logged). */
+  idle(): Promise<void> {
+    return this.drained;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.waiting.length > 0) {
+      const batch = this.waiting.splice(0);
+      this.writing = batch.length;
+      try {
+        await this.write(batch);
+      } finally {
+        this.writing = 0;
+        for (const m of batch) m.done();
+      }
+    }
+  }
+
+  private async write(batch: { id: number; at: Date }[]): Promise<void> {
+    try {
+      if (this.queue.markDeliveredMany && batch.length > 1) return await this.queue.markDeliveredMany(batch);
+    } catch (err) {
+      this.logger.warn({ err, rows: batch.length }, 'could not settle delivered outbox items together; settling each on its own');
+    }
+    for (const m of batch) {
+      try {
+        await this.queue.markDelivered(m.id, m.at);
+      } catch (err) {
+        // The row stays leased: it is sent again only after its lease, or when this node dies.
+        this.logger.error({ err, outboxId: m.id }, 'could not settle a delivered outbox item; it is retried after its lease');
+      }
     }
   }
 }

@@ -47,10 +47,10 @@ class Recorder implements Messenger {
   async update(): Promise<void> {}
 }
 
-/** The real queue, counting how often it is asked to settle a row. */
-function countingQueue() {
+/** The real queue, counting how it is asked to settle rows; `failMany` makes the grouped settle throw. */
+function countingQueue(failMany = false) {
   const queue = new OutboxQueue(database.db);
-  const calls = { one: 0 };
+  const calls = { one: 0, many: 0, rowsInMany: 0, largestGroup: 0 };
   const port: QueuePort = {
     claimDue: (now, limit, lease, node) => queue.claimDue(now, limit, lease, node),
     reschedule: (id, at, e) => queue.reschedule(id, at, e),
@@ -60,6 +60,13 @@ function countingQueue() {
     markDelivered: async (id, at) => {
       calls.one++;
       await queue.markDelivered(id, at);
+    },
+    markDeliveredMany: async (marks) => {
+      calls.many++;
+      if (failMany) throw new Error('connection reset');
+      calls.rowsInMany += marks.length;
+      calls.largestGroup = Math.max(calls.largestGroup, marks.length);
+      await queue.markDeliveredMany(marks);
     },
   };
   return { port, calls };
@@ -88,7 +95,7 @@ async function enqueue(texts: string[]): Promise<void> {
 const rows = () => database.db.select().from(outbox).orderBy(asc(outbox.id));
 
 describe('settling row by row', () => {
-  it('claims 500 rows at a time and marks each delivered once, right after its delivery', async () => {
+  it('claims 500 rows at a time and marks each delivered once, right after its delivery, grouping marks that come together', async () => {
     const texts = Array.from({ length: 1100 }, (_, k) => `m${k}`);
     await enqueue(texts);
     const { port, calls } = countingQueue();
@@ -99,8 +106,72 @@ describe('settling row by row', () => {
     expect(await d.runOnce()).toBe(100);
     expect(await d.runOnce()).toBe(0);
     expect(messenger.sent).toHaveLength(1100);
-    expect(calls.one).toBe(1100);
+    expect(calls.one + calls.rowsInMany).toBe(1100);
+    // Grouped while a statement ran, never more than the unsettled limit plus the workers.
+    expect(calls.many).toBeGreaterThan(0);
+    expect(calls.largestGroup).toBeLessThanOrEqual(32 + 8);
     expect((await rows()).every((r) => r.deliveredAt !== null && r.leaseUntil === null && r.attempts === 1)).toBe(true);
+  });
+
+  it('keeps each row\'s own delivery time when marks are grouped', async () => {
+    await enqueue(['a', 'b', 'c']);
+    const [a, b] = await rows();
+    const queue = new OutboxQueue(database.db);
+    const first = new Date('2030-01-01T00:00:00Z');
+    await queue.markDelivered(a!.id, first);
+    await queue.markDeliveredMany([
+      { id: a!.id, at: new Date('2030-01-01T00:00:05Z') },
+      { id: b!.id, at: new Date('2030-01-01T00:00:07.250Z') },
+    ]);
+    expect((await rows()).map((r) => r.deliveredAt)).toEqual([first, new Date('2030-01-01T00:00:07.250Z'), null]);
+    await queue.markDeliveredMany([]);
+  });
+
+  it('settles each row on its own when a group cannot be settled together, delivering each once', async () => {
+    await enqueue(Array.from({ length: 40 }, (_, k) => `x${k}`));
+    const { port, calls } = countingQueue(true);
+    const messenger = new Recorder();
+    await dispatcher(port, messenger).runOnce();
+    expect(calls.many).toBeGreaterThanOrEqual(1);
+    expect(calls.one).toBe(40);
+    expect((await rows()).every((r) => r.deliveredAt !== null)).toBe(true);
+    await dispatcher(port, messenger).runOnce();
+    expect(messenger.sent).toHaveLength(40);
+  });
+
+  it('makes a worker wait for its mark once the unsettled limit is reached', async () => {
+    await enqueue(Array.from({ length: 30 }, (_, k) => `y${k}`));
+    const queue = new OutboxQueue(database.db);
+    let unsettled = 0;
+    let most = 0;
+    const messenger = new Recorder();
+    const port: QueuePort = {
+      ...countingQueue().port,
+      markDelivered: async (id, at) => {
+        await sleep(30); // a slow database
+        await queue.markDelivered(id, at);
+        unsettled -= 1;
+      },
+      markDeliveredMany: async (marks) => {
+        await sleep(30);
+        await queue.markDeliveredMany(marks);
+        unsettled -= marks.length;
+      },
+    };
+    const counting: Messenger = {
+      platform: 'slack',
+      canReach: () => true,
+      send: async (to, notice) => {
+        unsettled++;
+        most = Math.max(most, unsettled);
+        return messenger.send(to, notice);
+      },
+      update: async () => {},
+    };
+    await dispatcher(port, counting, { unsettledLimit: 4, concurrency: 2 }).runOnce();
+    expect(messenger.sent).toHaveLength(30);
+    // Delivered but not yet settled, at any instant: at most the limit plus the workers.
+    expect(most).toBeLessThanOrEqual(4 + 2);
   });
 
   it('marks a delivered row at once while a slow delivery still holds the batch', async () => {
