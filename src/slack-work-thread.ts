@@ -64,6 +64,7 @@ async function run(port: MessagePort, data: SlackWorkThreadData): Promise<void> 
       self: data.botIds,
       receiver,
       clientOptions: answeringClientOptions(data.env.slack.apiUrl),
+      workspaces: data.config.slack,
     });
     const db = database;
     const inbox = new InboxStore(database.db, data.node);

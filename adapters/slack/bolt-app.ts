@@ -4,11 +4,14 @@
  * receives Slack's requests, and the Slack work thread (work-thread/) builds another with the same
  * listeners over its own database connections, so a request is handled the same way on either.
  */
-import { App, type Authorize, type Receiver, type webApi } from '@slack/bolt';
+import { App, type AnyMiddlewareArgs, type Authorize, type Middleware, type Receiver, type webApi } from '@slack/bolt';
+import { slackReply } from '../../cards/slack/index.js';
+import { describeError } from '../../src/core/errors.js';
 import type { Pim } from '../../src/core/pim.js';
 import type { Clock } from '../../src/core/ports.js';
 import type { Logger } from '../../src/logger.js';
 import type { DedupePort } from '../types.js';
+import { ephemeral, postToResponseUrl } from './answer.js';
 import { boltLogger } from './bolt-logger.js';
 import type { SlackDeps, SlackMetrics } from './deps.js';
 import { classifyWebApiError } from './errors.js';
@@ -60,12 +63,56 @@ export interface SlackAppOptions {
   receiver: Receiver;
   /** Web API options for calls made while answering a user (base URL, retries, timeout). */
   clientOptions: webApi.WebClientOptions;
+  /** The workspace(s) served (`slack:` in pim.config.yaml); none named: any, without e-mail binding. */
+  workspaces: { teamIds: readonly string[]; enterpriseId: string | null };
 }
 
 export interface SlackApp {
   app: App;
   /** Resolves when every request received so far has been fully handled. */
   idle(): Promise<void>;
+}
+
+/** The workspace (team) and Enterprise Grid org a request comes from, as Slack sends them. */
+export function originOf(body: Record<string, any>): { teamId: string | null; enterpriseId: string | null } {
+  const text = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v : null);
+  return {
+    teamId: text(body.team_id) ?? text(body.team?.id) ?? text(body.user?.team_id) ?? text(body.view?.team_id),
+    enterpriseId: text(body.enterprise_id) ?? text(body.enterprise?.id),
+  };
+}
+
+/**
+ * Refuses a request from a workspace the config does not name (and, with `enterpriseId`, from
+ * another Enterprise Grid org): it is acked, its user told why, the refusal audited, and no
+ * listener runs. With no workspace named every workspace is served, as before.
+ */
+function workspaceGuard(o: SlackAppOptions): Middleware<AnyMiddlewareArgs> {
+  return async (args) => {
+    const { teamIds, enterpriseId } = o.workspaces;
+    const from = originOf(args.body as Record<string, any>);
+    const teamOk = teamIds.length === 0 || (from.teamId !== null && teamIds.includes(from.teamId));
+    const orgOk = enterpriseId === null || from.enterpriseId === enterpriseId;
+    if (teamOk && orgOk) return args.next();
+    const ack = (args as { ack?: () => Promise<void> }).ack;
+    if (ack) await ack();
+    const user = (args.body as Record<string, any>).user_id ?? (args.body as Record<string, any>).user?.id ?? 'unknown';
+    const expected = enterpriseId && !orgOk ? `Enterprise Grid org ${enterpriseId}` : `workspace ${teamIds.join(', ')}`;
+    const actual = !orgOk ? `org ${from.enterpriseId ?? 'none'}` : `workspace ${from.teamId ?? 'unknown'}`;
+    o.logger.warn({ teamId: from.teamId, enterpriseId: from.enterpriseId, user }, 'slack: refused a request from a workspace this bot does not serve');
+    try {
+      await o.pim.identityRefused('slack', String(user), 'wrong_workspace', { teamId: from.teamId, enterpriseId: from.enterpriseId });
+    } catch (err) {
+      o.logger.warn({ err }, 'slack: could not audit a request from another workspace');
+    }
+    const responseUrl = (args.body as Record<string, any>).response_url;
+    if (typeof responseUrl === 'string') {
+      const message = describeError('wrong_workspace', { expected, actual });
+      await postToResponseUrl(responseUrl, ephemeral(slackReply({ kind: 'error', message }, { timeZone: o.timeZone, now: o.clock.now() }))).catch((err: unknown) =>
+        o.logger.warn({ err }, 'slack: could not tell a user from another workspace why they were refused'),
+      );
+    }
+  };
 }
 
 export function buildSlackApp(o: SlackAppOptions): SlackApp {
@@ -85,6 +132,7 @@ export function buildSlackApp(o: SlackAppOptions): SlackApp {
       inflight.delete(handled);
     }
   });
+  app.use(workspaceGuard(o));
   app.error(async (err) => {
     o.logger.error({ err }, 'slack: a listener failed');
   });
@@ -93,10 +141,12 @@ export function buildSlackApp(o: SlackAppOptions): SlackApp {
     pim: o.pim,
     clock: o.clock,
     logger: o.logger,
+    emailFallback: o.workspaces.teamIds.length > 0,
     lookupEmail: async (user) => {
       try {
         const u = (await app.client.users.info({ user })).user;
-        return u && !u.deleted && !u.is_bot ? (u.profile?.email ?? null) : null;
+        const email = u && !u.deleted && !u.is_bot ? u.profile?.email : undefined;
+        return email ? { email, confirmed: u?.is_email_confirmed === true } : null;
       } catch (err) {
         const f = classifyWebApiError(err);
         if (f.kind === 'platform' && (f.error === 'user_not_found' || f.error === 'users_not_found')) return null;

@@ -81,6 +81,11 @@ export const slackAdapter: ChatAdapterFactory = async (deps): Promise<SlackAdapt
   // The outbox owns retries of notices: no retries and no waiting out rate limits in the client.
   const outbound = new webApi.WebClient(token, { ...apiUrl, rejectRateLimitedCalls: true, retryConfig: { retries: 0 }, timeout: 10_000, logger: log });
   const self = await whoAmI(outbound, logger);
+  if (deps.config.slack.teamIds.length === 0) {
+    logger.warn(
+      'slack: pim.config.yaml names no workspace (slack.teamIds), so requests from any workspace that has the app are served and Slack accounts are bound only by their Slack id in the directory, never by e-mail. Set slack.teamIds to your workspace id(s).',
+    );
+  }
 
   const clientOptions = answeringClientOptions(env.slack.apiUrl);
   const socket = env.slack.mode === 'socket';
@@ -104,6 +109,7 @@ export const slackAdapter: ChatAdapterFactory = async (deps): Promise<SlackAdapt
     self,
     receiver,
     clientOptions,
+    workspaces: deps.config.slack,
   });
 
   // With a work thread, the receiver hands requests to the front instead of the local app.

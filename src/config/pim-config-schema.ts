@@ -203,6 +203,11 @@ const RoleDef = mapping({
   policy: PolicyInput.optional(),
 });
 
+const SlackSection = mapping({
+  teamIds: list(text('a Slack workspace (team) id like T0123ABCD', (s) => /^T[A-Z0-9]+$/.test(s)), 'workspace ids').default([]),
+  enterpriseId: text('a Slack Enterprise Grid id like E0123ABCD', (s) => /^E[A-Z0-9]+$/.test(s)).optional(),
+});
+
 const Schedules = mapping({
   digest: cron.optional(),
   alertScan: cron.optional(),
@@ -265,6 +270,7 @@ export const PimConfigInput = mapping({
   schedules: Schedules.prefault({}),
   alerts: Alerts.prefault({}),
   delivery: Delivery.prefault({}),
+  slack: SlackSection.prefault({}),
   provider: Provider.prefault({ type: 'record' }),
   bootstrap: mapping({ assignments: list(BootstrapAssignment, 'assignments').default([]) }).prefault({}),
 });

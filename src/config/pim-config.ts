@@ -89,6 +89,11 @@ export interface PimConfig {
   /** How long a message or grant that keeps failing is retried before it is dead-lettered. */
   delivery: { giveUpAfterMs: number };
   provider: ProviderConfig;
+  /**
+   * The Slack workspace(s) this bot serves: requests from any other are refused, and a Slack
+   * account is found by its profile e-mail only when this is set.
+   */
+  slack: { teamIds: string[]; enterpriseId: string | null };
   /** Scope-less entries are expanded to one entry per scope of the role. */
   bootstrap: { assignments: BootstrapAssignment[] };
   /** Where the config came from (file path). */
@@ -476,6 +481,7 @@ function resolve(input: PimConfigInput, problems: Problems, env: Env): Omit<PimC
       staleEligibleDays: input.alerts.staleEligibleDays ?? 90,
     },
     delivery: { giveUpAfterMs: input.delivery.giveUpAfter ?? DEFAULT_GIVE_UP_AFTER_MS },
+    slack: { teamIds: input.slack.teamIds, enterpriseId: input.slack.enterpriseId ?? null },
     provider: resolveProvider(input.provider, env, at),
     bootstrap: { assignments: resolveBootstrap(input.bootstrap.assignments, roles, dir, at) },
   };

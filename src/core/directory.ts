@@ -41,8 +41,12 @@ export class Directory {
     if (matches.length > 1) throw new PimError('ambiguous_user', { platform, platformId });
     if (email) {
       const byMail = this.all().filter((p) => (p.email ?? p.id).toLowerCase() === email.toLowerCase());
-      if (byMail.length === 1) return byMail[0] as Principal;
       if (byMail.length > 1) throw new PimError('ambiguous_user', { platform, platformId });
+      const found = byMail[0];
+      // The e-mail binds only a principal with no account on this platform yet: one bound to
+      // another account must not be borrowed by whoever puts its address on their profile.
+      if (found && found[platform] !== undefined) throw new PimError('identity_bound_elsewhere', { platform, platformId, principalId: found.id });
+      if (found) return found;
     }
     throw new PimError('unknown_user', { platform, platformId });
   }

@@ -5,6 +5,9 @@
 export const ERROR_CODES = [
   'unknown_user',
   'ambiguous_user',
+  'identity_bound_elsewhere',
+  'email_unverified',
+  'wrong_workspace',
   'unknown_role',
   'unknown_scope',
   'scope_required',
@@ -63,6 +66,12 @@ export function describeError(code: ErrorCode, d: Record<string, unknown> = {}):
       return 'You are not in the PIM directory yet. Ask a PIM admin to add your account to pim.config.yaml.';
     case 'ambiguous_user':
       return 'Your chat account matches more than one person in the PIM directory. Ask a PIM admin to fix the directory entry.';
+    case 'identity_bound_elsewhere':
+      return `The e-mail address on your ${str(d.platform, 'chat')} profile belongs to a PIM user who is bound to a different ${str(d.platform, 'chat')} account, so pimbot will not treat you as them. If this is your account, ask a PIM admin to bind it in pim.config.yaml.`;
+    case 'email_unverified':
+      return 'The e-mail address on your Slack profile is not confirmed, so pimbot cannot use it to find you in the PIM directory. Confirm it in Slack, or ask a PIM admin to add your Slack user id to pim.config.yaml.';
+    case 'wrong_workspace':
+      return `This pimbot serves ${str(d.expected, 'another workspace')}, not ${str(d.actual, 'this one')}. Use pimbot from that workspace, or ask a PIM admin to add this one to pim.config.yaml.`;
     case 'unknown_role':
       return `There is no role called "${str(d.role)}". Type \`roles\` to see the roles you can activate.`;
     case 'unknown_scope':

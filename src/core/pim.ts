@@ -135,6 +135,16 @@ export class Pim {
     return this.deps.directory.resolve(platform, platformId, email);
   }
 
+  /**
+   * Writes a refused sign-in to the audit trail: a chat account that tried to act as a principal
+   * it is not bound to (a borrowed e-mail, an unconfirmed one, another workspace or tenant).
+   */
+  async identityRefused(platform: 'slack' | 'teams', platformId: string, code: string, details: Record<string, unknown> = {}): Promise<void> {
+    await this.deps.store.transaction((uow) =>
+      uow.audit.append({ at: this.now(), actor: `${platform}:${platformId}`, action: 'identity.refused', subject: `${platform}:${platformId}`, details: { code, ...details } }),
+    );
+  }
+
   actorFor(principalId: string, platform: Actor['platform']): Actor {
     return { principal: this.deps.directory.require(principalId), platform };
   }

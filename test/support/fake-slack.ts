@@ -95,7 +95,7 @@ export class FakeSlack {
   readonly messages = new Map<string, PostedMessage>();
   /** The App Home last published for each user. */
   readonly homes = new Map<string, any>();
-  private readonly users = new Map<string, { email?: string; deleted?: boolean }>();
+  private readonly users = new Map<string, { email?: string; deleted?: boolean; emailConfirmed?: boolean }>();
   private readonly limited = new Map<string, { times: number; retryAfterSec: number }>();
   private readonly failing = new Map<string, { times: number; error: string }>();
   private readonly broken = new Map<string, { times: number; status: number }>();
@@ -136,7 +136,7 @@ export class FakeSlack {
   }
 
   /** A Slack user `users.info` and `users.lookupByEmail` know. */
-  setUser(id: string, profile: { email?: string; deleted?: boolean } = {}): void {
+  setUser(id: string, profile: { email?: string; deleted?: boolean; emailConfirmed?: boolean } = {}): void {
     this.users.set(id, profile);
   }
 
@@ -296,7 +296,10 @@ export class FakeSlack {
       case 'users.info': {
         const u = this.users.get(String(a.user));
         if (!u) return { ok: false, error: 'user_not_found' };
-        return { ok: true, user: { id: a.user, name: String(a.user).toLowerCase(), deleted: u.deleted ?? false, is_bot: false, profile: { ...(u.email ? { email: u.email } : {}) } } };
+        return {
+          ok: true,
+          user: { id: a.user, name: String(a.user).toLowerCase(), deleted: u.deleted ?? false, is_bot: false, is_email_confirmed: u.emailConfirmed ?? true, profile: { ...(u.email ? { email: u.email } : {}) } },
+        };
       }
       case 'users.lookupByEmail': {
         const hit = [...this.users].find(([, u]) => u.email?.toLowerCase() === String(a.email).toLowerCase());

@@ -38,6 +38,7 @@ directory:
   groups:
     - { id: sre-leads, members: [carol@example.com] }
 admins: [erin@example.com]
+slack: { teamIds: [T0PIM] }
 channels:
   approvals: { slack: ${APPROVALS} }
   security: { slack: ${SECURITY} }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY, buildDirectory } from '../../../src/config/pim-config.js';
 import { DAY, HOUR, MINUTE } from '../../../src/core/duration.js';
-import { BASE, parse } from './helpers.js';
+import { BASE, parse, problemsOf } from './helpers.js';
 
 const policyOf = (yaml: string, role = 0, scope = 0) => {
   const p = parse(yaml).roles[role]?.scopes[scope]?.policy;
@@ -218,5 +218,24 @@ describe('parsePimConfig webhook provider', () => {
       HOOK_SECRET: 'abcdefghijklmnopqrstuvwxyz',
     });
     expect(cfg.provider).toMatchObject({ type: 'webhook', secret: 'abcdefghijklmnopqrstuvwxyz' });
+  });
+});
+
+describe('parsePimConfig delivery and slack', () => {
+  it('defaults delivery.giveUpAfter to 8h and no workspace', () => {
+    const cfg = parse('{}');
+    expect(cfg.delivery).toEqual({ giveUpAfterMs: 8 * 60 * MINUTE });
+    expect(cfg.slack).toEqual({ teamIds: [], enterpriseId: null });
+  });
+
+  it('reads the give-up time and the workspaces served', () => {
+    const cfg = parse('delivery: { giveUpAfter: 2h }\nslack: { teamIds: [T0PIM, T0OTHER], enterpriseId: E0GRID }');
+    expect(cfg.delivery.giveUpAfterMs).toBe(120 * MINUTE);
+    expect(cfg.slack).toEqual({ teamIds: ['T0PIM', 'T0OTHER'], enterpriseId: 'E0GRID' });
+  });
+
+  it('names a bad workspace id and a give-up time out of range', () => {
+    expect(problemsOf('slack: { teamIds: [general] }').join('\n')).toMatch(/slack\.teamIds.*T0123ABCD/);
+    expect(problemsOf('delivery: { giveUpAfter: 5s }').join('\n')).toMatch(/delivery\.giveUpAfter/);
   });
 });

@@ -5,6 +5,9 @@ import { describeError, ERROR_CODES, isPimError, PimError, type ErrorCode } from
 const TYPICAL: Record<ErrorCode, Record<string, unknown>> = {
   unknown_user: { user: 'mallory@example.com' },
   ambiguous_user: { platform: 'slack', platformId: 'U0X' },
+  identity_bound_elsewhere: { platform: 'slack', platformId: 'U0MALLORY', principalId: 'erin@example.com' },
+  email_unverified: { platform: 'slack', platformId: 'U0X' },
+  wrong_workspace: { expected: 'T0PIM', actual: 'T0EVIL' },
   unknown_role: { role: 'Janitor' },
   unknown_scope: { role: 'Owner', scope: '/x', scopes: '/subscriptions/prod' },
   scope_required: { role: 'Contributor', scopes: '/a, /b' },

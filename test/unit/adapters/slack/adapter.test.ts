@@ -24,7 +24,7 @@ function deps(env: Record<string, string>): ChatAdapterDeps {
   return {
     pim: { directory } as unknown as Pim,
     env: loadEnv({ SLACK_API_URL: fake.apiUrl, LOG_LEVEL: 'silent', ...env }),
-    config: { channels: {} } as unknown as ChatAdapterDeps['config'],
+    config: { channels: {}, slack: { teamIds: [], enterpriseId: null } } as unknown as ChatAdapterDeps['config'],
     clock: { now: () => new Date() },
     logger: createLogger('silent'),
     metrics: createMetrics(),

@@ -1,6 +1,9 @@
-/** SlackIdentity: a Slack user becomes a principal by Slack id, else by profile e-mail, else is refused. */
+/**
+ * SlackIdentity: a Slack user becomes a principal by Slack id, else by a confirmed profile e-mail
+ * of a principal with no Slack id of its own (when the config names its workspace), else is refused.
+ */
 import { describe, expect, it, vi } from 'vitest';
-import { SlackIdentity } from '../../../../adapters/slack/identity.js';
+import { SlackIdentity, type ProfileEmail } from '../../../../adapters/slack/identity.js';
 import { Directory } from '../../../../src/core/directory.js';
 import type { Pim } from '../../../../src/core/pim.js';
 
@@ -8,17 +11,28 @@ const directory = new Directory(
   [
     { id: 'alice@example.com', name: 'Alice', kind: 'user', slack: 'U0ALICE' },
     { id: 'dora@example.com', name: 'Dora', kind: 'user' },
+    { id: 'erin@example.com', name: 'Erin', kind: 'user', slack: 'U0ERIN' },
     { id: 'twin1', name: 'Twin 1', kind: 'user', slack: 'U0TWIN' },
     { id: 'twin2', name: 'Twin 2', kind: 'user', slack: 'U0TWIN' },
   ],
   [],
   [],
 );
-const pim = { resolve: (platform: 'slack' | 'teams', id: string, email?: string) => directory.resolve(platform, id, email) } as unknown as Pim;
+const refusals: { platformId: string; code: string; details: Record<string, unknown> }[] = [];
+const pim = {
+  resolve: (platform: 'slack' | 'teams', id: string, email?: string) => directory.resolve(platform, id, email),
+  identityRefused: async (_platform: string, platformId: string, code: string, details: Record<string, unknown>) => {
+    refusals.push({ platformId, code, details });
+  },
+} as unknown as Pim;
 const logger = { warn: vi.fn() };
 
-function identity(lookupEmail: (id: string) => Promise<string | null>, at = { t: 0 }) {
-  return new SlackIdentity({ pim, clock: { now: () => new Date(at.t) }, lookupEmail, logger, cacheMs: 60_000 });
+/** A profile e-mail, confirmed unless said otherwise. */
+const mail = (email: string | null, confirmed = true): ProfileEmail | null => (email ? { email, confirmed } : null);
+
+function identity(lookup: (id: string) => Promise<string | null>, at = { t: 0 }, options: { confirmed?: boolean; emailFallback?: boolean } = {}) {
+  const lookupEmail = async (id: string) => mail(await lookup(id), options.confirmed ?? true);
+  return new SlackIdentity({ pim, clock: { now: () => new Date(at.t) }, lookupEmail, logger, cacheMs: 60_000, emailFallback: options.emailFallback ?? true });
 }
 
 describe('SlackIdentity', () => {
@@ -53,6 +67,27 @@ describe('SlackIdentity', () => {
       const who = await identity(async () => email).resolve('U0NOBODY');
       expect(who).toEqual({ ok: false, message: expect.stringContaining('Ask a PIM admin') });
     }
+  });
+
+  it('does not let a profile e-mail borrow a principal bound to another Slack account, and audits the attempt', async () => {
+    refusals.length = 0;
+    const who = await identity(async () => 'erin@example.com').resolve('U0MALLORY');
+    expect(who).toEqual({ ok: false, message: expect.stringContaining('bound to a different slack account') });
+    expect(refusals).toEqual([{ platformId: 'U0MALLORY', code: 'identity_bound_elsewhere', details: { email: 'erin@example.com', principal: 'erin@example.com' } }]);
+  });
+
+  it('refuses an unconfirmed profile e-mail, and audits it', async () => {
+    refusals.length = 0;
+    const who = await identity(async () => 'dora@example.com', { t: 0 }, { confirmed: false }).resolve('U0DORA');
+    expect(who).toEqual({ ok: false, message: expect.stringContaining('not confirmed') });
+    expect(refusals.map((r) => r.code)).toEqual(['email_unverified']);
+  });
+
+  it('binds by e-mail only when the config names the workspace(s) served', async () => {
+    const lookup = vi.fn(async () => 'dora@example.com');
+    const who = await identity(lookup, { t: 0 }, { emailFallback: false }).resolve('U0DORA');
+    expect(who).toEqual({ ok: false, message: expect.stringContaining('Ask a PIM admin') });
+    expect(lookup).not.toHaveBeenCalled();
   });
 
   it('refuses a Slack id bound to two principals', async () => {

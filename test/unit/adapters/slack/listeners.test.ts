@@ -35,6 +35,7 @@ function setup(opts: { firstDelivery?: boolean } = {}) {
     identity: new SlackIdentity({
       pim,
       clock,
+      emailFallback: true,
       logger: { warn: () => {} },
       lookupEmail: async () => {
         steps.push('users.info');
@@ -84,6 +85,7 @@ describe('approvePressed', () => {
     s.deps.identity = new SlackIdentity({
       pim: { resolve: () => ({ id: 'carol@example.com', name: 'Carol', kind: 'user' }) } as unknown as Pim,
       clock: s.deps.clock,
+      emailFallback: true,
       logger: { warn: () => {} },
       lookupEmail: async () => null,
     });
