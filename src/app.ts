@@ -11,6 +11,7 @@ import { ConfigError } from './config/errors.js';
 import type { PimConfig } from './config/pim-config.js';
 import type { Clock, Messenger } from './core/ports.js';
 import type { Pim } from './core/pim.js';
+import { configFingerprint } from './config/fingerprint.js';
 import { applyBootstrap, buildCore } from './core-factory.js';
 import type { Platform } from './core/types.js';
 import { openDatabase, type Database } from './db/client.js';
@@ -112,6 +113,9 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
 
   const bootstrapped = await applyBootstrap(pim, config, clock);
   if (bootstrapped > 0) logger.info({ assignments: bootstrapped }, 'bootstrap assignments applied to the empty database');
+  // Role settings, approvers and admins are audited when they change between starts.
+  const configChanges = await pim.recordConfig(configFingerprint(config), config.isDemo ? 'demo' : config.source);
+  if (configChanges && configChanges.length > 0) logger.info({ changed: configChanges }, `pim.config.yaml changed since the last start: ${configChanges.join(', ')} (audited)`);
 
   const dedupe = new DedupeStore(database.db);
   const deps: ChatAdapterDeps = {

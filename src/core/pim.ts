@@ -3,6 +3,7 @@
  * an Actor and renders what comes back. Each method runs in one transaction: the state change,
  * its audit rows and its outbox rows commit together.
  */
+import { changedSettings } from './config-history.js';
 import type { Directory } from './directory.js';
 import { DAY, formatDuration } from './duration.js';
 import { buildDigest, DIGEST_PERIOD_MS, isoWeek } from './digest.js';
@@ -143,6 +144,30 @@ export class Pim {
     await this.deps.store.transaction((uow) =>
       uow.audit.append({ at: this.now(), actor: `${platform}:${platformId}`, action: 'identity.refused', subject: `${platform}:${platformId}`, details: { code, ...details } }),
     );
+  }
+
+  /**
+   * Records the config this start runs on (its SHA-256 and snapshot, src/config/fingerprint.ts):
+   * the first time as `config.recorded`, and whenever it differs from the last one recorded as
+   * `config.changed` with the settings that changed. Replicas starting together record it once.
+   * Returns the changed settings (null on the first record, [] when nothing changed).
+   */
+  async recordConfig(fingerprint: { sha256: string; snapshot: Record<string, unknown> }, source: string): Promise<string[] | null> {
+    return this.deps.store.transaction(async (uow) => {
+      await uow.locks.lock('config');
+      const [last] = await uow.audit.list({ subjectPrefix: 'config:', limit: 1 });
+      const previous = last?.details as { sha256?: string; snapshot?: unknown } | undefined;
+      if (previous?.sha256 === fingerprint.sha256) return [];
+      const changed = previous ? changedSettings(previous.snapshot, fingerprint.snapshot) : null;
+      await uow.audit.append({
+        at: this.now(),
+        actor: 'system',
+        action: previous ? 'config.changed' : 'config.recorded',
+        subject: `config:${source}`,
+        details: { sha256: fingerprint.sha256, previous: previous?.sha256 ?? null, changed, snapshot: fingerprint.snapshot },
+      });
+      return changed;
+    });
   }
 
   actorFor(principalId: string, platform: Actor['platform']): Actor {

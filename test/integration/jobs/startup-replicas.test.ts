@@ -20,10 +20,10 @@ noteSkippedWithoutPostgres('two replicas starting together on one empty database
 const countOf = async (database: TestDatabase, query: ReturnType<typeof sql>): Promise<number> => rowsOf<{ n: number }>(await database.db.execute(query))[0]?.n ?? -1;
 
 describe.runIf(onPostgres)('replica-safe start-up', () => {
-  it(`applies bootstrap once when two replicas start together on an empty database (${TRIALS} trials)`, async () => {
+  it(`applies bootstrap (and records the config) once when two replicas start together on an empty database (${TRIALS} trials)`, async () => {
     const config = parsePimConfig(pimConfigYaml(), 'pim.config.yaml', { env: {} });
     const once = config.bootstrap.assignments.length;
-    const counts: { assignments: number; audited: number }[] = [];
+    const counts: { assignments: number; audited: number; configRecorded: number }[] = [];
     for (let trial = 0; trial < TRIALS; trial++) {
       const scratch = await testDatabase({ migrate: false });
       try {
@@ -33,12 +33,13 @@ describe.runIf(onPostgres)('replica-safe start-up', () => {
         counts.push({
           assignments: await countOf(scratch, sql`select count(*)::int as n from assignments`),
           audited: await countOf(scratch, sql`select count(*)::int as n from audit_events where action = 'assignment.created'`),
+          configRecorded: await countOf(scratch, sql`select count(*)::int as n from audit_events where action like 'config.%'`),
         });
       } finally {
         await scratch.close();
       }
     }
     expect(once).toBeGreaterThan(0);
-    expect(counts).toEqual(Array.from({ length: TRIALS }, () => ({ assignments: once, audited: once })));
+    expect(counts).toEqual(Array.from({ length: TRIALS }, () => ({ assignments: once, audited: once, configRecorded: 1 })));
   }, 120_000);
 });
