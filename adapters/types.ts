@@ -41,6 +41,29 @@ export interface InboxPort {
   claimOrphans(limit: number): Promise<{ key: string; body: InboxEntry; receivedAt: Date; ran: boolean; attempts: number }[]>;
 }
 
+/** One limit an outbound call is paced against: at most `burst` at once, then one per `intervalMs`. */
+export interface PaceLimit {
+  /** What is limited, e.g. `slack:chat.postMessage:C0123` (per channel) or `teams:bot`. */
+  key: string;
+  intervalMs: number;
+  burst: number;
+  /** The longest this limit lets a call wait for its turn (default: the pacer's own cap). */
+  maxWaitMs?: number;
+}
+
+/**
+ * Paces outbound chat calls across every replica (src/db/rate-limits.ts), so a burst flows at
+ * the platform's rate instead of running into its 429s.
+ */
+export interface PacerPort {
+  /**
+   * Reserves one call on every limit at the earliest instant all of them allow and says how long
+   * to wait for it (0: call now). When that is too far off (past the pacer's cap or a limit's
+   * `maxWaitMs`) nothing is reserved (`reserved: false`) and `waitMs` says when to ask again.
+   */
+  acquire(limits: readonly PaceLimit[], now: Date): Promise<{ waitMs: number; reserved: boolean }>;
+}
+
 /** Stores Bot Framework conversation references for proactive messages. */
 export interface ConversationStorePort {
   save(platform: Platform, key: string, reference: Record<string, unknown>, at: Date): Promise<void>;
@@ -72,6 +95,8 @@ export interface ChatAdapterDeps {
   /** Acked requests kept until handled (absent: no inbox, as in unit tests). */
   inbox?: InboxPort;
   conversations: ConversationStorePort;
+  /** Paces the Messengers' outbound calls (absent: they send as fast as the dispatcher asks). */
+  pacer?: PacerPort;
   mfa: { enroll(principalId: string): Promise<{ secret: string; uri: string }> };
   /** Present when the clock can be moved (dev mode without a clock passed in). */
   timeTravel?: TimeTravel;

@@ -138,7 +138,7 @@ export const slackAdapter: ChatAdapterFactory = async (deps): Promise<SlackAdapt
   if (gate) receiver.init(gate as unknown as App);
   else if (front) receiver.init(front as unknown as App);
 
-  const messenger = new SlackMessenger({ api: outbound, channels: deps.config.channels, directory: deps.pim.directory, clock: deps.clock, timeZone: env.timezone });
+  const messenger = new SlackMessenger({ api: outbound, channels: deps.config.channels, directory: deps.pim.directory, clock: deps.clock, timeZone: env.timezone, pacer: deps.pacer });
 
   const idle = async (): Promise<void> => {
     await gate?.idle();

@@ -3,14 +3,18 @@
  * Slack. Channel recipients map through `channels.<name>.slack` in the config; a user is DM'd by
  * posting to their Slack user id (Slack opens the IM), or, for a principal bound by e-mail only,
  * to the Slack user with that e-mail (`users.lookupByEmail`). Retries belong to the dispatcher:
- * every Web API failure is thrown as a DeliveryError (see `toDeliveryError`).
+ * every Web API failure is thrown as a DeliveryError (see `toDeliveryError`). With a pacer, each
+ * call first waits for its turn under Slack's limits (limits.ts), shared by every replica.
  */
 import { slackNotice, type SlackBlock } from '../../cards/slack/index.js';
 import type { ChannelConfig } from '../../src/config/pim-config.js';
 import type { Notice } from '../../src/core/notices.js';
 import { DeliveryError, type Clock, type MessageRef, type Messenger, type Recipient } from '../../src/core/ports.js';
 import type { Principal } from '../../src/core/types.js';
+import { awaitTurn, type Turns } from '../shared/pace.js';
+import type { PacerPort } from '../types.js';
 import { toDeliveryError } from './errors.js';
+import { lookupTurns, postTurns, SLACK_LIMITS, updateTurns, type SlackLimits } from './limits.js';
 
 interface MessageArgs {
   channel: string;
@@ -38,6 +42,10 @@ export interface SlackMessengerOptions {
   timeZone: string;
   /** How long an e-mail -> Slack user id lookup is remembered (default 10 minutes). */
   lookupCacheMs?: number;
+  /** Paces every Web API call (absent: no pacing, Slack's 429s are all there is). */
+  pacer?: PacerPort;
+  /** Overrides of SLACK_LIMITS. */
+  limits?: Partial<SlackLimits>;
 }
 
 /** The address of a principal known only by e-mail: no Slack id and no other platform's id. */
@@ -50,8 +58,11 @@ function emailOnly(p: Principal): string | null {
 export class SlackMessenger implements Messenger {
   readonly platform = 'slack' as const;
   private readonly byEmail = new Map<string, { id: string; at: number }>();
+  private readonly limits: SlackLimits;
 
-  constructor(private readonly o: SlackMessengerOptions) {}
+  constructor(private readonly o: SlackMessengerOptions) {
+    this.limits = { ...SLACK_LIMITS, ...o.limits };
+  }
 
   canReach(to: Recipient): boolean {
     if (to.kind === 'channel') return Boolean(this.o.channels[to.channel]?.slack);
@@ -61,6 +72,7 @@ export class SlackMessenger implements Messenger {
 
   async send(to: Recipient, notice: Notice): Promise<MessageRef> {
     const channel = await this.address(to);
+    await this.turn(postTurns(this.limits, channel), 'chat.postMessage');
     const message = this.render(notice);
     let res: { channel?: string; ts?: string };
     try {
@@ -73,11 +85,16 @@ export class SlackMessenger implements Messenger {
   }
 
   async update(ref: MessageRef, notice: Notice): Promise<void> {
+    await this.turn(updateTurns(this.limits), 'chat.update');
     try {
       await this.o.api.chat.update({ channel: ref.conversation, ts: ref.messageId, ...this.render(notice) });
     } catch (e) {
       throw toDeliveryError(e, 'chat.update');
     }
+  }
+
+  private turn(turns: Turns, method: string): Promise<void> {
+    return awaitTurn(this.o.pacer, turns, this.o.clock, `Slack ${method}`);
   }
 
   private render(notice: Notice): { text: string; blocks: SlackBlock[] } {
@@ -105,6 +122,7 @@ export class SlackMessenger implements Messenger {
     const hit = this.byEmail.get(key);
     if (hit && now - hit.at < (this.o.lookupCacheMs ?? 10 * 60_000)) return hit.id;
     let id: string | undefined;
+    await this.turn(lookupTurns(this.limits), 'users.lookupByEmail');
     try {
       id = (await this.o.api.users.lookupByEmail({ email })).user?.id;
     } catch (e) {

@@ -21,7 +21,7 @@ export const teamsAdapter: ChatAdapterFactory = (deps): ChatAdapter => {
     routes: [{ method: 'POST', path: MESSAGES_PATH, handler: messagesHandler(bot, onTurn, deps.logger) }],
     // Without an adapter nothing can be delivered, so Teams takes no part in notices.
     messenger: bot.adapter
-      ? new TeamsMessenger({ adapter: bot.adapter, appId: bot.appId, pim: deps.pim, config: deps.config, env: deps.env, clock: deps.clock, references })
+      ? new TeamsMessenger({ adapter: bot.adapter, appId: bot.appId, pim: deps.pim, config: deps.config, env: deps.env, clock: deps.clock, references, pacer: deps.pacer })
       : undefined,
   };
 };

@@ -2,7 +2,9 @@
  * Delivers the core's notices to Teams (the outbox calls it after commit): to a configured
  * channel (its stored reference, or one built from the channel id and the last seen service URL)
  * or to a person's 1:1 chat (stored when they messaged the bot, else created with their AAD
- * object id). Connector failures become DeliveryErrors the outbox retries or gives up on.
+ * object id). Connector failures become DeliveryErrors the outbox retries or gives up on. With a
+ * pacer, each Connector operation first waits for its turn under the Bot Connector's limits
+ * (limits.ts), shared by every replica.
  */
 import { TurnContext, type Activity, type CloudAdapter } from 'botbuilder';
 import type { Notice } from '../../cards/model.js';
@@ -10,7 +12,10 @@ import type { Env } from '../../src/config/env.js';
 import type { PimConfig } from '../../src/config/pim-config.js';
 import type { Pim } from '../../src/core/pim.js';
 import { DeliveryError, type Clock, type MessageRef, type Messenger, type Recipient } from '../../src/core/ports.js';
+import { awaitTurn, type Turns } from '../shared/pace.js';
+import type { PacerPort } from '../types.js';
 import { toDeliveryError } from './errors.js';
+import { botTurns, conversationTurns, TEAMS_LIMITS, type TeamsLimits } from './limits.js';
 import { channelReference, conversationKey, userKey, type Reference, type ReferenceBook, type ServiceMeta } from './references.js';
 import { noticeMessage, renderContext } from './render.js';
 
@@ -29,6 +34,10 @@ export interface TeamsMessengerDeps {
   env: Pick<Env, 'timezone' | 'teams' | 'devMode'>;
   clock: Clock;
   references: Pick<ReferenceBook, 'get' | 'save' | 'meta'>;
+  /** Paces every Connector operation (absent: no pacing, the Connector's 429s are all there is). */
+  pacer?: PacerPort;
+  /** Overrides of TEAMS_LIMITS. */
+  limits?: Partial<TeamsLimits>;
 }
 
 const NO_DM = 'no conversation with this user yet: they must message the bot once';
@@ -45,10 +54,36 @@ function sendOnce(ctx: TurnContext): void {
   pipeline?.removePolicy?.({ name: 'defaultRetryPolicy' });
 }
 
+type TurnLogic = (ctx: TurnContext) => Promise<void>;
+
+/**
+ * A proactive turn whose failure reaches the caller. The adapter hands whatever a turn throws to
+ * its onTurnError, which the bot sets to log it (auth.ts), and then returns as if all went well:
+ * a Connector 429 would come out as "no id" without its Retry-After, a failed update as done.
+ */
+function capturing(logic: TurnLogic): { logic: TurnLogic; rethrow(): void } {
+  let failure: { err: unknown } | null = null;
+  return {
+    logic: async (ctx) => {
+      try {
+        await logic(ctx);
+      } catch (err) {
+        failure = { err };
+      }
+    },
+    rethrow: () => {
+      if (failure) throw failure.err;
+    },
+  };
+}
+
 export class TeamsMessenger implements Messenger {
   readonly platform = 'teams' as const;
+  private readonly limits: TeamsLimits;
 
-  constructor(private readonly d: TeamsMessengerDeps) {}
+  constructor(private readonly d: TeamsMessengerDeps) {
+    this.limits = { ...TEAMS_LIMITS, ...d.limits };
+  }
 
   canReach(to: Recipient): boolean {
     if (to.kind === 'channel') return Boolean(this.d.config.channels[to.channel]?.teams);
@@ -71,13 +106,20 @@ export class TeamsMessenger implements Messenger {
     const activity = noticeMessage(this.d.pim, notice, renderContext(this.d.env, this.d.clock));
     try {
       const reference = await this.referenceOf(ref);
-      await this.d.adapter.continueConversationAsync(this.d.appId, reference, async (ctx) => {
+      await this.turn(conversationTurns(this.limits, reference.conversation?.id ?? ref.conversation), 'update');
+      const turn = capturing(async (ctx) => {
         sendOnce(ctx);
         await ctx.updateActivity({ ...activity, id: ref.messageId, type: 'message' });
       });
+      await this.d.adapter.continueConversationAsync(this.d.appId, reference, turn.logic);
+      turn.rethrow();
     } catch (err) {
       throw toDeliveryError(err, 'update', this.d.clock.now());
     }
+  }
+
+  private turn(turns: Turns, what: string): Promise<void> {
+    return awaitTurn(this.d.pacer, turns, this.d.clock, `Teams ${what}`);
   }
 
   private async serviceMeta(): Promise<ServiceMeta | null> {
@@ -100,11 +142,14 @@ export class TeamsMessenger implements Messenger {
 
   private async post(reference: Reference, activity: Partial<Activity>): Promise<MessageRef> {
     let id = '';
-    await this.d.adapter.continueConversationAsync(this.d.appId, reference, async (ctx) => {
+    await this.turn(conversationTurns(this.limits, reference.conversation?.id ?? ''), 'send');
+    const turn = capturing(async (ctx) => {
       sendOnce(ctx);
       const res = await ctx.sendActivity(activity);
       id = res?.id ?? '';
     });
+    await this.d.adapter.continueConversationAsync(this.d.appId, reference, turn.logic);
+    turn.rethrow();
     if (!id) throw new DeliveryError('Teams accepted the message but returned no id');
     return { platform: 'teams', conversation: reference.conversation?.id ?? '', messageId: id, extra: { reference } };
   }
@@ -116,7 +161,17 @@ export class TeamsMessenger implements Messenger {
     const tenantId = this.d.env.teams.tenantId ?? meta?.tenantId ?? null;
     if (!aad || !meta || !tenantId) throw new DeliveryError(NO_DM, undefined, true);
     const bot = meta.bot ?? { id: `28:${this.d.appId}`, name: 'pimbot' };
+    await this.turn(botTurns(this.limits), 'create conversation');
     let result: MessageRef | null = null;
+    const turn = capturing(async (ctx) => {
+      sendOnce(ctx);
+      const { activityId: _drop, ...reference } = TurnContext.getConversationReference(ctx.activity);
+      await this.d.references.save(userKey(principalId), reference);
+      // Past here a deferral is safe: the reference is kept, so the retry posts through it.
+      await this.turn(conversationTurns(this.limits, reference.conversation?.id ?? ''), 'send');
+      const res = await ctx.sendActivity(activity);
+      result = { platform: 'teams', conversation: reference.conversation?.id ?? '', messageId: res?.id ?? '', extra: { reference } };
+    });
     await this.d.adapter.createConversationAsync(
       this.d.appId,
       'msteams',
@@ -129,14 +184,9 @@ export class TeamsMessenger implements Messenger {
         tenantId,
         channelData: { tenant: { id: tenantId } },
       } as Parameters<ProactiveAdapter['createConversationAsync']>[4],
-      async (ctx) => {
-        sendOnce(ctx);
-        const { activityId: _drop, ...reference } = TurnContext.getConversationReference(ctx.activity);
-        await this.d.references.save(userKey(principalId), reference);
-        const res = await ctx.sendActivity(activity);
-        result = { platform: 'teams', conversation: reference.conversation?.id ?? '', messageId: res?.id ?? '', extra: { reference } };
-      },
+      turn.logic,
     );
+    turn.rethrow();
     const posted = result as MessageRef | null;
     if (!posted?.messageId) throw new DeliveryError('Teams accepted the message but returned no id');
     return posted;

@@ -1,16 +1,19 @@
 /**
- * SlackMessenger: who it can reach and where each recipient lands, and how Web API failures
- * become the dispatcher's DeliveryError (retry after Retry-After, retry with backoff, give up).
- * Runs the real Web API client against the recording fake Slack.
+ * SlackMessenger: who it can reach and where each recipient lands, how Web API failures
+ * become the dispatcher's DeliveryError (retry after Retry-After, retry with backoff, give up),
+ * and how it waits for its turn with a pacer. Runs the real Web API client against the recording
+ * fake Slack.
  */
 import { LogLevel, webApi } from '@slack/bolt';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SlackMessenger } from '../../../../adapters/slack/messenger.js';
+import { SLACK_LIMITS } from '../../../../adapters/slack/limits.js';
+import { SlackMessenger, type SlackMessengerOptions } from '../../../../adapters/slack/messenger.js';
 import { checkBlockKitLimits } from '../../../../cards/slack/index.js';
 import { Directory } from '../../../../src/core/directory.js';
 import type { Notice, RequestView } from '../../../../src/core/notices.js';
 import { DeliveryError, type MessageRef } from '../../../../src/core/ports.js';
 import { FakeSlack, textOf } from '../../../support/fake-slack.js';
+import { ScriptedPacer } from '../../../support/scripted-pacer.js';
 
 const clock = { now: () => new Date('2030-01-01T12:00:00Z') };
 const directory = new Directory(
@@ -50,9 +53,9 @@ const hello: Notice = { kind: 'text', text: 'hello' };
 let fake: FakeSlack;
 let messenger: SlackMessenger;
 
-function messengerFor(apiUrl: string): SlackMessenger {
+function messengerFor(apiUrl: string, more: Partial<SlackMessengerOptions> = {}): SlackMessenger {
   const api = new webApi.WebClient('xoxb-test', { slackApiUrl: `${apiUrl}/`, rejectRateLimitedCalls: true, retryConfig: { retries: 0 }, timeout: 5_000, logLevel: LogLevel.ERROR });
-  return new SlackMessenger({ api, channels, directory, clock, timeZone: 'UTC' });
+  return new SlackMessenger({ api, channels, directory, clock, timeZone: 'UTC', ...more });
 }
 
 beforeAll(async () => {
@@ -184,5 +187,44 @@ describe('Web API failures as delivery errors', () => {
     const ref = await messenger.send(to, card);
     fake.rateLimit('chat.update', 1, 2);
     expect(await failure(messenger.update(ref, card))).toMatchObject({ permanent: false, retryAfterMs: 2_000 });
+  });
+});
+
+describe('pacing', () => {
+  const to = { kind: 'channel', channel: 'approvals' } as const;
+
+  it('waits its turn on the channel, then on the workspace, before chat.postMessage', async () => {
+    const pacer = new ScriptedPacer([
+      { waitMs: 200, reserved: true },
+      { waitMs: 150, reserved: true },
+    ]);
+    const started = Date.now();
+    await messengerFor(fake.apiUrl, { pacer }).send(to, hello);
+    const [call] = fake.callsTo('chat.postMessage');
+    expect((call?.at ?? 0) - started).toBeGreaterThanOrEqual(340);
+    expect(pacer.asked).toEqual([[{ key: 'slack:chat.postMessage:C0APPROVALS', ...SLACK_LIMITS.postPerChannel }], [{ key: 'slack:chat.postMessage', ...SLACK_LIMITS.postPerWorkspace }]]);
+  });
+
+  it.each([
+    ['the channel', [{ waitMs: 7_500, reserved: false }]],
+    ['the workspace', [{ waitMs: 0, reserved: true }, { waitMs: 7_500, reserved: false }]],
+  ])('turns a turn on %s beyond the pacer\'s cap into a rate limit, without calling Slack', async (_which, answers) => {
+    const pacer = new ScriptedPacer(answers);
+    const e = await failure(messengerFor(fake.apiUrl, { pacer }).send(to, hello));
+    expect(e).toMatchObject({ rateLimited: true, permanent: false, retryAfterMs: 7_500 });
+    expect(e.message).toMatch(/^paced: /);
+    expect(fake.calls).toEqual([]);
+  });
+
+  it('paces users.lookupByEmail and chat.update on their own tiers, with limits overridden by option', async () => {
+    fake.setUser('U0DORA', { email: 'dora@example.com' });
+    const pacer = new ScriptedPacer();
+    const update = { intervalMs: 10_000, burst: 1 };
+    const paced = messengerFor(fake.apiUrl, { pacer, limits: { update } });
+    const ref = await paced.send({ kind: 'user', principalId: 'dora@example.com' }, hello);
+    await paced.update(ref, hello);
+    expect(pacer.keys()).toEqual([['slack:users.lookupByEmail'], ['slack:chat.postMessage:U0DORA'], ['slack:chat.postMessage'], ['slack:chat.update']]);
+    expect(pacer.asked[0]?.[0]).toMatchObject(SLACK_LIMITS.lookupByEmail);
+    expect(pacer.asked[3]?.[0]).toMatchObject(update);
   });
 });

@@ -1,11 +1,13 @@
 /**
  * TeamsMessenger: which conversation reference a notice goes through, how a 1:1 chat is opened,
- * what it returns and how failures map. A fake adapter records the proactive calls; the last
- * block drives the real CloudAdapter against the recording fake Bot Connector.
+ * what it returns, how failures map and how it waits for its turn with a pacer. A fake adapter
+ * records the proactive calls; the last block drives the real CloudAdapter against the recording
+ * fake Bot Connector.
  */
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication } from 'botbuilder';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { APPROVE, REFRESH } from '../../../../cards/actions.js';
+import { TEAMS_LIMITS } from '../../../../adapters/teams/limits.js';
 import { DEFAULT_SERVICE_URL, TeamsMessenger, type ProactiveAdapter, type TeamsMessengerDeps } from '../../../../adapters/teams/messenger.js';
 import { SERVICE_KEY, type Reference, type ServiceMeta } from '../../../../adapters/teams/references.js';
 import { Directory } from '../../../../src/core/directory.js';
@@ -13,6 +15,7 @@ import type { Notice, RequestView } from '../../../../src/core/notices.js';
 import type { Pim } from '../../../../src/core/pim.js';
 import { DeliveryError } from '../../../../src/core/ports.js';
 import { cardOf, executeActions, isPost, startFakeConnector, type FakeConnector } from '../../../support/fake-connector.js';
+import { ScriptedPacer } from '../../../support/scripted-pacer.js';
 
 const NOW = new Date('2025-06-03T12:00:00Z');
 const TENANT = '11111111-2222-3333-4444-555555555555';
@@ -237,6 +240,65 @@ describe('what is sent', () => {
   });
 });
 
+describe('pacing', () => {
+  const inChannel = [[`teams:conversation:${CHANNEL}`, `teams:conversation:${CHANNEL}:hour`], ['teams:bot']];
+
+  it('waits its turn in the conversation, then for the bot, before posting', async () => {
+    book.metaValue = meta;
+    const pacer = new ScriptedPacer([
+      { waitMs: 200, reserved: true },
+      { waitMs: 150, reserved: true },
+    ]);
+    const started = Date.now();
+    await messenger({ pacer }).send({ kind: 'channel', channel: 'approvals' }, text);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(340);
+    expect(adapter.sent).toHaveLength(1);
+    expect(pacer.asked).toEqual([
+      [
+        { key: `teams:conversation:${CHANNEL}`, ...TEAMS_LIMITS.conversation },
+        { key: `teams:conversation:${CHANNEL}:hour`, ...TEAMS_LIMITS.conversationHour },
+      ],
+      [{ key: 'teams:bot', ...TEAMS_LIMITS.bot }],
+    ]);
+  });
+
+  it('turns a turn beyond the pacer\'s cap into a rate limit, without calling the Connector', async () => {
+    book.metaValue = meta;
+    const pacer = new ScriptedPacer([{ waitMs: 9_000, reserved: false }]);
+    const e = (await messenger({ pacer }).send({ kind: 'channel', channel: 'approvals' }, text).catch((x: unknown) => x)) as DeliveryError;
+    expect(e).toMatchObject({ rateLimited: true, permanent: false, retryAfterMs: 9_000 });
+    expect(e.message).toMatch(/^paced: /);
+    expect(adapter.sent).toHaveLength(0);
+  });
+
+  it('paces opening a 1:1 chat on the bot, then the first post in it; deferred there, the retry posts through the kept reference', async () => {
+    book.metaValue = meta;
+    const pacer = new ScriptedPacer([
+      { waitMs: 0, reserved: true },
+      { waitMs: 6_000, reserved: false },
+    ]);
+    const m = messenger({ pacer });
+    const e = (await m.send({ kind: 'user', principalId: 'alice@example.com' }, text).catch((x: unknown) => x)) as DeliveryError;
+    expect(e).toMatchObject({ rateLimited: true, retryAfterMs: 6_000 });
+    expect(adapter.created).toHaveLength(1);
+    expect(adapter.sent).toHaveLength(0);
+    const ref = await m.send({ kind: 'user', principalId: 'alice@example.com' }, text);
+    expect(adapter.created).toHaveLength(1);
+    expect(ref.conversation).toBe('a:new-1');
+    const inChat = [['teams:conversation:a:new-1', 'teams:conversation:a:new-1:hour'], ['teams:bot']];
+    expect(pacer.keys()).toEqual([['teams:bot'], inChat[0], ...inChat]);
+  });
+
+  it('paces an update in the conversation of the message, with limits overridden by option', async () => {
+    const pacer = new ScriptedPacer();
+    const conversation = { intervalMs: 5_000, burst: 2 };
+    const reference: Reference = { channelId: 'msteams', serviceUrl: 'https://stored/', conversation: { id: CHANNEL, isGroup: true, conversationType: 'channel', name: '' } };
+    await messenger({ pacer, limits: { conversation } }).update({ platform: 'teams', conversation: CHANNEL, messageId: 'm9', extra: { reference } }, text);
+    expect(pacer.keys()).toEqual(inChannel);
+    expect(pacer.asked[0]?.[0]).toMatchObject(conversation);
+  });
+});
+
 describe('against the real CloudAdapter and a fake Bot Connector', () => {
   let connector: FakeConnector;
   let real: TeamsMessenger;
@@ -274,6 +336,24 @@ describe('against the real CloudAdapter and a fake Bot Connector', () => {
     expect(e).toBeInstanceOf(DeliveryError);
     expect(e.retryAfterMs).toBe(7_000);
     expect(connector.calls.filter(isPost)).toHaveLength(1);
+  });
+
+  it('with an onTurnError handler, as the bot sets one, still surfaces a 429 with its Retry-After and a failed update', async () => {
+    const logged: unknown[] = [];
+    const handled = new CloudAdapter(new ConfigurationBotFrameworkAuthentication({}));
+    handled.onTurnError = async (_ctx, err) => {
+      logged.push(err);
+    };
+    const m = messenger({ adapter: handled });
+    connector.failNext({ match: isPost, status: 429, retryAfter: 4 });
+    const limited = (await m.send({ kind: 'channel', channel: 'approvals' }, text).catch((x: unknown) => x)) as DeliveryError;
+    expect(limited).toMatchObject({ rateLimited: true, retryAfterMs: 4_000 });
+    const ref = await m.send({ kind: 'channel', channel: 'approvals' }, text);
+    connector.failNext({ match: (c) => c.kind === 'update', status: 404 });
+    const gone = (await m.update(ref, text).catch((x: unknown) => x)) as DeliveryError;
+    expect(gone).toBeInstanceOf(DeliveryError);
+    expect(gone.permanent).toBe(true);
+    expect(logged).toEqual([]);
   });
 
   it('retries a 503 and gives up on a 404', async () => {
