@@ -86,6 +86,14 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(text);
 }
 
+/** A limit `enforceLimit` keeps: the times of the calls it answered, per scope. */
+interface EnforcedLimit {
+  max: number;
+  windowMs: number;
+  perChannel: boolean;
+  answered: Map<string, number[]>;
+}
+
 export const FAKE_BOT = { userId: 'U0PIMBOT', botId: 'B0PIMBOT', teamId: 'T0PIM', team: 'PIM Test' } as const;
 
 /** The fake Slack Web API and response URLs. */
@@ -97,6 +105,8 @@ export class FakeSlack {
   readonly homes = new Map<string, any>();
   private readonly users = new Map<string, { email?: string; deleted?: boolean; emailConfirmed?: boolean }>();
   private readonly limited = new Map<string, { times: number; retryAfterSec: number }>();
+  private readonly limitedUntil = new Map<string, { until: number; retryAfterSec: number }>();
+  private readonly enforced = new Map<string, EnforcedLimit[]>();
   private readonly failing = new Map<string, { times: number; error: string }>();
   private readonly broken = new Map<string, { times: number; status: number }>();
   private readonly expired = new Set<string>();
@@ -143,6 +153,24 @@ export class FakeSlack {
   /** The next `times` calls to `method` get HTTP 429 with `Retry-After: retryAfterSec`. */
   rateLimit(method: string, times: number, retryAfterSec = 1): void {
     this.limited.set(method, { times, retryAfterSec });
+  }
+
+  /**
+   * Every call to `method` in the next `ms` gets HTTP 429 with `Retry-After: retryAfterSec`,
+   * however often it is retried: Slack throttling the app for a while, not a count of calls.
+   */
+  rateLimitFor(method: string, ms: number, retryAfterSec = 1): void {
+    this.limitedUntil.set(method, { until: Date.now() + ms, retryAfterSec });
+  }
+
+  /**
+   * Enforces a limit on `method` from now on, as Slack does: at most `max` answered calls in any
+   * `windowMs`, workspace-wide or per `channel` argument. A call over it gets HTTP 429 with a
+   * Retry-After of the whole seconds until the window has room, and does not count. Several
+   * limits on one method all apply (per channel and workspace-wide, say).
+   */
+  enforceLimit(method: string, limit: { max: number; windowMs: number; perChannel?: boolean }): void {
+    this.enforced.set(method, [...(this.enforced.get(method) ?? []), { ...limit, perChannel: limit.perChannel ?? false, answered: new Map() }]);
   }
 
   /** The next `times` calls to `method` get `{ ok: false, error }`. */
@@ -204,6 +232,8 @@ export class FakeSlack {
     this.homes.clear();
     this.users.clear();
     this.limited.clear();
+    this.limitedUntil.clear();
+    this.enforced.clear();
     this.failing.clear();
     this.broken.clear();
     this.expired.clear();
@@ -239,9 +269,12 @@ export class FakeSlack {
     const limit = this.limited.get(method);
     if (limit && limit.times > 0) {
       limit.times -= 1;
-      call.status = 429;
-      return send(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(limit.retryAfterSec) });
+      return this.tooMany(res, call, limit.retryAfterSec);
     }
+    const window = this.limitedUntil.get(method);
+    if (window && call.at < window.until) return this.tooMany(res, call, window.retryAfterSec);
+    const over = this.overEnforced(method, call);
+    if (over !== null) return this.tooMany(res, call, over);
     const broken = this.broken.get(method);
     if (broken && broken.times > 0) {
       broken.times -= 1;
@@ -256,6 +289,26 @@ export class FakeSlack {
     const answer = this.answer(method, call.args);
     call.ok = answer.ok === true;
     send(res, 200, answer);
+  }
+
+  private tooMany(res: ServerResponse, call: SlackCall, retryAfterSec: number): void {
+    call.status = 429;
+    send(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(retryAfterSec) });
+  }
+
+  /** Seconds to wait when a call breaks an enforced limit; otherwise null, and the call is counted. */
+  private overEnforced(method: string, call: SlackCall): number | null {
+    const limits = this.enforced.get(method) ?? [];
+    const scoped = limits.map((l) => {
+      const scope = l.perChannel ? String(call.args.channel ?? '') : '';
+      const recent = (l.answered.get(scope) ?? []).filter((t) => t > call.at - l.windowMs);
+      l.answered.set(scope, recent);
+      return { l, recent };
+    });
+    const full = scoped.filter(({ l, recent }) => recent.length >= l.max);
+    if (full.length > 0) return Math.max(...full.map(({ l, recent }) => Math.max(1, Math.ceil(((recent[0] as number) + l.windowMs - call.at) / 1000))));
+    for (const { recent } of scoped) recent.push(call.at);
+    return null;
   }
 
   private nextTs(): string {

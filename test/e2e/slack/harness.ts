@@ -10,6 +10,7 @@ import { loadEnv } from '../../../src/config/env.js';
 import { parsePimConfig } from '../../../src/config/pim-config.js';
 import type { Actor } from '../../../src/core/types.js';
 import { OutboxQueue } from '../../../src/db/outbox-queue.js';
+import { PgRateLimiter } from '../../../src/db/rate-limits.js';
 import { testDatabase, truncateAll, type TestDatabase } from '../../support/db.js';
 import { eventually, FakeSlack, SlackSender, type SlackCall, type SlackUser } from '../../support/fake-slack.js';
 
@@ -82,6 +83,8 @@ export interface SuiteOptions {
    * PostgreSQL too, so CI runs both paths.
    */
   workThread?: 'auto' | 'on' | 'off';
+  /** Paces the Slack messenger with the shared limiter on the test database (src/db/rate-limits.ts). */
+  pacer?: boolean;
 }
 
 /** One database and one fake Slack per file; a fresh bot (and empty database) per test. */
@@ -104,6 +107,7 @@ export function slackSuite(options: SuiteOptions = {}): { get: () => Harness; st
     },
     async start() {
       if (!database || !fake) throw new Error('call setup() first');
+      const db = database;
       await truncateAll(database.db);
       fake.reset();
       const env = loadEnv({
@@ -121,7 +125,7 @@ export function slackSuite(options: SuiteOptions = {}): { get: () => Harness; st
         config: parsePimConfig(CONFIG, 'slack-e2e.pim.config.yaml'),
         database,
         port: 0,
-        adapters: [slackAdapter],
+        adapters: [options.pacer ? (deps) => slackAdapter({ ...deps, pacer: new PgRateLimiter(db.db) }) : slackAdapter],
         dispatcher: { baseBackoffMs: 50 },
         noDeadlineLoop: true,
       });
