@@ -3,6 +3,7 @@
  * playground: text in, a typed `Command` or a `ParseError` a person can act on out.
  */
 import { DAY, parseDuration } from '../core/duration.js';
+import { describeForbiddenCharacter, findForbiddenCharacter } from './characters.js';
 import { helpText, USAGE } from './help.js';
 import { COMMAND_NAMES, CommandSchema, type Command, type CommandName, type Reviewers } from './schema.js';
 import { markupEnd, stripPrefix, tokenize, type Token, type WordToken } from './tokenize.js';
@@ -275,6 +276,12 @@ function parse(text: string, opts: ParseOptions, general: () => string): ParseRe
   if (typeof text !== 'string') return refuse('I could not read that command; please rephrase it.', general());
   if (text.length > MAX_COMMAND_LENGTH) {
     return refuse(`That command is too long; keep it under ${MAX_COMMAND_LENGTH} characters.`, general());
+  }
+  const forbidden = findForbiddenCharacter(text);
+  if (forbidden) {
+    const meant = lookupVerb(stripPrefix(text).split(/\s/, 1)[0] ?? '');
+    const message = describeForbiddenCharacter(forbidden);
+    return meant ? refuse(message, USAGE[meant], meant) : refuse(message, general());
   }
   const stripped = stripPrefix(text);
   const tokenized = tokenize(stripped);

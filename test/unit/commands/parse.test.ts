@@ -880,3 +880,45 @@ describe('properties', () => {
     );
   });
 });
+
+describe('control characters and broken text', () => {
+  it('refuses a NUL byte in a reason, naming it and where it is', () => {
+    const e = refuse('activate Owner 1h --reason "fix\u0000it"');
+    expect(e.message).toBe(
+      'That command contains an invisible control character, U+0000 (NUL), at character 32. pimbot does not accept it: type the text again without it (such characters usually come from pasting).',
+    );
+    expect(e.command).toBe('activate');
+    expect(e.usage).toBe(USAGE.activate);
+  });
+
+  it('refuses a NUL byte in a request id', () => {
+    expect(refuse('cancel R-ABC\u0000DEF').message).toMatch(/^That command contains an invisible control character, U\+0000 \(NUL\), at character 13\./);
+  });
+
+  it.each([
+    ['\u0001', 'U+0001 (SOH)'],
+    ['\u0008', 'U+0008 (BS)'],
+    ['\u000B', 'U+000B (VT)'],
+    ['\u001B', 'U+001B (ESC)'],
+    ['\u001F', 'U+001F (US)'],
+  ])('refuses the control character %j', (char, name) => {
+    expect(refuse(`activate Owner --reason "a${char}b"`).message).toContain(`control character, ${name}`);
+  });
+
+  it('refuses an unpaired surrogate, which PostgreSQL cannot store in jsonb', () => {
+    expect(refuse('activate Owner --reason "broken \uD83D emoji"').message).toContain('a broken character, U+D83D (half of an emoji or symbol)');
+  });
+
+  it('keeps tab, line breaks and real emoji', () => {
+    expect(parse('activate Owner 1h --reason "line one\nline two\r\nand\ta tab 🔥"')).toMatchObject({
+      name: 'activate',
+      reason: 'line one\nline two\r\nand\ta tab 🔥',
+    });
+  });
+
+  it('gives the general help when the verb is not recognised', () => {
+    const e = refuse('\u0000');
+    expect(e.command).toBeUndefined();
+    expect(e.usage).toBe(helpText(false));
+  });
+});
