@@ -23,6 +23,7 @@ import { ephemeral, postToResponseUrl } from './answer.js';
 import { boltLogger } from './bolt-logger.js';
 import { answeringClientOptions, apiUrlOf, buildSlackApp, type BotIds } from './bolt-app.js';
 import { classifyWebApiError } from './errors.js';
+import { ContentGuard, slackGuard } from './guard.js';
 import { InboxGate, InboxRecovery, type RequestHandler } from './inbox.js';
 import { SlackMessenger } from './messenger.js';
 import { WorkThreadFront } from './work-thread/front.js';
@@ -135,8 +136,13 @@ export const slackAdapter: ChatAdapterFactory = async (deps): Promise<SlackAdapt
     postToResponseUrl(url, ephemeral(slackReply({ kind: 'error', message }, { timeZone: env.timezone, now: deps.clock.now() })));
   const recovery = inbox ? new InboxRecovery({ inbox, next: handler, clock: deps.clock, logger, tellWentThrough: say(WENT_THROUGH_MESSAGE) }) : null;
   const gate = inbox ? new InboxGate({ inbox, next: handler, clock: deps.clock, logger }) : null;
-  if (gate) receiver.init(gate as unknown as App);
-  else if (front) receiver.init(front as unknown as App);
+  // Bad input is refused before Bolt sees it: over HTTP by `guard` (on the route below), in
+  // Socket Mode by a ContentGuard in front of whatever takes the request.
+  const renderError = (message: string) => ephemeral(slackReply({ kind: 'error', message }, { timeZone: env.timezone, now: deps.clock.now() }));
+  const guard = slackGuard({ signingSecret: env.slack.signingSecret ?? '', logger, renderError });
+  const first: RequestHandler | null = gate ?? front;
+  if (socket) receiver.init(new ContentGuard(first ?? local.app, { logger, renderError }) as unknown as App);
+  else if (first) receiver.init(first as unknown as App);
 
   const messenger = new SlackMessenger({ api: outbound, channels: deps.config.channels, directory: deps.pim.directory, clock: deps.clock, timeZone: env.timezone, pacer: deps.pacer });
 
@@ -160,7 +166,7 @@ export const slackAdapter: ChatAdapterFactory = async (deps): Promise<SlackAdapt
               handler: (req, res) => {
                 const start = performance.now();
                 res.once('finish', () => deps.metrics.ackLatency.observe({ platform: 'slack', kind: 'http' }, performance.now() - start));
-                receiver.requestListener(req, res);
+                return guard(req, res, receiver.requestListener);
               },
             },
           ]

@@ -97,3 +97,17 @@ const tableNames = (Object.values(schema) as unknown[])
 export async function truncateAll(db: Db): Promise<void> {
   await db.execute(sql.raw(`truncate table ${tableNames.join(', ')} restart identity cascade`));
 }
+
+/**
+ * Every table's row count and a hash of its contents, to show a request changed nothing:
+ * take one before and one after and compare them with `toEqual`.
+ */
+export async function tableSnapshot(db: Db): Promise<Record<string, { rows: number; hash: string }>> {
+  const snapshot: Record<string, { rows: number; hash: string }> = {};
+  for (const name of tableNames) {
+    const result = await db.execute(sql.raw(`select count(*)::int as rows, coalesce(md5(string_agg(t::text, '|' order by t::text)), '') as hash from ${name} t`));
+    const [row] = (Array.isArray(result) ? result : ((result as { rows?: unknown[] }).rows ?? [])) as { rows: number; hash: string }[];
+    snapshot[name.replaceAll('"', '')] = { rows: Number(row?.rows ?? 0), hash: row?.hash ?? '' };
+  }
+  return snapshot;
+}
