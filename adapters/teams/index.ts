@@ -3,8 +3,8 @@
  * with TEAMS_APP_ID; open only in dev mode; refused otherwise), the turn handlers, and the
  * Messenger the outbox delivers Teams notices through.
  */
-import type { ChatAdapter, ChatAdapterFactory } from '../types.js';
-import { createBotAdapter } from './auth.js';
+import type { ChatAdapter, ChatAdapterDeps, ChatAdapterFactory } from '../types.js';
+import { createBotAdapter, type BotAuthOverrides } from './auth.js';
 import { createTurnHandler } from './bot.js';
 import { messagesHandler } from './http.js';
 import { TeamsMessenger } from './messenger.js';
@@ -12,8 +12,11 @@ import { ReferenceBook } from './references.js';
 
 export const MESSAGES_PATH = '/api/messages';
 
-export const teamsAdapter: ChatAdapterFactory = (deps): ChatAdapter => {
-  const bot = createBotAdapter(deps.env, deps.logger);
+export const teamsAdapter: ChatAdapterFactory = (deps) => teamsAdapterWith({})(deps);
+
+/** The Teams adapter with botbuilder's authentication settings replaced (tests: a local OpenID key server). */
+export const teamsAdapterWith = (auth: BotAuthOverrides) => (deps: ChatAdapterDeps): ChatAdapter => {
+  const bot = createBotAdapter(deps.env, deps.logger, auth);
   const references = new ReferenceBook(deps.conversations, () => deps.clock.now());
   const onTurn = createTurnHandler({ pim: deps.pim, env: deps.env, config: deps.config, clock: deps.clock, logger: deps.logger, references });
   return {

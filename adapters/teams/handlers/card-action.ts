@@ -5,7 +5,9 @@
  */
 import type { Activity, TurnContext } from 'botbuilder';
 import { ACTIVATE_OPEN, ACTIVATE_SUBMIT, APPROVE, CANCEL, DEACTIVATE, DENY, DENY_SUBMIT, EXTEND, REFRESH } from '../../../cards/actions.js';
+import { describeForbiddenCharacter } from '../../../src/commands/index.js';
 import type { Actor } from '../../../src/core/types.js';
+import { forbiddenCharactersIn } from '../../../src/http-input.js';
 import { readExecuteAction, readSubmitAction, type CardAction } from '../activity.js';
 import { renderFor, resolveSender, type TeamsDeps } from '../context.js';
 import { badRequest, invokeBody, invokeResponse, messageOutcome, outcomeMessage, type ActionOutcome, type AdaptiveCardInvokeBody } from '../outcome.js';
@@ -31,6 +33,9 @@ const SORRY = 'pimbot could not do that just now. Try again in a minute; if it k
 
 /** Runs one card action for whoever sent `activity`. */
 export async function runCardAction(deps: TeamsDeps, activity: Partial<Activity>, action: CardAction): Promise<ActionOutcome> {
+  // What a form's fields or a button's data carry goes no further than this (never to the database).
+  const forbidden = forbiddenCharactersIn(action)[0];
+  if (forbidden) return messageOutcome(describeForbiddenCharacter(forbidden.found, 'What you entered'));
   const handler = Object.hasOwn(VERBS, action.verb) ? VERBS[action.verb] : undefined;
   if (!handler) return { kind: 'error', status: 400, code: 'NotSupported', message: `pimbot has no card action called "${action.verb.slice(0, 60)}".` };
   const sender = resolveSender(deps, activity);

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import * as AC from 'adaptivecards';
 import type { ChatAdapter, ChatAdapterDeps } from '../../../adapters/types.js';
 import { startApp, type AppHandle } from '../../../src/app.js';
+import type { Logger } from '../../../src/logger.js';
 import { loadEnv } from '../../../src/config/env.js';
 import { parsePimConfig } from '../../../src/config/pim-config.js';
 import { cardOf, startFakeConnector, type FakeConnector } from '../../support/fake-connector.js';
@@ -107,6 +108,8 @@ export interface StartOptions {
   yaml?: string;
   /** Adapters to start; default: the Teams adapter only. */
   adapters?: Adapter[];
+  /** The bot's logger (default: one at TEST_LOG_LEVEL, silent unless set). */
+  logger?: Logger;
 }
 
 const personalConversation = (who: Who) => `a:personal-${who}`;
@@ -140,6 +143,7 @@ export async function startTeamsBot(options: StartOptions = {}): Promise<TeamsBo
     database,
     port: 0,
     adapters: options.adapters ?? [teamsAdapter],
+    ...(options.logger ? { logger: options.logger } : {}),
     dispatcher: { baseBackoffMs: 50, pollMs: 200 },
     noDeadlineLoop: true,
   });

@@ -1,6 +1,6 @@
 /** How /api/messages authenticates, decided from the environment. */
 import { describe, expect, it } from 'vitest';
-import { authMode, botConfiguration, createBotAdapter } from '../../../../adapters/teams/auth.js';
+import { authMode, botConfiguration, classifyAuthFailure, createBotAdapter } from '../../../../adapters/teams/auth.js';
 import { loadEnv } from '../../../../src/config/env.js';
 import { createLogger } from '../../../../src/logger.js';
 
@@ -33,6 +33,29 @@ describe('createBotAdapter', () => {
 
   it('has no adapter when refused, so nothing can run', () => {
     const bot = createBotAdapter(loadEnv({ PIM_DEV_MODE: 'false' }), logger);
-    expect(bot).toEqual({ mode: 'refused', adapter: null, appId: '' });
+    expect(bot).toEqual({ mode: 'refused', adapter: null, auth: null, appId: '' });
+  });
+});
+
+describe('classifyAuthFailure', () => {
+  const named = (name: string, message = name) => Object.assign(new Error(message), { name });
+  const withStatus = (statusCode: number, message: string) => Object.assign(new Error(message), { statusCode });
+
+  it.each([
+    ['a bad signature', named('JsonWebTokenError', 'invalid signature')],
+    ['an algorithm not allowed (alg none, HS256)', named('JsonWebTokenError', 'invalid algorithm')],
+    ['an expired token', named('TokenExpiredError', 'jwt expired')],
+    ['a token not valid yet', named('NotBeforeError', 'jwt not active')],
+    ['botbuilder refusing the identity', withStatus(401, 'Unauthorized. Invalid AppId passed on token')],
+  ])('answers 401 to %s', (_name, err) => {
+    expect(classifyAuthFailure(err).status).toBe(401);
+  });
+
+  it.each([
+    ['a key endpoint that answered with an error', withStatus(500, 'Failed to load openID config: 404')],
+    ['a key endpoint that cannot be reached', named('FetchError', 'request to http://127.0.0.1:9/ failed, reason: connect ECONNREFUSED')],
+    ['anything else, which says nothing about the token', new TypeError('Only absolute URLs are supported')],
+  ])('answers 503 to %s', (_name, err) => {
+    expect(classifyAuthFailure(err).status).toBe(503);
   });
 });
