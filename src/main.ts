@@ -8,6 +8,7 @@ import { isConfigError } from './config/errors.js';
 import { loadPimConfig } from './config/pim-config.js';
 import { DatabaseBusyError } from './db/pglite-lock.js';
 import { createLogger } from './logger.js';
+import { keepServingOnUnhandledRejection } from './process-handlers.js';
 
 async function main(): Promise<void> {
   let env;
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
     throw e;
   }
   const logger = createLogger(env.logLevel);
+  keepServingOnUnhandledRejection(process, logger);
   if (config.isDemo) logger.warn({ path: env.pimConfig }, `no config at ${env.pimConfig}: running on the demo config (see pim.config.yaml.example)`);
   const app = await startApp({ env, config, logger });
 
