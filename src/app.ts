@@ -26,7 +26,8 @@ import { Dispatcher } from './jobs/dispatcher.js';
 import { digestJob, housekeepingJob, Schedules } from './jobs/schedules.js';
 import { createLogger, type Logger } from './logger.js';
 import { countAudit, createMetrics, type Metrics } from './metrics.js';
-import { createHttpServer, sendJson, type Route } from './server.js';
+import { opsRoutes } from './ops-routes.js';
+import { createHttpServer, type Route } from './server.js';
 import type { SlackWorkThreadData } from './slack-work-thread.js';
 import { siblingModule, startModuleThread } from './threads.js';
 
@@ -203,23 +204,7 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
   metrics.setOutboxDepthSource(() => queue.depth());
 
   const routes: Route[] = [
-    {
-      method: 'GET',
-      path: '/healthz',
-      handler: async (_req, res) => {
-        const ok = await database.ping();
-        sendJson(res, ok ? 200 : 503, { status: ok ? 'ok' : 'database unreachable', database: database.kind });
-      },
-    },
-    {
-      method: 'GET',
-      path: '/metrics',
-      handler: async (_req, res) => {
-        const body = await metrics.registry.metrics();
-        res.writeHead(200, { 'content-type': metrics.registry.contentType });
-        res.end(body);
-      },
-    },
+    ...opsRoutes({ ping: () => database.ping(), metrics, metricsToken: env.metricsToken }),
     ...adapters.flatMap((a) => a.routes),
   ];
   const server = createHttpServer(routes, logger);

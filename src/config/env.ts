@@ -53,6 +53,8 @@ export interface Env {
   port: number;
   /** Address to bind: HOST, else 127.0.0.1 in dev mode and 0.0.0.0 otherwise. */
   host: string;
+  /** METRICS_TOKEN: a bearer token /metrics requires; unset, /metrics answers only loopback clients. */
+  metricsToken?: string;
   slack: SlackEnv;
   teams: TeamsEnv;
   /** IANA time zone for digests and times shown. */
@@ -71,6 +73,7 @@ export const ENV_KEYS = [
   'PIM_CONFIG',
   'PORT',
   'HOST',
+  'METRICS_TOKEN',
   'SLACK_BOT_TOKEN',
   'SLACK_SIGNING_SECRET',
   'SLACK_APP_TOKEN',
@@ -89,6 +92,7 @@ export type EnvKey = (typeof ENV_KEYS)[number];
 /** Keys whose values never appear in an error message. */
 const SECRET_KEYS: ReadonlySet<EnvKey> = new Set<EnvKey>([
   'DATABASE_URL',
+  'METRICS_TOKEN',
   'SLACK_BOT_TOKEN',
   'SLACK_SIGNING_SECRET',
   'SLACK_APP_TOKEN',
@@ -144,6 +148,7 @@ const EnvSchema = z.object({
     .transform(Number)
     .optional(),
   HOST: valid('expected an address to bind, like 127.0.0.1 or 0.0.0.0', (s) => !/\s|\//.test(s)),
+  METRICS_TOKEN: valid('expected at least 16 characters without spaces, e.g. from openssl rand -hex 32', (s) => s.length >= 16 && !/\s/.test(s)),
   SLACK_BOT_TOKEN: valid('expected a Slack bot token (xoxb-...), not an app-level token', (s) => !/\s/.test(s) && !s.startsWith('xapp-')),
   SLACK_SIGNING_SECRET: valid('expected the Slack app signing secret', (s) => !/\s/.test(s)),
   SLACK_APP_TOKEN: valid('expected a Slack app-level token starting with xapp-', (s) => s.startsWith('xapp-')),
@@ -242,6 +247,7 @@ export function loadEnv(source: Record<string, string | undefined>): Env {
     pimConfig: e.PIM_CONFIG ?? './pim.config.yaml',
     port: e.PORT ?? 3000,
     host: e.HOST ?? (devMode ? '127.0.0.1' : '0.0.0.0'),
+    metricsToken: e.METRICS_TOKEN,
     slack,
     teams,
     timezone: e.PIM_TIMEZONE ?? 'UTC',
