@@ -16,12 +16,14 @@ export const DENY = 'pim_deny';
 export const ACTIVATE_OPEN = 'pim_activate_open';
 /** Deactivate an active role early. Hint: `{ role, scope }`. */
 export const DEACTIVATE = 'pim_deactivate';
-/** Extend an activation (or renew an eligible assignment) that ends soon. Hint: `{ role, scope }`. */
+/** Extend an activation (opens the extension form when its policy asks for more), or say how to renew an eligibility. Hint: `{ role, scope }`. */
 export const EXTEND = 'pim_extend';
 /** Cancel one's own pending or scheduled request. Hint: `{ requestId }`. */
 export const CANCEL = 'pim_cancel';
 /** Submit of the activation form (Teams verb; Slack uses the view callback `ACTIVATE_VIEW`). */
 export const ACTIVATE_SUBMIT = 'pim_activate_submit';
+/** Submit of the extension form (Teams verb; Slack uses the view callback `EXTEND_VIEW`). */
+export const EXTEND_SUBMIT = 'pim_extend_submit';
 /** Submit of the deny-reason form (Teams verb; Slack uses the view callback `DENY_VIEW`). */
 export const DENY_SUBMIT = 'pim_deny_submit';
 /** Teams `refresh` verb: an approver's client asks for the approval card as it is now. Hint: `{ requestId }`. */
@@ -29,8 +31,14 @@ export const REFRESH = 'pim_refresh';
 
 /** Slack modal callback id of the activation form. */
 export const ACTIVATE_VIEW = 'pim_activate_view';
+/** Slack modal callback id of the extension form. */
+export const EXTEND_VIEW = 'pim_extend_view';
 /** Slack modal callback id of the deny-reason form. */
 export const DENY_VIEW = 'pim_deny_view';
+/** Slack modal callback id of the approve form that asks the approver's MFA code (`approval.requireMfa`). */
+export const APPROVE_VIEW = 'pim_approve_view';
+/** Id of the approver's MFA code input: the Slack approve modal's block/action id, the Teams approval card's input. */
+export const APPROVE_CODE = 'pim_approve_code';
 
 /**
  * Ids of the activation form's inputs: Slack `block_id` and `action_id` (both the same), Teams

@@ -118,6 +118,7 @@ function outcomeLine(r: RequestView, ctx: RenderContext): Line {
     case 'canceled':
       return [t('🚫 Canceled before a decision')];
     case 'failed':
+      if (r.kind === 'extend' || r.kind === 'renew') return [t('⚠️ Approved'), ...by, t(', but it could not be made')];
       return r.decidedBy ? [t('⚠️ Approved'), ...by, t(', but the grant failed')] : [t('⚠️ The grant failed')];
     case 'pending_approval':
       return [t('⏳ Waiting for a decision')];
@@ -144,6 +145,7 @@ function approvalRequest(r: RequestView, ctx: RenderContext): Content {
     requestFacts(r, ctx, { deadline: pending }),
     pending ? null : text(outcomeLine(r, ctx)),
     !pending && r.decisionReason ? facts([fact('Decision reason', r.decisionReason)]) : null,
+    r.state === 'failed' && r.kind !== 'activate' ? facts([fact('Detail', r.failureReason)]) : null,
   ]);
   const said = oneLine(outcomeLine(r, ctx).map((s) => s.text).join('')).replace(/^[^\p{L}]+/u, '');
   const outcome = pending ? 'waiting for a decision' : said.charAt(0).toLowerCase() + said.slice(1);
@@ -160,6 +162,8 @@ function approvalRequest(r: RequestView, ctx: RenderContext): Content {
 }
 
 // ---------------------------------------------------------------- notices
+
+const PLATFORM_NAMES: Readonly<Record<string, string>> = { slack: 'Slack', teams: 'Microsoft Teams', playground: 'the playground', cli: 'the CLI', system: 'pimbot' };
 
 function roleAt(role: string, scope: string): Span[] {
   return [b(role), t(' at '), c(scope)];
@@ -203,6 +207,16 @@ export function noticeContent(n: Notice, ctx: RenderContext): Content {
           blocks: compact([
             text([t('❌ '), b(who), t(' denied your request '), c(r.id), t(' for '), ...roleAt(r.role, r.scope), t('.')]),
             facts([fact('Reason', r.decisionReason)]),
+          ]),
+          buttons: [],
+        };
+      }
+      if (r.state === 'failed') {
+        return {
+          summary: `${who} approved your request ${r.id} for ${r.role} at ${r.scope}, but it could not be made`,
+          blocks: compact([
+            text([t('⚠️ '), b(who), t(' approved your request '), c(r.id), t(' for '), ...roleAt(r.role, r.scope), t(', but it could not be made.')]),
+            facts([fact('Detail', r.failureReason), fact('Reason', r.decisionReason)]),
           ]),
           buttons: [],
         };
@@ -273,7 +287,8 @@ export function noticeContent(n: Notice, ctx: RenderContext): Content {
       return {
         summary: `${a.principal.name}'s ${a.role} at ${a.scope} ${how}`,
         blocks: compact([
-          text([t('⏹ '), b(a.principal.name), t('’s '), ...roleAt(a.role, a.scope), t(` ${how}.`)]),
+          text([t('⏹ '), b(a.principal.name), t('’s '), ...roleAt(a.role, a.scope), t(` ${how}`), ...(n.removedBy ? [t(' by '), b(n.removedBy.name)] : []), t('.')]),
+          n.removalReason ? facts([fact('Reason', n.removalReason)]) : null,
           a.requestId && (n.reason === 'expired' || n.reason === 'deactivated')
             ? note([t('Activate it again with '), c(`activate ${a.role}`), t(' when you need it.')])
             : !a.requestId && n.reason === 'expired'
@@ -312,6 +327,7 @@ export function noticeContent(n: Notice, ctx: RenderContext): Content {
         summary: `${n.by.name} ${n.change} ${a.role} at ${a.scope} (${type}) for ${a.principal.name}`,
         blocks: compact([
           text(line),
+          n.reason ? facts([fact('Reason', n.reason)]) : null,
           n.change === 'assigned' && a.type === 'eligible' ? note([t('Activate it when you need it with '), c(`activate ${a.role}`), t('.')]) : null,
         ]),
         buttons: [],
@@ -319,6 +335,19 @@ export function noticeContent(n: Notice, ctx: RenderContext): Content {
     }
     case 'digest':
       return digestContent(n.digest, ctx);
+    case 'mfa_locked': {
+      const what = n.role ? `${n.during} ${n.role}` : n.during;
+      const on = PLATFORM_NAMES[n.platform] ?? n.platform;
+      return {
+        summary: `MFA locked for ${n.principal.name} until ${formatTime(n.until, ctx)} after ${plural(n.failures, 'wrong code')}`,
+        blocks: compact([
+          text([t('🔒 MFA is locked for '), b(n.principal.name), t(` until ${formatWhen(n.until, ctx)}: ${plural(n.failures, 'wrong code')} within ${dur(n.windowMs)}.`)]),
+          facts([fact('Codes given to', what), fact('From', on), fact('Principal', n.principal.id)]),
+          note([t(`No code is accepted until then, not even the right one. If ${n.principal.name} did not type them, someone may be guessing their codes: check their chat account.`)]),
+        ]),
+        buttons: [],
+      };
+    }
     case 'text':
       return { summary: n.text, blocks: [text([t(clip(n.text, 2500))])], buttons: [] };
   }
@@ -428,7 +457,7 @@ export const HELP_LINES: HelpLine[] = [
   { usage: 'status', text: 'What is active now, and your open requests' },
   { usage: 'activate <role> [<duration>] [--scope <scope>] [--reason "<text>"] [--ticket <id>] [--at <time>] [--code <mfa-code>]', text: 'Activate a role you are eligible for' },
   { usage: 'deactivate <role> [--scope <scope>]', text: 'End an activation early' },
-  { usage: 'extend <role> <duration> [--reason "<text>"]', text: 'Add time to an activation, or renew an eligibility that ends soon' },
+  { usage: 'extend <role> <duration> [--scope <scope>] [--reason "<text>"] [--ticket <id>] [--code <mfa-code>]', text: 'Add time to an activation, within its maximum from its start, or renew an eligibility that ends soon' },
   { usage: 'requests', text: 'Your open requests' },
   { usage: 'cancel <request-id>', text: 'Cancel a pending or scheduled request' },
   { usage: 'approvals', text: 'Requests waiting for your decision' },
@@ -439,8 +468,8 @@ export const HELP_LINES: HelpLine[] = [
 
 /** Commands for PIM admins. */
 export const ADMIN_HELP_LINES: HelpLine[] = [
-  { usage: 'assign <user> <role> [--scope <scope>] [--eligible|--active] [--for <duration>|--until <date>] [--reason "<text>"]', text: 'Make someone eligible (or active)' },
-  { usage: 'remove <user> <role> [--scope <scope>]', text: 'Remove an assignment' },
+  { usage: 'assign <user> <role> [--scope <scope>] [--eligible|--active] [--for <duration>|--until <date>] --reason "<text>"', text: 'Make someone eligible (or active); they are told why' },
+  { usage: 'remove <user> <role> [--scope <scope>] --reason "<text>"', text: 'Remove an assignment; they are told why' },
   { usage: 'review start <role> [--scope <scope>] --reviewers self|approvers|<user>... [--duration <days>d]', text: 'Start an access review' },
   { usage: 'alerts', text: 'Open security alerts' },
   { usage: 'audit [--user <user>] [--role <role>] [--since <duration>] [--csv]', text: 'Audit history' },
@@ -690,6 +719,21 @@ export function replyContent(r: Reply, ctx: RenderContext): Content {
         buttons: [],
       };
     }
+    case 'mfa_enrolled':
+      return {
+        summary: 'Your authenticator is set up: add the key to your app (shown once)',
+        blocks: compact([
+          { type: 'header', text: 'Your authenticator for pimbot' },
+          text([t('Add this account to your authenticator app (Google Authenticator, Microsoft Authenticator, 1Password, …): type the key, or open the link on your phone.')]),
+          facts([
+            { label: 'Account', value: r.account },
+            { label: 'Key', value: r.secret.replace(/(.{4})/g, '$1 ').trim() },
+            { label: 'Link', value: r.uri },
+          ]),
+          note([t('This is shown once and only to you; pimbot keeps the key encrypted and never shows it again. Then use the 6-digit code your app shows, e.g. '), c('activate <role> --code 123456'), t('.')]),
+        ]),
+        buttons: [],
+      };
     case 'error':
       return {
         summary: oneLine(clip(r.message, 300)),

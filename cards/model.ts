@@ -7,8 +7,8 @@
  */
 import type { FormField } from './actions.js';
 import type { AssignmentView, DigestView, ExpiryWarningKind, Notice, RequestView } from '../src/core/notices.js';
-import type { ActivateResult, ActivationPlan, RoleStatus } from '../src/core/pim.js';
-import type { Assignment, AuditEvent, PimRequest, Policy } from '../src/core/types.js';
+import type { ActivateResult, ActivationPlan, ExtendResult, ExtensionPlan, RoleStatus } from '../src/core/pim.js';
+import type { AuditEvent, PimRequest, Policy } from '../src/core/types.js';
 import { formatDuration } from '../src/core/duration.js';
 
 export type { AssignmentView, DigestView, ExpiryWarningKind, Notice, RequestView };
@@ -103,6 +103,11 @@ export type Reply =
   | { kind: 'assigned'; assignment: AssignmentView }
   | { kind: 'removed'; assignments: AssignmentView[] }
   | { kind: 'audit'; rows: AuditRow[] }
+  /**
+   * To the person only (Slack ephemeral, a Teams personal chat): their new authenticator secret,
+   * shown this once. `uri` is the `otpauth://` URI an authenticator app imports.
+   */
+  | { kind: 'mfa_enrolled'; account: string; secret: string; uri: string }
   | { kind: 'error'; message: string; usage?: string }
   | { kind: 'text'; text: string };
 
@@ -134,6 +139,28 @@ export interface ActivationForm {
   errors: Partial<Record<FormField | 'form', string>>;
 }
 
+/**
+ * The extension form (Slack modal, Teams card): what the policy asks of extending one activation,
+ * pre-filled with what was typed. There is no scope field: the activation is known.
+ */
+export interface ExtensionForm {
+  role: string;
+  scope: string;
+  /** Pre-filled duration as typed (`30m`). */
+  durationText: string;
+  /** How much longer the activation may run: the policy maximum counts from its start. */
+  roomMs: number;
+  maxActivationMs: number;
+  /** When the activation ends now. */
+  until: string | null;
+  reason: string;
+  ticket: string;
+  ticketPattern: string | null;
+  approvalRequired: boolean;
+  fields: Record<'reason' | 'ticket' | 'code', FieldMode>;
+  errors: Partial<Record<Exclude<FormField, 'scope'> | 'form', string>>;
+}
+
 /** The deny-reason form. */
 export interface DenyForm {
   requestId: string;
@@ -141,6 +168,12 @@ export interface DenyForm {
   summary: string;
   error: string | null;
 }
+
+/**
+ * The approve form of a request whose policy asks approvers for an MFA code: what is approved,
+ * and why the last code was refused. The same fields as the deny form.
+ */
+export type ApproveForm = DenyForm;
 
 /** The App Home (Slack) / personal tab summary: the user's PIM at a glance. */
 export interface HomeView {
@@ -199,7 +232,7 @@ export function activationReply(result: ActivateResult, nameOf: (id: string) => 
 
 /** The result of `Pim.extend` as a reply. */
 export function extendReply(
-  result: { outcome: 'extended'; assignment: Assignment } | { outcome: 'pending_approval'; request: PimRequest; approvers: string[] },
+  result: ExtendResult,
   durationMs: number,
   nameOf: (id: string) => string = (id) => id,
 ): Reply {
@@ -275,6 +308,38 @@ export function activationForm(plan: ActivationPlan, prefill: ActivationPrefill 
       ticket: all((p) => p.requireTicket) ? 'required' : any((p) => p.requireTicket) || ticket !== '' ? 'optional' : 'hidden',
       code: mode(all((p) => p.requireMfa), any((p) => p.requireMfa)),
       scope: plan.scope === null ? 'required' : 'hidden',
+    },
+    errors,
+  };
+}
+
+/** How long an extension form offers when nothing was typed: 30 minutes, or what is left if less. */
+export const DEFAULT_EXTENSION_MS = 30 * 60_000;
+
+/**
+ * The form for an extension plan (`Pim.planExtension`): a field for each input the policy asks
+ * for (reason always offered, as on the activation form), the duration pre-filled with what was
+ * typed or with 30 minutes (less when less is left).
+ */
+export function extensionForm(plan: ExtensionPlan, prefill: ActivationPrefill = {}, errors: ExtensionForm['errors'] = {}): ExtensionForm {
+  const p = plan.policy;
+  const room = Math.floor(plan.roomMs / 60_000) * 60_000;
+  const ticket = prefill.ticket ?? '';
+  return {
+    role: plan.role.name,
+    scope: plan.scope,
+    durationText: formatDuration(prefill.durationMs ?? Math.min(DEFAULT_EXTENSION_MS, room)),
+    roomMs: room,
+    maxActivationMs: p.maxActivationMs,
+    until: iso(plan.activation.endsAt),
+    reason: prefill.reason ?? '',
+    ticket,
+    ticketPattern: p.requireTicket && p.ticketPattern ? p.ticketPattern : null,
+    approvalRequired: p.approval.required,
+    fields: {
+      reason: p.requireJustification ? 'required' : 'optional',
+      ticket: p.requireTicket ? 'required' : ticket !== '' ? 'optional' : 'hidden',
+      code: p.requireMfa ? 'required' : 'hidden',
     },
     errors,
   };

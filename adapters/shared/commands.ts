@@ -9,29 +9,38 @@ import {
   auditRow,
   denyForm,
   extendReply,
+  extensionForm,
   roleRow,
   type ActivationForm,
   type ActivationPrefill,
+  type ApproveForm,
   type DenyForm,
+  type ExtensionForm,
   type HelpLine,
   type Reply,
 } from '../../cards/model.js';
 import { commandHelp, helpText, parseCommand, USAGE, type Command, type UserRef } from '../../src/commands/index.js';
 import { formatDuration, parseDuration } from '../../src/core/duration.js';
 import { isPimError, PimError, type ErrorCode } from '../../src/core/errors.js';
-import type { ActivateInput, Pim } from '../../src/core/pim.js';
+import type { ActivateInput, ExtendInput, Pim } from '../../src/core/pim.js';
 import type { Actor, Principal } from '../../src/core/types.js';
 import { assignmentView, requestView } from '../../src/core/views.js';
 
-/** What a command leads to: a reply, a form to fill in, or a file to hand over. */
+/** What a command leads to: a reply, a form to fill in (activation or extension), or a file to hand over. */
 export type CommandOutcome =
   | { type: 'reply'; reply: Reply }
   | { type: 'form'; form: ActivationForm }
+  | { type: 'extend_form'; form: ExtensionForm }
   | { type: 'file'; filename: string; content: string; reply: Reply };
 
 export interface RunOptions {
   /** Maps a typed mention to a user reference (Teams `<at>` mentions). */
   mentions?: Readonly<Record<string, UserRef>>;
+  /**
+   * The answer is seen by the actor only (a Slack ephemeral reply, a Teams personal chat). Only
+   * then does `mfa enroll` answer, since its answer holds the new secret.
+   */
+  privateReply?: boolean;
 }
 
 /** Resolves a user typed in a command (e-mail, id, Slack mention) to a principal id. */
@@ -44,10 +53,10 @@ const nameOf = (pim: Pim) => (id: string) => pim.directory.get(id)?.name ?? id;
 
 /** Parses and runs one command typed by `actor`. Never throws for bad input: refusals are replies. */
 export async function runCommand(pim: Pim, actor: Actor, text: string, options: RunOptions = {}): Promise<CommandOutcome> {
-  const parsed = parseCommand(text, { now: pim.now(), isAdmin: pim.isAdmin(actor), mentions: options.mentions });
+  const parsed = parseCommand(text, { now: pim.now(), isAdmin: pim.isAdmin(actor), isAuditor: pim.isAuditor(actor), mentions: options.mentions });
   if (!parsed.ok) return { type: 'reply', reply: { kind: 'error', message: parsed.error.message, usage: parsed.error.usage } };
   try {
-    return await execute(pim, actor, parsed.command);
+    return await execute(pim, actor, parsed.command, options);
   } catch (e) {
     if (isPimError(e)) return { type: 'reply', reply: { kind: 'error', message: e.message, usage: usageFor(parsed.command, e.code) } };
     throw e;
@@ -58,13 +67,13 @@ function usageFor(c: Command, code: ErrorCode): string | undefined {
   return code === 'invalid_input' && c.name in USAGE ? USAGE[c.name as keyof typeof USAGE] : undefined;
 }
 
-async function execute(pim: Pim, actor: Actor, c: Command): Promise<CommandOutcome> {
+async function execute(pim: Pim, actor: Actor, c: Command, options: RunOptions = {}): Promise<CommandOutcome> {
   const reply = (r: Reply): CommandOutcome => ({ type: 'reply', reply: r });
   const names = nameOf(pim);
   switch (c.name) {
     case 'help':
       if (c.topic) return reply({ kind: 'text', text: commandHelp(c.topic) });
-      return reply({ kind: 'help', isAdmin: pim.isAdmin(actor), lines: helpLines(helpText(pim.isAdmin(actor))) });
+      return reply({ kind: 'help', isAdmin: pim.isAdmin(actor), lines: helpLines(helpText(pim.isAdmin(actor), pim.isAuditor(actor))) });
     case 'roles': {
       const roles = await pim.myRoles(actor);
       return reply({ kind: 'roles', roles: roles.map(roleRow) });
@@ -81,10 +90,8 @@ async function execute(pim: Pim, actor: Actor, c: Command): Promise<CommandOutco
       const a = await pim.deactivate(actor, c.role, c.scope);
       return reply({ kind: 'deactivated', role: a.role, scope: a.scope });
     }
-    case 'extend': {
-      const result = await pim.extend(actor, c.role, c.durationMs, c.reason ?? null);
-      return reply(extendReply(result, c.durationMs, names));
-    }
+    case 'extend':
+      return extendOrForm(pim, actor, c);
     case 'requests': {
       const requests = await pim.myRequests(actor);
       return reply({ kind: 'requests', requests: requests.map((r) => requestView(pim.directory, r)) });
@@ -98,7 +105,7 @@ async function execute(pim: Pim, actor: Actor, c: Command): Promise<CommandOutco
       return reply({ kind: 'approvals', requests: pending.map((r) => requestView(pim.directory, r)) });
     }
     case 'approve': {
-      const r = await pim.approve(actor, c.requestId, c.reason ?? null);
+      const r = await pim.approve(actor, c.requestId, c.reason ?? null, { mfaCode: c.mfaCode ?? null });
       return reply({ kind: 'decided', outcome: 'approved', request: requestView(pim.directory, r) });
     }
     case 'deny': {
@@ -118,8 +125,15 @@ async function execute(pim: Pim, actor: Actor, c: Command): Promise<CommandOutco
       return reply({ kind: 'assigned', assignment: assignmentView(pim.directory, a) });
     }
     case 'remove': {
-      const ended = await pim.remove(actor, resolveUserRef(pim, c.user), c.role, c.scope);
+      const ended = await pim.remove(actor, resolveUserRef(pim, c.user), c.role, c.scope, c.reason ?? null);
       return reply({ kind: 'removed', assignments: ended.map((a) => assignmentView(pim.directory, a)) });
+    }
+    case 'mfa': {
+      if (!options.privateReply) {
+        return reply({ kind: 'error', message: 'Send `mfa enroll` in your personal chat with pimbot: its answer holds your new authenticator key, which only you may see.' });
+      }
+      const e = await pim.enrollMfa(actor, actor.principal.id);
+      return reply({ kind: 'mfa_enrolled', account: actor.principal.id, secret: e.secret, uri: e.uri });
     }
     case 'audit': {
       const since = c.sinceMs ? new Date(pim.now().getTime() - c.sinceMs) : undefined;
@@ -131,12 +145,18 @@ async function execute(pim: Pim, actor: Actor, c: Command): Promise<CommandOutco
       }
       return reply({ kind: 'audit', rows });
     }
-    case 'reviews':
     case 'review-start':
     case 'alerts':
+      // Who may use them is settled now (admins; auditors may read alerts), before they exist.
+      await pim.authorize(actor, c.name);
       return reply({
         kind: 'text',
         text: `\`${c.name === 'review-start' ? 'review start' : c.name}\` is not available in this version of pimbot yet. Use \`audit\` for history and \`approvals\` for decisions waiting for you.`,
+      });
+    case 'reviews':
+      return reply({
+        kind: 'text',
+        text: `\`reviews\` is not available in this version of pimbot yet. Use \`audit\` for history and \`approvals\` for decisions waiting for you.`,
       });
   }
 }
@@ -162,8 +182,70 @@ async function activateOrForm(pim: Pim, actor: Actor, c: Extract<Command, { name
   return { type: 'reply', reply: activationReply(result, nameOf(pim)) };
 }
 
+/**
+ * `extend`: when the activation's policy needs something the command did not give (reason,
+ * ticket, MFA code), the extension form, pre-filled; otherwise the extension itself. A duration
+ * past what the policy allows is refused at once rather than offered in a form.
+ */
+async function extendOrForm(pim: Pim, actor: Actor, c: Extract<Command, { name: 'extend' }>): Promise<CommandOutcome> {
+  const input: ExtendInput = { role: c.role, scope: c.scope, durationMs: c.durationMs, reason: c.reason, ticket: c.ticket, mfaCode: c.mfaCode };
+  const plan = await pim.planExtension(actor, input);
+  if (plan && plan.missing.length > 0 && c.durationMs <= plan.roomMs) {
+    return { type: 'extend_form', form: extensionForm(plan, { durationMs: c.durationMs, reason: c.reason, ticket: c.ticket }) };
+  }
+  const result = await pim.extend(actor, input);
+  return { type: 'reply', reply: extendReply(result, c.durationMs, nameOf(pim)) };
+}
+
+/** What a submitted extension form holds (Slack view state, Teams Action.Execute data). */
+export interface ExtensionSubmit {
+  role: string;
+  scope?: string | null;
+  duration?: string | null;
+  reason?: string | null;
+  ticket?: string | null;
+  code?: string | null;
+}
+
+/**
+ * Submits an extension form. A refusal tied to a field comes back as that field's error (shown
+ * inline), anything else as a form-level error; `form` is null when the role is no longer active.
+ */
+export async function submitExtension(
+  pim: Pim,
+  actor: Actor,
+  s: ExtensionSubmit,
+): Promise<{ ok: true; reply: Reply } | { ok: false; errors: ExtensionForm['errors']; form: ExtensionForm | null }> {
+  const durationText = s.duration?.trim() ?? '';
+  const durationMs = parseDuration(durationText);
+  const input = { role: s.role, scope: s.scope?.trim() || undefined, reason: s.reason ?? null, ticket: s.ticket ?? null, mfaCode: s.code ?? null };
+  const refill = async (errors: ExtensionForm['errors']) => {
+    try {
+      const plan = await pim.planExtension(actor, input);
+      return plan ? extensionForm(plan, { durationMs: durationMs ?? undefined, reason: input.reason, ticket: input.ticket }, errors) : null;
+    } catch {
+      return null;
+    }
+  };
+  if (durationMs === null) {
+    const errors = { duration: durationText ? `"${durationText.slice(0, 40)}" is not a duration. Use 15m, 30m or 1h.` : 'Say how much time to add, e.g. 30m.' };
+    return { ok: false, errors, form: await refill(errors) };
+  }
+  try {
+    // Only an activation is extended from the form: a renewal is asked for with the command.
+    if (!(await pim.planExtension(actor, input))) throw new PimError('not_active', { role: s.role });
+    const result = await pim.extend(actor, { ...input, durationMs });
+    return { ok: true, reply: extendReply(result, durationMs, nameOf(pim)) };
+  } catch (e) {
+    if (!isPimError(e)) throw e;
+    const field = FIELD_OF[e.code] ?? 'form';
+    const errors = { [field === 'scope' ? 'form' : field]: e.message };
+    return { ok: false, errors, form: await refill(errors) };
+  }
+}
+
 /** Opens the activation form for a role (a button on App Home or an expiry warning). */
-export async function activationFormFor(pim: Pim, actor: Actor, role: string, scope: string | null): Promise<CommandOutcome> {
+export async function activationFormFor(pim: Pim, actor: Actor, role: string, scope: string | null): Promise<Extract<CommandOutcome, { type: 'form' | 'reply' }>> {
   try {
     const plan = await pim.planActivation(actor, { role, scope: scope ?? undefined });
     return { type: 'form', form: activationForm(plan, {}) };
@@ -187,6 +269,7 @@ export interface ActivationSubmit {
 const FIELD_OF: Partial<Record<ErrorCode, keyof ActivationForm['errors']>> = {
   duration_too_short: 'duration',
   duration_too_long: 'duration',
+  extension_too_long: 'duration',
   reason_required: 'reason',
   reason_too_long: 'reason',
   ticket_required: 'ticket',
@@ -242,10 +325,17 @@ export async function submitActivation(
   }
 }
 
-/** Decides a request from a button or form; refusals come back as error replies. */
-export async function decide(pim: Pim, actor: Actor, requestId: string, outcome: 'approved' | 'denied', reason: string | null): Promise<{ ok: true; reply: Reply } | { ok: false; error: PimError }> {
+/** Decides a request from a button or form; refusals come back as error replies. `mfaCode`: the approver's code, when the policy asks for one. */
+export async function decide(
+  pim: Pim,
+  actor: Actor,
+  requestId: string,
+  outcome: 'approved' | 'denied',
+  reason: string | null,
+  mfaCode: string | null = null,
+): Promise<{ ok: true; reply: Reply } | { ok: false; error: PimError }> {
   try {
-    const r = outcome === 'approved' ? await pim.approve(actor, requestId, reason) : await pim.deny(actor, requestId, reason ?? '');
+    const r = outcome === 'approved' ? await pim.approve(actor, requestId, reason, { mfaCode }) : await pim.deny(actor, requestId, reason ?? '');
     return { ok: true, reply: { kind: 'decided', outcome, request: requestView(pim.directory, r) } };
   } catch (e) {
     if (isPimError(e)) return { ok: false, error: e };
@@ -261,6 +351,18 @@ export async function denyFormFor(pim: Pim, actor: Actor, requestId: string): Pr
   if (r.principalId === actor.principal.id) return { ok: false, message: new PimError('self_approval', { id: r.id }).message };
   if (!pim.canDecide(actor.principal.id, r)) return { ok: false, message: new PimError('not_approver', { id: r.id, role: r.role }).message };
   return { ok: true, form: denyForm(requestView(pim.directory, r)) };
+}
+
+/**
+ * The approve form when approving `requestId` asks the approver for an MFA code
+ * (`approval.requireMfa`) and the actor may decide it; `needed: false` when Approve needs no code
+ * (or the actor may not decide it: the decision itself then says why, audited).
+ */
+export async function approveFormFor(pim: Pim, actor: Actor, requestId: string): Promise<{ needed: true; form: ApproveForm } | { needed: false }> {
+  const r = await pim.getRequest(requestId);
+  if (!r || !pim.approvalNeedsMfa(r)) return { needed: false };
+  const form = await denyFormFor(pim, actor, requestId);
+  return form.ok ? { needed: true, form: form.form } : { needed: false };
 }
 
 /** Audit rows as CSV, guarded against spreadsheet formula injection. */

@@ -3,7 +3,7 @@
  * any platform: one core call each, the result or the refusal as a `Reply`. A button's hint is
  * only a hint: the core re-reads the assignment or request and checks the actor.
  */
-import { extendReply, type Reply } from '../../cards/model.js';
+import { extendReply, extensionForm, type ExtensionForm, type Reply } from '../../cards/model.js';
 import { MINUTE } from '../../src/core/duration.js';
 import { isPimError } from '../../src/core/errors.js';
 import type { Pim } from '../../src/core/pim.js';
@@ -39,22 +39,35 @@ export function cancelByButton(pim: Pim, actor: Actor, requestId: string): Promi
   });
 }
 
+/** What the Extend button leads to: an answer, or the extension form to fill in. */
+export type ExtendPress = { type: 'reply'; reply: Reply } | { type: 'extend_form'; form: ExtensionForm };
+
 /**
- * Extend button (expiry warnings): adds `BUTTON_EXTENSION_MS` to the actor's active activation of
- * the role, with approval when its policy asks for it. An eligible assignment that ends soon is
- * renewed with a reason and an admin's approval, which a button cannot give: the reply says how.
+ * Extend button (expiry warnings): adds `BUTTON_EXTENSION_MS` to the actor's activation of the
+ * role when its policy asks for nothing more (approval still applies). When it asks for a reason,
+ * a ticket or an MFA code, or 30 minutes would pass the policy's maximum (counted from the
+ * activation's start), the answer is the extension form, pre-filled. An eligible assignment that
+ * ends soon is renewed with a reason and an admin's approval, which a button cannot give: the
+ * reply says how.
  */
-export function extendByButton(pim: Pim, actor: Actor, role: string, scope: string | null): Promise<Reply> {
-  return refusalAsReply(async () => {
-    const mine = await pim.myRoles(actor);
-    const active = mine.find((r) => r.role.toLowerCase() === role.toLowerCase() && (!scope || r.scope === scope) && r.active?.requestId);
-    if (!active) {
+export async function extendByButton(pim: Pim, actor: Actor, role: string, scope: string | null): Promise<ExtendPress> {
+  try {
+    const plan = await pim.planExtension(actor, { role, scope: scope ?? undefined });
+    if (!plan) {
       return {
-        kind: 'text',
-        text: `${role} is not active for you, so there is nothing to extend. To renew an eligibility that ends soon, use the extend command with a duration and a reason, e.g. extend "${role}" 90d --reason "still on the on-call rota"; a PIM admin approves it.`,
+        type: 'reply',
+        reply: {
+          kind: 'text',
+          text: `${role} is not active for you, so there is nothing to extend. To renew an eligibility that ends soon, use the extend command with a duration and a reason, e.g. extend "${role}" 90d --reason "still on the on-call rota"; a PIM admin approves it.`,
+        },
       };
     }
-    const result = await pim.extend(actor, active.role, BUTTON_EXTENSION_MS, null);
-    return extendReply(result, BUTTON_EXTENSION_MS, (id) => pim.directory.get(id)?.name ?? id);
-  });
+    // With no time left the core refuses (and audits) whatever is asked; otherwise a form when a press cannot say enough.
+    if (plan.roomMs >= MINUTE && (plan.missing.length > 0 || plan.roomMs < BUTTON_EXTENSION_MS)) return { type: 'extend_form', form: extensionForm(plan) };
+    const result = await pim.extend(actor, { role: plan.role.name, scope: plan.scope, durationMs: BUTTON_EXTENSION_MS });
+    return { type: 'reply', reply: extendReply(result, BUTTON_EXTENSION_MS, (id) => pim.directory.get(id)?.name ?? id) };
+  } catch (e) {
+    if (isPimError(e)) return { type: 'reply', reply: { kind: 'error', message: e.message } };
+    throw e;
+  }
 }

@@ -7,9 +7,9 @@
  * unescaped: they are never parsed as markup, and escaping them would change what the user
  * submits. Everything displayed is escaped.
  */
-import { ACTIVATE_VIEW, DENY_REASON, DENY_VIEW, FIELD, REASON_MAX, type FormField } from '../actions.js';
-import { clip, formatDuration, formatWhen } from '../format.js';
-import type { ActivationForm, DenyForm, RenderContext } from '../model.js';
+import { ACTIVATE_VIEW, APPROVE_CODE, APPROVE_VIEW, DENY_REASON, DENY_VIEW, EXTEND_VIEW, FIELD, REASON_MAX, type FormField } from '../actions.js';
+import { clip, formatDuration, formatUntil, formatWhen } from '../format.js';
+import type { ActivationForm, ApproveForm, DenyForm, ExtensionForm, RenderContext } from '../model.js';
 import { escapeSlack } from './escape.js';
 import { LIMITS, mrkdwn, plain, type SlackBlock, type SlackModalView } from './blocks.js';
 
@@ -152,6 +152,66 @@ export function slackActivationModal(form: ActivationForm, ctx: RenderContext): 
   };
 }
 
+/**
+ * The extension form as a modal: the duration and what the role's policy asks for (reason,
+ * ticket, MFA code). Its metadata names the role and scope of the activation.
+ */
+export function slackExtensionModal(form: ExtensionForm, ctx: RenderContext): SlackModalView {
+  const facts = [
+    `Active ${formatUntil(form.until, ctx)}.`,
+    `At most ${formatDuration(form.roomMs)} more: ${form.role} runs at most ${formatDuration(form.maxActivationMs)} in all, counted from when it started.`,
+    form.approvalRequired ? 'Needs approval: approvers are asked as soon as you submit.' : null,
+  ].filter((x): x is string => x !== null);
+  const blocks: SlackBlock[] = [
+    { type: 'section', text: mrkdwn(`Extend *${escapeSlack(form.role)}* at \`${escapeSlack(form.scope)}\``, LIMITS.sectionText) },
+    { type: 'context', elements: [mrkdwn(escapeSlack(facts.join(' ')), LIMITS.contextText)] },
+    ...errorBlock(form.errors.form),
+    textInput(FIELD.duration, 'Add', {
+      optional: false,
+      initial: form.durationText,
+      placeholder: 'e.g. 30m',
+      hint: `Like 15m, 30m or 1h; at most ${formatDuration(form.roomMs)}.`,
+      maxLength: 40,
+    }),
+    ...errorBlock(form.errors.duration),
+  ];
+  if (form.fields.reason !== 'hidden') {
+    blocks.push(
+      textInput(FIELD.reason, 'Reason', { optional: form.fields.reason !== 'required', initial: form.reason, placeholder: 'Why do you need more time?', multiline: true, maxLength: REASON_MAX }),
+      ...errorBlock(form.errors.reason),
+    );
+  }
+  if (form.fields.ticket !== 'hidden') {
+    blocks.push(
+      textInput(FIELD.ticket, 'Ticket', {
+        optional: form.fields.ticket !== 'required',
+        initial: form.ticket,
+        placeholder: 'e.g. INC-1234',
+        ...(form.ticketPattern ? { hint: `Must match ${form.ticketPattern}` } : {}),
+        maxLength: 200,
+      }),
+      ...errorBlock(form.errors.ticket),
+    );
+  }
+  if (form.fields.code !== 'hidden') {
+    blocks.push(
+      textInput(FIELD.code, 'MFA code', { optional: form.fields.code !== 'required', placeholder: '123456', hint: 'The current code from your authenticator app.', maxLength: 10 }),
+      ...errorBlock(form.errors.code),
+    );
+  }
+  const meta = { role: form.role, scope: form.scope };
+  const json = JSON.stringify(meta);
+  return {
+    type: 'modal',
+    callback_id: EXTEND_VIEW,
+    title: plain('Extend a role', LIMITS.viewTitle),
+    submit: plain(form.approvalRequired ? 'Request' : 'Extend', LIMITS.viewButton),
+    close: plain('Cancel', LIMITS.viewButton),
+    private_metadata: json.length <= LIMITS.privateMetadata ? json : JSON.stringify({ role: form.role.slice(0, 1000), scope: null }),
+    blocks: blocks.slice(0, LIMITS.viewBlocks),
+  };
+}
+
 /** The deny-reason modal, opened from an approval card's Deny button. */
 export function slackDenyModal(form: DenyForm): SlackModalView {
   return {
@@ -165,6 +225,23 @@ export function slackDenyModal(form: DenyForm): SlackModalView {
       { type: 'section', text: mrkdwn(`Deny request \`${escapeSlack(form.requestId)}\`\n${escapeSlack(form.summary)}`, LIMITS.sectionText) },
       ...errorBlock(form.error),
       textInput(DENY_REASON, 'Reason', { optional: false, placeholder: 'Why is it denied? The requester sees this.', multiline: true, maxLength: REASON_MAX }),
+    ],
+  };
+}
+
+/** The approve modal of a request whose policy asks approvers for an MFA code, opened from its Approve button. */
+export function slackApproveModal(form: ApproveForm): SlackModalView {
+  return {
+    type: 'modal',
+    callback_id: APPROVE_VIEW,
+    title: plain('Approve request', LIMITS.viewTitle),
+    submit: plain('Approve', LIMITS.viewButton),
+    close: plain('Cancel', LIMITS.viewButton),
+    private_metadata: JSON.stringify({ requestId: clip(form.requestId, 200) }),
+    blocks: [
+      { type: 'section', text: mrkdwn(`Approve request \`${escapeSlack(form.requestId)}\`\n${escapeSlack(form.summary)}`, LIMITS.sectionText) },
+      ...errorBlock(form.error),
+      textInput(APPROVE_CODE, 'MFA code', { optional: false, placeholder: 'The 6-digit code from your authenticator app', hint: 'Approving this role needs a code from your authenticator app.', maxLength: 10 }),
     ],
   };
 }
@@ -232,6 +309,39 @@ export function readActivationSubmission(view: SubmittedView): ActivationSubmiss
     code: value(FIELD.code),
     startAt: str(meta.startAt) || null,
   };
+}
+
+export interface ExtensionSubmission {
+  role: string;
+  /** The activation's scope; null when the metadata had no room for it (the core then asks). */
+  scope: string | null;
+  durationText: string;
+  reason: string;
+  ticket: string;
+  code: string;
+}
+
+/** Reads the extension modal's submission; null when the metadata is not ours. Values are untrusted input. */
+export function readExtensionSubmission(view: SubmittedView): ExtensionSubmission | null {
+  const meta = parseJson(view.private_metadata);
+  if (!meta || typeof meta.role !== 'string') return null;
+  const values = view.state?.values ?? {};
+  const value = (id: string): string => (values[id]?.[id]?.value ?? '').trim();
+  return {
+    role: meta.role,
+    scope: str(meta.scope) || null,
+    durationText: value(FIELD.duration),
+    reason: value(FIELD.reason),
+    ticket: value(FIELD.ticket),
+    code: value(FIELD.code),
+  };
+}
+
+/** Reads the approve modal's submission; null when the metadata is not ours. */
+export function readApproveSubmission(view: SubmittedView): { requestId: string; code: string } | null {
+  const meta = parseJson(view.private_metadata);
+  if (!meta || typeof meta.requestId !== 'string') return null;
+  return { requestId: meta.requestId, code: (view.state?.values?.[APPROVE_CODE]?.[APPROVE_CODE]?.value ?? '').trim() };
 }
 
 /** Reads the deny modal's submission; null when the metadata is not ours. */

@@ -5,11 +5,16 @@ export { checkBlockKitLimits } from './limits.js';
 export { slackNotice, slackReply, slackHome } from './messages.js';
 export {
   slackActivationModal,
+  slackExtensionModal,
   slackDenyModal,
+  slackApproveModal,
   slackViewErrors,
   readActivationSubmission,
+  readExtensionSubmission,
   readDenySubmission,
+  readApproveSubmission,
   type ActivationMetadata,
   type ActivationSubmission,
+  type ExtensionSubmission,
   type SubmittedView,
 } from './forms.js';

@@ -3,7 +3,7 @@
  * in `card.ts` / `forms.ts`: every string is already escaped and every bound key is present (the
  * templating engine leaves `${x}` in place when `x` is undefined).
  */
-import { ACTIVATE_SUBMIT, DENY_REASON, DENY_SUBMIT, FIELD, REASON_MAX } from '../actions.js';
+import { ACTIVATE_SUBMIT, DENY_REASON, DENY_SUBMIT, EXTEND_SUBMIT, FIELD, REASON_MAX } from '../actions.js';
 
 export const CARD_SCHEMA = 'http://adaptivecards.io/schemas/adaptive-card.json';
 export const CARD_VERSION = '1.5';
@@ -117,6 +117,15 @@ export const ACTIVATION_FORM_TEMPLATE = {
     error('errors.code'),
   ],
   actions: [{ type: 'Action.Execute', title: '${submitTitle}', verb: ACTIVATE_SUBMIT, data: '${submitData}', associatedInputs: 'auto', style: 'positive' }],
+};
+
+/**
+ * The extension form: the activation form's fields (its data has `show.scope` false) with a
+ * submit of verb `EXTEND_SUBMIT` whose data names the activation's role and scope.
+ */
+export const EXTENSION_FORM_TEMPLATE = {
+  ...ACTIVATION_FORM_TEMPLATE,
+  actions: [{ type: 'Action.Execute', title: '${submitTitle}', verb: EXTEND_SUBMIT, data: '${submitData}', associatedInputs: 'auto', style: 'positive' }],
 };
 
 /** The deny-reason form. Data: title, summary, error ('' for none), submitData `{ requestId }`. */

@@ -13,6 +13,7 @@ import { auditEvents } from '../db/audit.sql.js';
 import { toAuditEvent } from '../db/repos/audit.js';
 import { parseArgs, takeOption, UsageError } from './args.js';
 import { AUDIT_CSV_HEADER, auditCsvRow, csvRow } from './csv.js';
+import { terminalQr } from './qr.js';
 import type { CliSession } from './session.js';
 
 export interface CliCommand {
@@ -68,7 +69,7 @@ export const COMMANDS: readonly CliCommand[] = [
   {
     name: 'mfa enroll',
     args: `<user> ${AS}`,
-    summary: "give a user a new authenticator secret; prints the otpauth:// URI to show them",
+    summary: "give a user a new authenticator secret; prints the otpauth:// URI and its QR code to show them",
     run: mfaEnroll,
   },
   {
@@ -127,7 +128,7 @@ async function remove(args: string[], s: CliSession): Promise<number> {
   const actor = await s.admin(as);
   const user = await s.principal(c.user);
   await s.bootstrap();
-  const ended = await pim.remove(actor, user.id, c.role, c.scope);
+  const ended = await pim.remove(actor, user.id, c.role, c.scope, c.reason ?? null);
   for (const a of ended) s.out(`removed ${a.type} ${a.role} at ${a.scope} from ${user.name} (${a.principalId}) [assignment ${a.id}]`);
   return 0;
 }
@@ -199,18 +200,16 @@ async function mfaEnroll(args: string[], s: CliSession): Promise<number> {
   const { value: as, rest } = takeOption(args, 'as', usage);
   const { positionals } = parseArgs(rest, {}, usage);
   if (positionals.length !== 1) throw new UsageError('mfa enroll needs exactly one user, e.g. pim mfa enroll alice@example.com', usage);
-  const { pim, store, mfa } = await s.core();
+  const { pim } = await s.core();
   const actor = await s.admin(as);
   if (!pim.isAdmin(actor)) throw new PimError('not_admin');
   const user = await s.principal({ kind: 'id', id: positionals[0] as string });
-  const now = s.clock.now();
-  const enrollment = await store.transaction(async (uow) => {
-    const e = await mfa.enroll(uow, user.id, now);
-    await uow.audit.append({ at: now, actor: actor.principal.id, action: 'mfa.enrolled', subject: `principal:${user.id}`, details: { principal: user.id, platform: 'cli' } });
-    return e;
-  });
+  const enrollment = await pim.enrollMfa(actor, user.id);
+  // The URI on stdout (for a script), the same URI as a QR code for the person at the terminal.
   s.out(enrollment.uri);
-  s.note(`new authenticator secret for ${user.name}: the URI holds it, so show it to them only. An authenticator they enrolled before stops working.`);
+  s.note(`new authenticator secret for ${user.name}: scan this with their authenticator app, or give them the URI; it is shown this once and stored only encrypted.`);
+  s.raw(terminalQr(enrollment.uri));
+  s.note(`the URI and the QR code hold the secret, so show them to ${user.name} only. An authenticator they enrolled before stops working.`);
   return 0;
 }
 

@@ -9,19 +9,20 @@ export const USAGE: Readonly<Record<CommandName, string>> = {
   activate:
     'activate <role> [<duration>] [--scope <scope>] [--reason "<text>"] [--ticket <id>] [--at <time>] [--code <mfa-code>]',
   deactivate: 'deactivate <role> [--scope <scope>]',
-  extend: 'extend <role> <duration> [--reason "<text>"]',
+  extend: 'extend <role> <duration> [--scope <scope>] [--reason "<text>"] [--ticket <id>] [--code <mfa-code>]',
   requests: 'requests',
   cancel: 'cancel <request-id>',
   approvals: 'approvals',
-  approve: 'approve <request-id> [--reason "<text>"]',
+  approve: 'approve <request-id> [--reason "<text>"] [--code <mfa-code>]',
   deny: 'deny <request-id> --reason "<text>"',
   reviews: 'reviews',
   assign:
-    'assign <user> <role> [--scope <scope>] [--eligible|--active] [--for <duration>|--until <date>] [--reason "<text>"]',
-  remove: 'remove <user> <role> [--scope <scope>]',
+    'assign <user> <role> [--scope <scope>] [--eligible|--active] [--for <duration>|--until <date>] --reason "<text>"',
+  remove: 'remove <user> <role> [--scope <scope>] --reason "<text>"',
   'review-start': 'review start <role> [--scope <scope>] --reviewers self|approvers|<user>... [--duration <days>d]',
   alerts: 'alerts',
   audit: 'audit [--user <user>] [--role <role>] [--since <duration>] [--csv]',
+  mfa: 'mfa enroll',
 };
 
 const SUMMARY: Readonly<Record<CommandName, string>> = {
@@ -30,28 +31,32 @@ const SUMMARY: Readonly<Record<CommandName, string>> = {
   status: 'your active roles and when they end',
   activate: 'activate an eligible role (durations: 30m, 1h, 1h30m, 2d; --at 09:30, +2h or an ISO time)',
   deactivate: 'end an activation early',
-  extend: 'ask for more time on an active role',
+  extend: 'more time on an active role, within its maximum counted from when it started',
   requests: 'your open requests',
   cancel: 'cancel one of your requests',
   approvals: 'requests waiting for your approval',
   approve: 'approve a request',
   deny: 'deny a request, saying why',
   reviews: 'access reviews waiting for you',
-  assign: 'make a user eligible for (or active in) a role',
-  remove: 'remove a user’s assignment',
+  assign: 'make a user eligible for (or active in) a role; the user is told, with the reason',
+  remove: 'remove a user’s assignment; the user is told, with the reason',
   'review-start': 'start an access review of a role',
   alerts: 'security alerts',
   audit: 'the audit trail',
+  mfa: 'set up your authenticator app for MFA (shown to you once, to scan)',
 };
 
 const ADMIN: readonly CommandName[] = ['assign', 'remove', 'review-start', 'alerts', 'audit'];
+/** What an auditor may use of the admin commands: reading, never changing. */
+const AUDITOR: readonly CommandName[] = ['audit', 'alerts'];
 const EVERYONE: readonly CommandName[] = COMMAND_NAMES.filter((name) => !ADMIN.includes(name));
 
-/** The short help listing; admin (and auditor) commands only for admins. */
-export function helpText(isAdmin: boolean): string {
+/** The short help listing; admin commands only for admins, the audit commands for auditors. */
+export function helpText(isAdmin: boolean, isAuditor = false): string {
   const line = (c: CommandName): string => `• ${USAGE[c]} — ${SUMMARY[c]}`;
   const lines = ['Commands:', ...EVERYONE.map(line)];
   if (isAdmin) lines.push('Admin commands:', ...ADMIN.map(line));
+  else if (isAuditor) lines.push('Auditor commands:', ...AUDITOR.map(line));
   lines.push('Put a role name or reason with spaces in quotes, e.g. activate "Global Reader" 1h --reason "INC-42 triage".');
   return lines.join('\n');
 }

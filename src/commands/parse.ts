@@ -14,6 +14,8 @@ export interface ParseOptions {
   now: Date;
   /** Whether the general help given with an unknown command lists admin commands. */
   isAdmin?: boolean;
+  /** Whether it lists the auditor commands (audit, alerts) to a non-admin. */
+  isAuditor?: boolean;
   /** Teams `<at>Name</at>` mentions the adapter resolved from the activity, keyed by `Name`. */
   mentions?: Readonly<Record<string, UserRef>>;
 }
@@ -146,12 +148,20 @@ const SPECS: Readonly<Record<CommandName, Spec>> = {
     verb: 'extend',
     example: 'extend Owner 30m',
     positionals: [ROLE, { what: 'a duration', required: true }],
-    flags: { reason: 'text' },
+    flags: { scope: 'value', reason: 'text', ticket: 'value', code: 'value' },
     build: (a) => {
       const [role = '', duration = ''] = a.pos;
       const ms = withRoleHint(readDuration(duration), 'extend', role, duration);
       if (!ms.ok) return ms;
-      return ok({ name: 'extend', role, durationMs: ms.value, reason: str(a, 'reason') });
+      return ok({
+        name: 'extend',
+        role,
+        durationMs: ms.value,
+        scope: str(a, 'scope'),
+        reason: str(a, 'reason'),
+        ticket: str(a, 'ticket'),
+        mfaCode: str(a, 'code'),
+      });
     },
   },
   requests: noArgs('requests'),
@@ -167,8 +177,8 @@ const SPECS: Readonly<Record<CommandName, Spec>> = {
     verb: 'approve',
     example: 'approve R-1234',
     positionals: [REQUEST_ID],
-    flags: { reason: 'text' },
-    build: (a) => ok({ name: 'approve', requestId: a.pos[0], reason: str(a, 'reason') }),
+    flags: { reason: 'text', code: 'value' },
+    build: (a) => ok({ name: 'approve', requestId: a.pos[0], reason: str(a, 'reason'), mfaCode: str(a, 'code') }),
   },
   deny: {
     verb: 'deny',
@@ -184,7 +194,7 @@ const SPECS: Readonly<Record<CommandName, Spec>> = {
   reviews: noArgs('reviews'),
   assign: {
     verb: 'assign',
-    example: 'assign alice@example.com Owner --for 30d',
+    example: 'assign alice@example.com Owner --for 30d --reason "joins the on-call rota"',
     positionals: [USER, ROLE],
     flags: { scope: 'value', eligible: 'bool', active: 'bool', for: 'value', until: 'value', reason: 'text' },
     build: (a, ctx) => {
@@ -210,13 +220,13 @@ const SPECS: Readonly<Record<CommandName, Spec>> = {
   },
   remove: {
     verb: 'remove',
-    example: 'remove alice@example.com Owner',
+    example: 'remove alice@example.com Owner --reason "left the team"',
     positionals: [USER, ROLE],
-    flags: { scope: 'value' },
+    flags: { scope: 'value', reason: 'text' },
     build: (a, ctx) => {
       const user = readUser(a.pos[0] ?? '', ctx.mentions);
       if (!user.ok) return user;
-      return ok({ name: 'remove', user: user.value, role: a.pos[1], scope: str(a, 'scope') });
+      return ok({ name: 'remove', user: user.value, role: a.pos[1], scope: str(a, 'scope'), reason: str(a, 'reason') });
     },
   },
   'review-start': {
@@ -243,6 +253,13 @@ const SPECS: Readonly<Record<CommandName, Spec>> = {
     },
   },
   alerts: noArgs('alerts'),
+  mfa: {
+    verb: 'mfa',
+    example: 'mfa enroll',
+    positionals: [{ what: 'enroll', required: true }],
+    flags: {},
+    build: (a) => (a.pos[0]?.toLowerCase() === 'enroll' ? ok({ name: 'mfa', action: 'enroll' }) : fail(`mfa takes enroll, e.g. mfa enroll; got ${show(a.pos[0] ?? '')}.`)),
+  },
   audit: {
     verb: 'audit',
     example: 'audit --user alice@example.com --since 7d',
@@ -263,7 +280,7 @@ const SPECS: Readonly<Record<CommandName, Spec>> = {
  * `<at>bot</at>` are dropped; empty text is `help`. Never throws.
  */
 export function parseCommand(text: string, opts: ParseOptions): ParseResult {
-  const general = (): string => helpText(opts.isAdmin === true);
+  const general = (): string => helpText(opts.isAdmin === true, opts.isAuditor === true);
   try {
     return parse(text, opts, general);
   } catch {

@@ -22,6 +22,7 @@ export const COMMAND_NAMES = [
   'review-start',
   'alerts',
   'audit',
+  'mfa',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
@@ -61,11 +62,20 @@ export const CommandSchema = z.discriminatedUnion('name', [
     mfaCode: text.optional(),
   }),
   z.object({ name: z.literal('deactivate'), role: text, scope: text.optional() }),
-  z.object({ name: z.literal('extend'), role: text, durationMs, reason: text.optional() }),
+  z.object({
+    name: z.literal('extend'),
+    role: text,
+    durationMs,
+    /** Which activation, when the role is active at several scopes. */
+    scope: text.optional(),
+    reason: text.optional(),
+    ticket: text.optional(),
+    mfaCode: text.optional(),
+  }),
   bare('requests'),
   z.object({ name: z.literal('cancel'), requestId: text }),
   bare('approvals'),
-  z.object({ name: z.literal('approve'), requestId: text, reason: text.optional() }),
+  z.object({ name: z.literal('approve'), requestId: text, reason: text.optional(), mfaCode: text.optional() }),
   z.object({ name: z.literal('deny'), requestId: text, reason: text }),
   bare('reviews'),
   z.object({
@@ -81,7 +91,7 @@ export const CommandSchema = z.discriminatedUnion('name', [
     until: date.optional(),
     reason: text.optional(),
   }),
-  z.object({ name: z.literal('remove'), user: UserRefSchema, role: text, scope: text.optional() }),
+  z.object({ name: z.literal('remove'), user: UserRefSchema, role: text, scope: text.optional(), reason: text.optional() }),
   z.object({
     name: z.literal('review-start'),
     role: text,
@@ -90,6 +100,8 @@ export const CommandSchema = z.discriminatedUnion('name', [
     durationDays: z.number().int().positive().optional(),
   }),
   bare('alerts'),
+  /** `mfa enroll`: set up one's own authenticator (the only `mfa` action in chat). */
+  z.object({ name: z.literal('mfa'), action: z.literal('enroll') }),
   z.object({
     name: z.literal('audit'),
     user: UserRefSchema.optional(),

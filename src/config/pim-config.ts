@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import { Directory } from '../core/directory.js';
 import { DAY, HOUR, MINUTE, formatDuration } from '../core/duration.js';
-import type { AssignmentType, Group, NotifyEvent, Policy, Principal, Role, RoleScope } from '../core/types.js';
+import type { AssignmentType, Group, MfaLockout, NotifyEvent, Policy, Principal, Role, RoleScope } from '../core/types.js';
 import { ConfigError, show } from './errors.js';
 import { PimConfigInput, fallbackError, type PolicyInput } from './pim-config-schema.js';
 
@@ -26,7 +26,7 @@ export const DEFAULT_POLICY: Readonly<Policy> = Object.freeze({
   requireJustification: true,
   requireTicket: false,
   requireMfa: false,
-  approval: Object.freeze({ required: false, approvers: [], timeoutMs: 24 * HOUR }),
+  approval: Object.freeze({ required: false, approvers: [], timeoutMs: 24 * HOUR, requireMfa: false }),
   notify: Object.freeze({}),
   eligibleExpiryMs: 365 * DAY,
   activeExpiryMs: 180 * DAY,
@@ -39,6 +39,8 @@ export const DEFAULT_DIGEST_CRON = '0 9 * * 1';
 export const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
 /** `delivery.giveUpAfter`: long enough to outlast a platform outage of a working day. */
 export const DEFAULT_GIVE_UP_AFTER_MS = 8 * 60 * 60_000;
+/** `mfa`: 5 wrong codes within 15 minutes lock MFA for 15 minutes. */
+export const DEFAULT_MFA_LOCKOUT: Readonly<MfaLockout> = Object.freeze({ maxFailures: 5, failureWindowMs: 15 * MINUTE, lockForMs: 15 * MINUTE });
 
 export interface ChannelConfig {
   slack?: string;
@@ -88,6 +90,8 @@ export interface PimConfig {
   alerts: AlertThresholds;
   /** How long a message or grant that keeps failing is retried before it is dead-lettered. */
   delivery: { giveUpAfterMs: number };
+  /** When wrong MFA codes lock a principal's MFA. */
+  mfa: MfaLockout;
   provider: ProviderConfig;
   /**
    * The Slack workspace(s) this bot serves: requests from any other are refused, and a Slack
@@ -188,6 +192,7 @@ function toPolicy(p: PolicyInput): Policy {
       required: p.approval?.required ?? d.approval.required,
       approvers: [...(p.approval?.approvers ?? d.approval.approvers)],
       timeoutMs: p.approval?.timeout ?? d.approval.timeoutMs,
+      requireMfa: p.approval?.requireMfa ?? d.approval.requireMfa ?? false,
     },
     notify: defined(p.notify) as Partial<Record<NotifyEvent, string[]>>,
     eligibleExpiryMs: p.eligibleExpiry === undefined ? d.eligibleExpiryMs : p.eligibleExpiry,
@@ -481,6 +486,11 @@ function resolve(input: PimConfigInput, problems: Problems, env: Env): Omit<PimC
       staleEligibleDays: input.alerts.staleEligibleDays ?? 90,
     },
     delivery: { giveUpAfterMs: input.delivery.giveUpAfter ?? DEFAULT_GIVE_UP_AFTER_MS },
+    mfa: {
+      maxFailures: input.mfa.maxFailures ?? DEFAULT_MFA_LOCKOUT.maxFailures,
+      failureWindowMs: input.mfa.failureWindow ?? DEFAULT_MFA_LOCKOUT.failureWindowMs,
+      lockForMs: input.mfa.lockFor ?? DEFAULT_MFA_LOCKOUT.lockForMs,
+    },
     slack: { teamIds: input.slack.teamIds, enterpriseId: input.slack.enterpriseId ?? null },
     provider: resolveProvider(input.provider, env, at),
     bootstrap: { assignments: resolveBootstrap(input.bootstrap.assignments, roles, dir, at) },
@@ -596,5 +606,5 @@ export async function loadPimConfig(
 
 /** The directory the core resolves people and groups with. */
 export function buildDirectory(cfg: PimConfig): Directory {
-  return new Directory(cfg.principals, cfg.groups, cfg.admins);
+  return new Directory(cfg.principals, cfg.groups, cfg.admins, cfg.auditors);
 }

@@ -10,11 +10,14 @@ export class Directory {
   private readonly groups = new Map<string, Group>();
   /** Admin references as configured: user ids compare case-insensitively, `group:<id>` keeps the group's spelling. */
   private readonly admins: string[];
+  /** Auditor references, spelled like `admins`: they may read the audit trail and alerts, nothing else. */
+  private readonly auditors: string[];
 
-  constructor(principals: Principal[], groups: Group[], admins: string[]) {
+  constructor(principals: Principal[], groups: Group[], admins: string[], auditors: string[] = []) {
     for (const p of principals) this.byId.set(p.id.toLowerCase(), p);
     for (const g of groups) this.groups.set(g.id, g);
     this.admins = [...admins];
+    this.auditors = [...auditors];
   }
 
   all(): Principal[] {
@@ -66,6 +69,11 @@ export class Directory {
       if (a.startsWith('group:') && this.groupContains(a.slice(6), principalId)) return true;
     }
     return false;
+  }
+
+  /** True when the principal is a configured auditor, directly or through a group. */
+  isAuditor(principalId: string): boolean {
+    return this.matches(this.auditors, principalId);
   }
 
   adminIds(): string[] {

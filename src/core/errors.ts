@@ -24,6 +24,9 @@ export const ERROR_CODES = [
   'mfa_not_enrolled',
   'mfa_invalid',
   'mfa_reused',
+  'mfa_locked',
+  'mfa_unreadable',
+  'mfa_already_enrolled',
   'start_in_past',
   'start_too_far',
   'self_approval',
@@ -32,6 +35,9 @@ export const ERROR_CODES = [
   'already_decided',
   'not_requester',
   'not_admin',
+  'auditor_read_only',
+  'not_auditor',
+  'extension_too_long',
   'expiry_required',
   'expiry_too_long',
   'already_assigned',
@@ -58,6 +64,15 @@ export function isPimError(e: unknown): e is PimError {
 }
 
 const str = (v: unknown, fallback = ''): string => (v === undefined || v === null ? fallback : String(v));
+
+/** An ISO instant as `2030-01-07 09:15 UTC` (errors have no time zone of their own). */
+const when = (v: unknown): string => {
+  const d = new Date(str(v));
+  return Number.isNaN(d.getTime()) ? str(v, 'later') : `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+};
+
+const lockedNow = (d: Record<string, unknown>): string =>
+  `That was too many wrong codes: your MFA is locked until ${when(d.lockedUntil)}, and no code is accepted before then. If you did not type them, tell your security team.`;
 
 /** The sentence a person reads for an error: what went wrong and what to do next. */
 export function describeError(code: ErrorCode, d: Record<string, unknown> = {}): string {
@@ -89,6 +104,7 @@ export function describeError(code: ErrorCode, d: Record<string, unknown> = {}):
     case 'duration_too_long':
       return `${str(d.role)} can be active for at most ${str(d.max)}. Ask for ${str(d.max)} or less.`;
     case 'reason_required':
+      if (d.command) return `${str(d.command)} needs a reason: add --reason "why", e.g. --reason "joined the on-call rota". ${str(d.user, 'The user')} is told it, and it is kept in the audit trail.`;
       return `${str(d.role)} needs a reason. Add --reason "what you are doing".`;
     case 'reason_too_long':
       return `The reason is ${str(d.length)} characters long; the limit is ${str(d.max)}. Shorten it.`;
@@ -97,13 +113,20 @@ export function describeError(code: ErrorCode, d: Record<string, unknown> = {}):
     case 'ticket_invalid':
       return `Ticket "${str(d.ticket)}" does not look like a ticket for ${str(d.role)} (expected ${str(d.pattern)}).`;
     case 'mfa_required':
+      if (d.approving) return `Approving requests for ${str(d.role)} needs a one-time code from your authenticator app. Add --code <6 digits>.`;
       return `${str(d.role)} needs a one-time code from your authenticator app. Add --code <6 digits>.`;
     case 'mfa_not_enrolled':
       return `${str(d.role)} needs MFA and you have not enrolled an authenticator yet. Ask a PIM admin to enrol you (\`pim mfa enroll\`).`;
     case 'mfa_invalid':
-      return 'That one-time code is not valid. Check the time on your device and try the current code.';
+      return `That one-time code is not valid. ${d.lockedUntil ? lockedNow(d) : 'Check the time on your device and try the current code.'}`;
     case 'mfa_reused':
-      return 'That one-time code was already used. Wait for the next code and try again.';
+      return `That one-time code was already used. ${d.lockedUntil ? lockedNow(d) : 'Wait for the next code and try again.'}`;
+    case 'mfa_locked':
+      return `Your MFA is locked until ${when(d.until)} after too many wrong codes: no code is accepted before then, not even the right one. If you did not type them, tell your security team.`;
+    case 'mfa_unreadable':
+      return 'Your authenticator secret cannot be read by this pimbot (it was encrypted with a key it does not have, or altered). Ask a PIM admin to enrol you again (`pim mfa enroll`).';
+    case 'mfa_already_enrolled':
+      return 'You already have an authenticator enrolled. To replace it, ask a PIM admin (`pim mfa enroll <you>`).';
     case 'start_in_past':
       return 'The start time is in the past. Leave out --at to start now, or give a future time.';
     case 'start_too_far':
@@ -120,6 +143,14 @@ export function describeError(code: ErrorCode, d: Record<string, unknown> = {}):
       return `Only the person who made request ${str(d.id)} can cancel it.`;
     case 'not_admin':
       return 'Only PIM admins can do that. Ask one of them.';
+    case 'auditor_read_only':
+      return 'As an auditor you can read the audit trail (`audit`, `audit --csv`) and alerts, but not change access. Ask a PIM admin to do that.';
+    case 'not_auditor':
+      return 'Only PIM admins and auditors can read the audit trail and alerts. Ask a PIM admin if you need an extract.';
+    case 'extension_too_long':
+      return Number(d.moreMs) > 0
+        ? `${str(d.role)} can be active for at most ${str(d.max)} in all, counted from when this activation started: it can get at most ${str(d.more)} more. Ask for ${str(d.more)} or less, or activate again when it ends.`
+        : `${str(d.role)} can be active for at most ${str(d.max)} in all, and this activation already runs its full ${str(d.max)}: activate again when it ends.`;
     case 'expiry_required':
       return `${str(d.role)} cannot be assigned permanently as ${str(d.type)}. Add --for <duration> or --until <date> (at most ${str(d.max)}).`;
     case 'expiry_too_long':

@@ -81,7 +81,14 @@ export type Notice =
   /** To the holder: the activation was scheduled for later. */
   | { kind: 'activation_scheduled'; request: RequestView }
   /** To the holder: an activation ended. */
-  | { kind: 'activation_ended'; assignment: AssignmentView; reason: 'expired' | 'deactivated' | 'revoked' | 'removed' }
+  | {
+      kind: 'activation_ended';
+      assignment: AssignmentView;
+      reason: 'expired' | 'deactivated' | 'revoked' | 'removed';
+      /** The admin who removed it, and why (an admin's `remove`). */
+      removedBy?: { id: string; name: string };
+      removalReason?: string | null;
+    }
   /**
    * To the holder: an activation or assignment ends soon; offers Extend (an activation) or Renew
    * (an eligible assignment). `warning` says which warning this is: `activation`, the policy's
@@ -92,9 +99,21 @@ export type Notice =
   /** To the holder: an activation was extended. */
   | { kind: 'activation_extended'; assignment: AssignmentView; request: RequestView }
   /** To a user: an admin assigned or removed a role. */
-  | { kind: 'assignment_changed'; assignment: AssignmentView; change: 'assigned' | 'removed' | 'renewed'; by: { id: string; name: string } }
+  | {
+      kind: 'assignment_changed';
+      assignment: AssignmentView;
+      change: 'assigned' | 'removed' | 'renewed';
+      by: { id: string; name: string };
+      /** Why the admin assigned or removed it (required of admins; absent on older notices and renewals). */
+      reason?: string | null;
+    }
   /** To the PIM admins and the security channel: the weekly digest. */
   | { kind: 'digest'; digest: DigestView }
+  /**
+   * To the security channel and the person: MFA was locked after too many wrong codes. `during`
+   * is what the codes were given for (activate, extend, approve); `role` the role it was for.
+   */
+  | { kind: 'mfa_locked'; principal: { id: string; name: string }; failures: number; windowMs: number; until: string; during: string; role: string | null; platform: string }
   /** A plain line of text (used for ops messages). */
   | { kind: 'text'; text: string };
 

@@ -5,27 +5,31 @@
  */
 import { changedSettings } from './config-history.js';
 import type { Directory } from './directory.js';
-import { DAY, formatDuration } from './duration.js';
+import { DAY } from './duration.js';
 import { buildDigest, DIGEST_PERIOD_MS, isoWeek } from './digest.js';
 import { isPimError, PimError, type ErrorCode } from './errors.js';
 import type { DigestView, Notice } from './notices.js';
 import {
   checkActivation,
   checkAssignmentEnd,
+  checkExtension,
+  checkExtensionLength,
   checkReason,
   defaultDuration,
   findRole,
   findScope,
+  extensionRoom,
   missingInputs,
   RENEW_WINDOW_MS,
   type MissingInput,
 } from './policy.js';
-import type { AssignmentWarning, Clock, GrantTarget, IdGenerator, MfaVerifier, Recipient, Store, UnitOfWork } from './ports.js';
+import { CommitAndThrow, type AssignmentWarning, type Clock, type GrantTarget, type IdGenerator, type MfaVerifier, type Recipient, type Store, type UnitOfWork } from './ports.js';
 import type {
   Actor,
   Assignment,
   AssignmentType,
   AuditEvent,
+  MfaLockout,
   Platform,
   PimRequest,
   Policy,
@@ -48,7 +52,12 @@ export interface PimDeps {
   /** Whether the grant provider is inline (record: the database is the truth) or external. */
   provider: { name: string; inline: boolean };
   mfa: MfaVerifier;
+  /** When wrong MFA codes lock a principal's MFA (default: 5 within 15 minutes lock it for 15 minutes). */
+  mfaLockout?: MfaLockout;
 }
+
+/** The lockout when the deps name none (the config's default). */
+const DEFAULT_MFA_LOCKOUT: MfaLockout = { maxFailures: 5, failureWindowMs: 15 * 60_000, lockForMs: 15 * 60_000 };
 
 export interface ActivateInput {
   role: string;
@@ -84,6 +93,30 @@ export interface RoleStatus {
   active: Assignment | null;
   pending: PimRequest | null;
 }
+
+export interface ExtendInput {
+  role: string;
+  /** Which activation, when the role is active at several scopes. */
+  scope?: string;
+  /** Time to add to the activation's end (or, renewing, to the eligible assignment's). */
+  durationMs: number;
+  reason?: string | null;
+  ticket?: string | null;
+  mfaCode?: string | null;
+}
+
+/** What extending one activation needs (`Pim.planExtension`). */
+export interface ExtensionPlan {
+  role: Role;
+  scope: string;
+  policy: Policy;
+  activation: Assignment;
+  /** How much longer the activation may run: `maxActivation` counted from its start, less what it has. */
+  roomMs: number;
+  missing: MissingInput[];
+}
+
+export type ExtendResult = { outcome: 'extended'; assignment: Assignment } | { outcome: 'pending_approval'; request: PimRequest; approvers: string[] };
 
 export interface AssignInput {
   user: string;
@@ -178,6 +211,22 @@ export class Pim {
     return this.deps.directory.isAdmin(actor.principal.id);
   }
 
+  /** A configured auditor (and not an admin): may read the audit trail and alerts, nothing else. */
+  isAuditor(actor: Actor): boolean {
+    return !this.isAdmin(actor) && this.deps.directory.isAuditor(actor.principal.id);
+  }
+
+  /**
+   * Checks that the actor may use a command the core has no method for yet: `alerts` (admins and
+   * auditors) or `review-start` (admins). A refusal is audited.
+   */
+  async authorize(actor: Actor, command: 'alerts' | 'review-start'): Promise<void> {
+    await this.auditRefusal(actor, command, command, {}, async () => {
+      if (command === 'alerts') this.requireAuditReader(actor);
+      else this.requireAdmin(actor);
+    });
+  }
+
   policyFor(roleName: string, scope: string): Policy {
     return findScope(findRole(this.deps.roles, roleName), scope).policy;
   }
@@ -237,16 +286,18 @@ export class Pim {
     return this.approversFor(r).some((id) => id.toLowerCase() === principalId.toLowerCase());
   }
 
-  /** Audit history for admins and auditors. */
+  /** Audit history for admins and auditors; anyone else is refused, and the refusal audited. */
   async auditLog(actor: Actor, q: { user?: string; role?: string; since?: Date; limit?: number }): Promise<AuditEvent[]> {
-    this.requireAdmin(actor);
-    return this.deps.store.transaction((uow) =>
-      uow.audit.list({
-        since: q.since,
-        limit: q.limit ?? 200,
-        detailsMatch: { ...(q.user ? { principal: this.deps.directory.require(q.user).id } : {}), ...(q.role ? { role: findRole(this.deps.roles, q.role).name } : {}) },
-      }),
-    );
+    return this.auditRefusal(actor, 'audit', 'audit', {}, async () => {
+      this.requireAuditReader(actor);
+      return this.deps.store.transaction((uow) =>
+        uow.audit.list({
+          since: q.since,
+          limit: q.limit ?? 200,
+          detailsMatch: { ...(q.user ? { principal: this.deps.directory.require(q.user).id } : {}), ...(q.role ? { role: findRole(this.deps.roles, q.role).name } : {}) },
+        }),
+      );
+    });
   }
 
   // ---------------------------------------------------------------- activation
@@ -304,12 +355,7 @@ export class Pim {
             message: `You already have request ${dup.id} for ${role.name} (${dup.state.replace('_', ' ')}). Cancel it with \`cancel ${dup.id}\` or wait for it.`,
           });
         }
-        if (policy.requireMfa) {
-          const verdict = await this.deps.mfa.verify(uow, actor.principal.id, (input.mfaCode ?? '').trim(), now);
-          if (verdict !== 'ok') {
-            throw new PimError(verdict === 'not_enrolled' ? 'mfa_not_enrolled' : verdict === 'reused' ? 'mfa_reused' : 'mfa_invalid', { role: role.name });
-          }
-        }
+        if (policy.requireMfa) await this.verifyMfa(uow, actor, role.name, input.mfaCode, now);
         const request: PimRequest = {
           id: this.deps.ids.requestId(),
           kind: 'activate',
@@ -378,8 +424,13 @@ export class Pim {
   // ---------------------------------------------------------------- approval
 
   /** Approves a pending request. First decision wins; never by the requester. */
-  async approve(actor: Actor, requestId: string, reason?: string | null): Promise<PimRequest> {
-    return this.decide(actor, requestId, 'approved', reason ?? null);
+  async approve(actor: Actor, requestId: string, reason?: string | null, opts: { mfaCode?: string | null } = {}): Promise<PimRequest> {
+    return this.decide(actor, requestId, 'approved', reason ?? null, opts.mfaCode ?? null);
+  }
+
+  /** Whether approving this request asks the approver for an MFA code (`approval.requireMfa`). */
+  approvalNeedsMfa(r: Pick<PimRequest, 'role' | 'scope'>): boolean {
+    return this.findPolicy(r.role, r.scope)?.approval.requireMfa === true;
   }
 
   /** Denies a pending request; a reason is required. */
@@ -387,7 +438,7 @@ export class Pim {
     return this.decide(actor, requestId, 'denied', reason);
   }
 
-  private async decide(actor: Actor, requestId: string, outcome: 'approved' | 'denied', reason: string | null): Promise<PimRequest> {
+  private async decide(actor: Actor, requestId: string, outcome: 'approved' | 'denied', reason: string | null, mfaCode: string | null = null): Promise<PimRequest> {
     const id = normaliseId(requestId);
     const action = outcome === 'approved' ? 'approve' : 'deny';
     return this.auditRefusal(actor, action, id, { requestId: id }, () =>
@@ -401,6 +452,12 @@ export class Pim {
         if (r.principalId.toLowerCase() === actor.principal.id.toLowerCase()) throw new PimError('self_approval', { id });
         if (!this.canDecide(actor.principal.id, r)) throw new PimError('not_approver', { id, role: r.role });
         checkReason(r.role, reason, outcome === 'denied');
+        if (outcome === 'approved' && this.approvalNeedsMfa(r)) {
+          // Step-up: the approver proves it is them before Approve counts. Nothing is written
+          // before this check, so a refusal keeps only the counted failure.
+          if (!mfaCode?.trim()) throw new PimError('mfa_required', { role: r.role, approving: true });
+          await this.verifyMfa(uow, actor, r.role, mfaCode, now, 'approve', r.id);
+        }
         const decided = await uow.requests.transition(id, ['pending_approval'], {
           state: outcome,
           decidedBy: actor.principal.id,
@@ -440,9 +497,19 @@ export class Pim {
     }
     // extend / renew: move the end of the target assignment.
     const target = r.targetAssignmentId ? await uow.assignments.get(r.targetAssignmentId) : null;
-    if (!target || target.endedAt) {
+    const ended = !target || target.endedAt !== null || (r.kind === 'extend' && target.endsAt !== null && target.endsAt.getTime() <= now.getTime());
+    if (!target || ended) {
       const failed = await uow.requests.transition(r.id, ['approved'], { state: 'failed', failureReason: 'The assignment ended before the request was approved.', updatedAt: now });
       return failed ?? r;
+    }
+    if (r.kind === 'extend') {
+      // The activation's whole length is checked again: its end may have moved since the request.
+      const refusal = this.extensionRefusal(r, target, now);
+      if (refusal) {
+        const failed = await uow.requests.transition(r.id, ['approved'], { state: 'failed', failureReason: refusal, updatedAt: now });
+        if (failed) await this.audit(uow, 'system', 'extension.failed', failed, { assignmentId: target.id, reason: refusal });
+        return failed ?? r;
+      }
     }
     const base = target.endsAt && target.endsAt.getTime() > now.getTime() ? target.endsAt : now;
     const updated = await uow.assignments.setEnd(target.id, new Date(base.getTime() + r.durationMs));
@@ -459,6 +526,19 @@ export class Pim {
       await this.sendTo(uow, { kind: 'user', principalId: r.principalId }, `${r.kind}ed:${r.id}`, notice);
     }
     return done ?? r;
+  }
+
+  /** Why an approved extension cannot be made now (past the policy's maximum from the activation's start), or null. */
+  private extensionRefusal(r: PimRequest, target: Assignment, now: Date): string | null {
+    const policy = this.findPolicy(r.role, r.scope);
+    if (!policy) return `${r.role} at ${r.scope} is no longer in the configuration.`;
+    try {
+      checkExtensionLength(r.role, policy, target, r.durationMs, now);
+      return null;
+    } catch (e) {
+      if (isPimError(e)) return e.message;
+      throw e;
+    }
   }
 
   /**
@@ -556,56 +636,97 @@ export class Pim {
   }
 
   /**
-   * Adds time. On an active activation: extends it (with approval when the policy asks for it).
-   * On an eligible assignment ending within 14 days: asks admins to renew it.
+   * Works out what extending the actor's activation of a role needs: which activation, how much
+   * longer it may run (the policy's `maxActivation` counts from its start), and which inputs the
+   * policy asks for that were not given. Null when the role is not active for the actor (`extend`
+   * then asks to renew an eligible assignment that ends soon). Throws unknown_role / scope_required.
    */
-  async extend(actor: Actor, roleName: string, durationMs: number, reason?: string | null): Promise<{ outcome: 'extended'; assignment: Assignment } | { outcome: 'pending_approval'; request: PimRequest; approvers: string[] }> {
-    return this.auditRefusal(actor, 'extend', roleName, { role: roleName }, async () => {
-      const role = findRole(this.deps.roles, roleName);
+  async planExtension(actor: Actor, input: Omit<ExtendInput, 'durationMs'>): Promise<ExtensionPlan | null> {
+    const role = findRole(this.deps.roles, input.role);
+    if (input.scope) findScope(role, input.scope);
+    const now = this.now();
+    const activation = await this.deps.store.transaction((uow) => this.findActivation(uow, actor.principal.id, role.name, input.scope, now));
+    if (!activation) return null;
+    const policy = findScope(role, activation.scope).policy;
+    return { role, scope: activation.scope, policy, activation, roomMs: extensionRoom(policy, activation, now), missing: missingInputs(policy, input) };
+  }
+
+  /**
+   * Adds time. On an active activation: extends it within the policy, asking what activation asks
+   * (reason, ticket, MFA code, approval), and never past `maxActivation` from the activation's
+   * start. On an eligible assignment ending within 14 days: asks admins to renew it.
+   */
+  async extend(actor: Actor, input: ExtendInput): Promise<ExtendResult> {
+    return this.auditRefusal(actor, 'extend', input.role, { role: input.role, scope: input.scope }, async () => {
+      const role = findRole(this.deps.roles, input.role);
+      if (input.scope) findScope(role, input.scope);
       const now = this.now();
       return this.deps.store.transaction(async (uow) => {
-        const mine = await this.currentAssignmentsOf(uow, actor.principal.id, now);
-        const activations = mine.filter((a) => a.role === role.name && a.type === 'active' && a.requestId && a.principalId === actor.principal.id);
-        if (activations.length > 0) {
-          const a = activations[0] as Assignment;
-          const policy = findScope(role, a.scope).policy;
-          checkReason(role.name, reason, false);
-          const newEnd = new Date((a.endsAt ?? now).getTime() + durationMs);
-          if (newEnd.getTime() - now.getTime() > policy.maxActivationMs) {
-            throw new PimError('duration_too_long', { role: role.name, max: `${formatDuration(policy.maxActivationMs)} from now` });
-          }
-          if (!policy.approval.required) {
-            const updated = await uow.assignments.setEnd(a.id, newEnd);
-            if (!updated) throw new PimError('not_active', { role: role.name });
-            const req = await this.insertRequest(uow, actor, 'extend', role.name, a.scope, durationMs, reason ?? null, a.id, 'completed', now);
-            await this.audit(uow, actor.principal.id, 'activation.extended', req, { assignmentId: a.id, endsAt: newEnd.toISOString() });
-            await this.sendTo(uow, { kind: 'user', principalId: actor.principal.id }, `extended:${req.id}`, {
-              kind: 'activation_extended',
-              assignment: assignmentView(this.deps.directory, updated),
-              request: requestView(this.deps.directory, req, updated.endsAt),
-            });
-            return { outcome: 'extended' as const, assignment: updated };
-          }
-          const req = await this.insertRequest(uow, actor, 'extend', role.name, a.scope, durationMs, reason ?? null, a.id, 'pending_approval', now, policy.approval.timeoutMs);
-          await this.audit(uow, actor.principal.id, 'request.created', req, { kind: 'extend', durationMs });
-          const approvers = this.approversFor(req).filter((id) => id.toLowerCase() !== actor.principal.id.toLowerCase());
-          await this.announceApprovalRequest(uow, req, approvers);
-          return { outcome: 'pending_approval' as const, request: req, approvers };
-        }
-        const eligible = mine.filter((a) => a.role === role.name && a.type === 'eligible' && a.principalId === actor.principal.id && a.endsAt);
-        const soonest = eligible.sort((x, y) => (x.endsAt as Date).getTime() - (y.endsAt as Date).getTime())[0];
-        if (!soonest) throw new PimError('not_active', { role: role.name });
-        if ((soonest.endsAt as Date).getTime() - now.getTime() > RENEW_WINDOW_MS) {
-          throw new PimError('renew_too_early', { role: role.name, until: (soonest.endsAt as Date).toISOString() });
-        }
-        checkReason(role.name, reason, true);
-        const req = await this.insertRequest(uow, actor, 'renew', role.name, soonest.scope, durationMs, reason ?? null, soonest.id, 'pending_approval', now, findScope(role, soonest.scope).policy.approval.timeoutMs);
-        await this.audit(uow, actor.principal.id, 'request.created', req, { kind: 'renew', durationMs });
-        const approvers = this.approversFor(req).filter((id) => id.toLowerCase() !== actor.principal.id.toLowerCase());
-        await this.announceApprovalRequest(uow, req, approvers);
-        return { outcome: 'pending_approval' as const, request: req, approvers };
+        const activation = await this.findActivation(uow, actor.principal.id, role.name, input.scope, now);
+        if (activation) return this.extendActivation(uow, actor, role, activation, input, now);
+        return this.requestRenewal(uow, actor, role, input, now);
       });
     });
+  }
+
+  private async extendActivation(uow: UnitOfWork, actor: Actor, role: Role, found: Assignment, input: ExtendInput, now: Date): Promise<ExtendResult> {
+    const policy = findScope(role, found.scope).policy;
+    // The lock activate takes: concurrent extensions of one activation queue here, and each
+    // re-reads the end the one before it committed.
+    await uow.locks.lock(`activation:${actor.principal.id.toLowerCase()}:${role.name}:${found.scope}`);
+    const a = await uow.assignments.get(found.id);
+    if (!a || a.endedAt || (a.endsAt && a.endsAt.getTime() <= now.getTime())) throw new PimError('not_active', { role: role.name });
+    checkExtension(role.name, policy, a, input, now);
+    const open = (await uow.requests.find({ principalId: actor.principal.id, role: role.name, states: ['pending_approval'] })).find(
+      (r) => r.kind === 'extend' && r.targetAssignmentId === a.id,
+    );
+    if (open) {
+      throw new PimError('invalid_input', {
+        message: `You already have extension request ${open.id} for ${role.name} waiting for approval. Cancel it with \`cancel ${open.id}\` or wait for it.`,
+      });
+    }
+    if (policy.requireMfa) await this.verifyMfa(uow, actor, role.name, input.mfaCode, now, 'extend');
+    const reason = input.reason ?? null;
+    const ticket = input.ticket?.trim() || null;
+    const checks = { reason: reason?.trim() || null, ticket, mfa: policy.requireMfa ? 'verified' : 'not_required' };
+    if (!policy.approval.required) {
+      const newEnd = new Date((a.endsAt ?? now).getTime() + input.durationMs);
+      const updated = await uow.assignments.setEnd(a.id, newEnd);
+      if (!updated) throw new PimError('not_active', { role: role.name });
+      const req = await this.insertRequest(uow, actor, 'extend', role.name, a.scope, input.durationMs, reason, a.id, 'completed', now, undefined, ticket);
+      await this.audit(uow, actor.principal.id, 'activation.extended', req, { assignmentId: a.id, endsAt: newEnd.toISOString(), durationMs: input.durationMs, ...checks });
+      await this.sendTo(uow, { kind: 'user', principalId: actor.principal.id }, `extended:${req.id}`, {
+        kind: 'activation_extended',
+        assignment: assignmentView(this.deps.directory, updated),
+        request: requestView(this.deps.directory, req, updated.endsAt),
+      });
+      return { outcome: 'extended', assignment: updated };
+    }
+    const req = await this.insertRequest(uow, actor, 'extend', role.name, a.scope, input.durationMs, reason, a.id, 'pending_approval', now, policy.approval.timeoutMs, ticket);
+    await this.audit(uow, actor.principal.id, 'request.created', req, { kind: 'extend', durationMs: input.durationMs, assignmentId: a.id, ...checks });
+    const approvers = this.approversFor(req).filter((id) => id.toLowerCase() !== actor.principal.id.toLowerCase());
+    await this.announceApprovalRequest(uow, req, approvers);
+    await this.notifyChannels(uow, policy, 'requested', `requested:${req.id}`, { kind: 'approval_request', request: requestView(this.deps.directory, req) });
+    return { outcome: 'pending_approval', request: req, approvers };
+  }
+
+  /** `extend` of a role that is not active: renewal of an eligible assignment ending within 14 days, decided by the admins. */
+  private async requestRenewal(uow: UnitOfWork, actor: Actor, role: Role, input: ExtendInput, now: Date): Promise<ExtendResult> {
+    const mine = await this.currentAssignmentsOf(uow, actor.principal.id, now);
+    const eligible = mine.filter(
+      (a) => a.role === role.name && a.type === 'eligible' && a.principalId === actor.principal.id && a.endsAt && (!input.scope || a.scope.toLowerCase() === input.scope.toLowerCase()),
+    );
+    const soonest = eligible.sort((x, y) => (x.endsAt as Date).getTime() - (y.endsAt as Date).getTime())[0];
+    if (!soonest) throw new PimError('not_active', { role: role.name });
+    if ((soonest.endsAt as Date).getTime() - now.getTime() > RENEW_WINDOW_MS) {
+      throw new PimError('renew_too_early', { role: role.name, until: (soonest.endsAt as Date).toISOString() });
+    }
+    checkReason(role.name, input.reason, true);
+    const req = await this.insertRequest(uow, actor, 'renew', role.name, soonest.scope, input.durationMs, input.reason ?? null, soonest.id, 'pending_approval', now, findScope(role, soonest.scope).policy.approval.timeoutMs);
+    await this.audit(uow, actor.principal.id, 'request.created', req, { kind: 'renew', durationMs: input.durationMs });
+    const approvers = this.approversFor(req).filter((id) => id.toLowerCase() !== actor.principal.id.toLowerCase());
+    await this.announceApprovalRequest(uow, req, approvers);
+    return { outcome: 'pending_approval', request: req, approvers };
   }
 
   private async insertRequest(
@@ -620,6 +741,7 @@ export class Pim {
     state: RequestState,
     now: Date,
     timeoutMs?: number,
+    ticket: string | null = null,
   ): Promise<PimRequest> {
     const r: PimRequest = {
       id: this.deps.ids.requestId(),
@@ -629,7 +751,7 @@ export class Pim {
       scope,
       durationMs,
       reason: reason?.trim() || null,
-      ticket: null,
+      ticket,
       startAt: null,
       state,
       createdAt: now,
@@ -658,7 +780,7 @@ export class Pim {
       const scope = this.pickScope(role, input.scope);
       const policy = findScope(role, scope).policy;
       const now = this.now();
-      checkReason(role.name, input.reason, false);
+      const reason = this.adminReason('assign', principal, role.name, input.reason);
       const endsAt = input.until ?? (input.durationMs ? new Date(now.getTime() + input.durationMs) : null);
       checkAssignmentEnd(role.name, policy, input.type, now, endsAt);
       return this.deps.store.transaction(async (uow) => {
@@ -668,11 +790,11 @@ export class Pim {
         }
         const a = newAssignment({ id: this.deps.ids.id(), principalId: principal.id, role: role.name, scope, type: input.type, endsAt, requestId: null, createdBy: actor.principal.id }, now);
         await uow.assignments.insert(a);
-        await this.audit(uow, actor.principal.id, 'assignment.created', a, { type: a.type, endsAt: endsAt?.toISOString() ?? null, reason: input.reason ?? null, permanent: endsAt === null });
+        await this.audit(uow, actor.principal.id, 'assignment.created', a, { type: a.type, endsAt: endsAt?.toISOString() ?? null, reason, permanent: endsAt === null });
         if (a.type === 'active' && !this.deps.provider.inline) {
           await uow.outbox.enqueue(`grant:assignment:${a.id}`, { type: 'grant', target: this.targetOf(a) });
         }
-        const notice: Notice = { kind: 'assignment_changed', assignment: assignmentView(this.deps.directory, a), change: 'assigned', by: this.person(actor.principal.id) };
+        const notice: Notice = { kind: 'assignment_changed', assignment: assignmentView(this.deps.directory, a), change: 'assigned', by: this.person(actor.principal.id), reason };
         await this.sendTo(uow, { kind: 'user', principalId: principal.id }, `assigned:${a.id}`, notice);
         await this.notifyChannels(uow, policy, 'assigned', `assigned:${a.id}`, notice);
         return a;
@@ -680,13 +802,17 @@ export class Pim {
     });
   }
 
-  /** Admin: removes a user's assignments of a role (eligible and active) at a scope or all scopes. */
-  async remove(actor: Actor, user: string, roleName: string, scope?: string): Promise<Assignment[]> {
+  /**
+   * Admin: removes a user's assignments of a role (eligible and active) at a scope or all scopes.
+   * A reason is required; the user is told it.
+   */
+  async remove(actor: Actor, user: string, roleName: string, scope?: string, reasonText?: string | null): Promise<Assignment[]> {
     return this.auditRefusal(actor, 'remove', roleName, { role: roleName, user }, async () => {
       this.requireAdmin(actor);
       const principal = this.deps.directory.require(user);
       const role = findRole(this.deps.roles, roleName);
       if (scope) findScope(role, scope);
+      const reason = this.adminReason('remove', principal, role.name, reasonText);
       const now = this.now();
       return this.deps.store.transaction(async (uow) => {
         const current = (await uow.assignments.find({ principalId: principal.id, role: role.name, currentAt: now })).filter((a) => !scope || a.scope === scope);
@@ -696,7 +822,7 @@ export class Pim {
           const e = await uow.assignments.end(a.id, now, 'removed');
           if (!e) continue;
           ended.push(e);
-          await this.finishAssignment(uow, actor.principal.id, e, 'removed', now);
+          await this.finishAssignment(uow, actor.principal.id, e, 'removed', now, { reason });
         }
         return ended;
       });
@@ -875,6 +1001,33 @@ export class Pim {
     });
   }
 
+  // ---------------------------------------------------------------- MFA enrolment
+
+  /**
+   * Enrols an authenticator for `principalId` and returns its secret and `otpauth://` URI, to be
+   * shown once to the person (never queued, never stored in plaintext). Anyone may enrol
+   * themselves once; replacing an authenticator, or enrolling someone else, takes an admin at the
+   * CLI: from a chat account it would let whoever holds that account past MFA.
+   */
+  async enrollMfa(actor: Actor, principalId: string): Promise<{ secret: string; uri: string }> {
+    return this.auditRefusal(actor, 'mfa_enroll', `principal:${principalId}`, { principal: principalId }, async () => {
+      const { enroll, isEnrolled } = this.deps.mfa;
+      if (!enroll || !isEnrolled) throw new PimError('invalid_input', { message: 'MFA enrolment is not available in this pimbot.' });
+      const target = this.deps.directory.require(principalId);
+      const self = target.id.toLowerCase() === actor.principal.id.toLowerCase();
+      const adminAtCli = this.isAdmin(actor) && actor.platform === 'cli';
+      if (!self && !adminAtCli) throw new PimError('not_admin');
+      const now = this.now();
+      return this.deps.store.transaction(async (uow) => {
+        const replaced = await isEnrolled.call(this.deps.mfa, uow, target.id);
+        if (replaced && !adminAtCli) throw new PimError('mfa_already_enrolled');
+        const enrollment = await enroll.call(this.deps.mfa, uow, target.id, now);
+        await uow.audit.append({ at: now, actor: actor.principal.id, action: 'mfa.enrolled', subject: `principal:${target.id}`, details: { principal: target.id, platform: actor.platform, replaced } });
+        return enrollment;
+      });
+    });
+  }
+
   // ---------------------------------------------------------------- digest
 
   /**
@@ -933,7 +1086,7 @@ export class Pim {
     a: Assignment,
     reason: 'expired' | 'deactivated' | 'removed',
     now: Date,
-    opts: { requestDone?: boolean } = {},
+    opts: { requestDone?: boolean; reason?: string } = {},
   ): Promise<void> {
     if (a.requestId && !opts.requestDone) {
       await uow.requests.transition(a.requestId, ['active'], { state: reason === 'removed' ? 'revoked' : reason, updatedAt: now });
@@ -941,25 +1094,32 @@ export class Pim {
     if (a.type === 'active' && !this.deps.provider.inline) {
       await uow.outbox.enqueue(`revoke:${a.id}`, { type: 'revoke', target: this.targetOf(a) });
     }
-    await this.audit(uow, by, a.type === 'active' && a.requestId ? `activation.${reason}` : `assignment.${reason}`, a, { endedAt: a.endedAt?.toISOString() ?? now.toISOString() });
+    const why = opts.reason ? { reason: opts.reason } : {};
+    await this.audit(uow, by, a.type === 'active' && a.requestId ? `activation.${reason}` : `assignment.${reason}`, a, { endedAt: a.endedAt?.toISOString() ?? now.toISOString(), ...why });
     if (a.principalId.startsWith('group:')) return;
     const view = assignmentView(this.deps.directory, a);
     const notice: Notice =
       a.requestId || reason !== 'removed'
-        ? { kind: 'activation_ended', assignment: view, reason: reason === 'removed' ? 'revoked' : reason }
-        : { kind: 'assignment_changed', assignment: view, change: 'removed', by: this.person(by) };
+        ? { kind: 'activation_ended', assignment: view, reason: reason === 'removed' ? 'revoked' : reason, ...(opts.reason ? { removedBy: this.person(by), removalReason: opts.reason } : {}) }
+        : { kind: 'assignment_changed', assignment: view, change: 'removed', by: this.person(by), ...why };
     await this.sendTo(uow, { kind: 'user', principalId: a.principalId }, `ended:${a.id}`, notice);
     const policy = this.findPolicy(a.role, a.scope);
     if (policy) await this.notifyChannels(uow, policy, reason === 'removed' ? 'removed' : reason, `ended:${a.id}`, notice);
   }
 
   private async oneActivation(uow: UnitOfWork, principalId: string, role: string, scope: string | undefined, now: Date): Promise<Assignment> {
+    const a = await this.findActivation(uow, principalId, role, scope, now);
+    if (!a) throw new PimError('not_active', { role });
+    return a;
+  }
+
+  /** The principal's current activation of a role (at `scope` when given); null when none, scope_required when several. */
+  private async findActivation(uow: UnitOfWork, principalId: string, role: string, scope: string | undefined, now: Date): Promise<Assignment | null> {
     const active = (await uow.assignments.find({ principalId, role, type: 'active', currentAt: now })).filter(
       (a) => a.requestId !== null && (!scope || a.scope.toLowerCase() === scope.toLowerCase()),
     );
-    if (active.length === 0) throw new PimError('not_active', { role });
     if (active.length > 1) throw new PimError('scope_required', { role, scopes: active.map((a) => a.scope).join(', ') });
-    return active[0] as Assignment;
+    return active[0] ?? null;
   }
 
   /** The policy of a role at a scope, or undefined when the config no longer has them. */
@@ -980,8 +1140,75 @@ export class Pim {
     return lists.flat();
   }
 
+  /** The reason an admin gives for assign or remove: required (the user is told it), at most 500 characters. */
+  private adminReason(command: 'assign' | 'remove', user: Principal, role: string, reason: string | null | undefined): string {
+    const text = reason?.trim() ?? '';
+    if (!text) throw new PimError('reason_required', { role, command, user: user.name });
+    checkReason(role, text, true);
+    return text;
+  }
+
+  /**
+   * The one MFA check of the core: activation, extension and approval all go through it, so
+   * whatever it enforces holds for all of them: a valid, unused code, and the lockout. It holds the
+   * principal's MFA record until commit, so concurrent checks on any replica count one after the
+   * other. A wrong code is counted and audited in this transaction, which is committed although the
+   * action is refused (CommitAndThrow): call it before the transaction writes anything else.
+   */
+  private async verifyMfa(uow: UnitOfWork, actor: Actor, role: string, code: string | null | undefined, now: Date, during = 'activate', requestId?: string): Promise<void> {
+    const id = actor.principal.id;
+    const lockout = this.deps.mfaLockout ?? DEFAULT_MFA_LOCKOUT;
+    const state = await uow.mfa.lockForCheck(id);
+    if (!state) throw new PimError('mfa_not_enrolled', { role });
+    if (state.lockedUntil && state.lockedUntil.getTime() > now.getTime()) {
+      throw new PimError('mfa_locked', { role, until: state.lockedUntil.toISOString() });
+    }
+    const verdict = await this.deps.mfa.verify(uow, id, (code ?? '').trim(), now);
+    if (verdict === 'ok') {
+      await uow.mfa.clearFailures(id);
+      return;
+    }
+    if (verdict === 'not_enrolled') throw new PimError('mfa_not_enrolled', { role });
+    if (verdict === 'unreadable') throw new PimError('mfa_unreadable', { role });
+    // A wrong code, or a used one: counted since the window began, or since the last lock ended.
+    const windowStart = now.getTime() - lockout.failureWindowMs;
+    const since = new Date(Math.max(windowStart, state.lockedUntil?.getTime() ?? 0));
+    await uow.mfa.recordFailure(id, now, new Date(windowStart));
+    const failures = await uow.mfa.countFailures(id, since);
+    const subject = `principal:${id}`;
+    const context = { principal: id, role, during, platform: actor.platform, ...(requestId ? { requestId } : {}) };
+    await uow.audit.append({ at: now, actor: id, action: 'mfa.failed', subject, details: { ...context, verdict, failures, maxFailures: lockout.maxFailures } });
+    const codeOf = verdict === 'reused' ? 'mfa_reused' : 'mfa_invalid';
+    if (failures < lockout.maxFailures) {
+      throw new CommitAndThrow(new PimError(codeOf, { role, attemptsLeft: lockout.maxFailures - failures }));
+    }
+    const until = new Date(now.getTime() + lockout.lockForMs);
+    await uow.mfa.lockUntil(id, until);
+    await uow.audit.append({ at: now, actor: 'system', action: 'mfa.locked', subject, details: { ...context, failures, windowMs: lockout.failureWindowMs, until: until.toISOString() } });
+    const notice: Notice = {
+      kind: 'mfa_locked',
+      principal: this.person(id),
+      failures,
+      windowMs: lockout.failureWindowMs,
+      until: until.toISOString(),
+      during,
+      role,
+      platform: actor.platform,
+    };
+    const key = `mfa-locked:${id.toLowerCase()}:${until.toISOString()}`;
+    if (this.deps.channels.includes('security')) await this.sendTo(uow, { kind: 'channel', channel: 'security' }, key, notice);
+    await this.sendTo(uow, { kind: 'user', principalId: id }, key, notice);
+    throw new CommitAndThrow(new PimError(codeOf, { role, lockedUntil: until.toISOString() }));
+  }
+
+  /** Admins only; an auditor is told they may read, not change. */
   private requireAdmin(actor: Actor): void {
-    if (!this.isAdmin(actor)) throw new PimError('not_admin');
+    if (!this.isAdmin(actor)) throw new PimError(this.isAuditor(actor) ? 'auditor_read_only' : 'not_admin');
+  }
+
+  /** Admins and auditors: the audit trail and alerts. */
+  private requireAuditReader(actor: Actor): void {
+    if (!this.isAdmin(actor) && !this.isAuditor(actor)) throw new PimError('not_auditor');
   }
 
   private alreadyDecided(r: PimRequest): PimError {

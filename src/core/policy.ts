@@ -19,7 +19,7 @@ export const DEFAULT_POLICY: Policy = {
   requireJustification: true,
   requireTicket: false,
   requireMfa: false,
-  approval: { required: false, approvers: [], timeoutMs: DAY },
+  approval: { required: false, approvers: [], timeoutMs: DAY, requireMfa: false },
   notify: {},
   eligibleExpiryMs: 365 * DAY,
   activeExpiryMs: 180 * DAY,
@@ -78,15 +78,7 @@ export function checkActivation(role: string, policy: Policy, input: ActivationI
   if (duration < MIN_ACTIVATION_MS) throw new PimError('duration_too_short', { role, min: formatDuration(MIN_ACTIVATION_MS) });
   if (duration > policy.maxActivationMs) throw new PimError('duration_too_long', { role, max: formatDuration(policy.maxActivationMs) });
   checkReason(role, input.reason, policy.requireJustification);
-  if (policy.requireTicket && blank(input.ticket)) throw new PimError('ticket_required', { role });
-  if (!blank(input.ticket)) {
-    const ticket = (input.ticket as string).trim();
-    if (ticket.length > MAX_TICKET_LENGTH) throw new PimError('ticket_invalid', { role, ticket: ticket.slice(0, 40), pattern: `at most ${MAX_TICKET_LENGTH} characters` });
-    // The whole ticket must match, even when the configured pattern has no ^...$ anchors.
-    if (policy.ticketPattern && !new RegExp(`^(?:${policy.ticketPattern})$`).test(ticket)) {
-      throw new PimError('ticket_invalid', { role, ticket, pattern: policy.ticketPattern });
-    }
-  }
+  checkTicket(role, policy, input.ticket);
   if (policy.requireMfa && blank(input.mfaCode)) throw new PimError('mfa_required', { role });
   if (input.startAt) {
     if (input.startAt.getTime() < now.getTime() - MINUTE) throw new PimError('start_in_past');
@@ -94,6 +86,48 @@ export function checkActivation(role: string, policy: Policy, input: ActivationI
       throw new PimError('start_too_far', { max: formatDuration(MAX_SCHEDULE_AHEAD_MS) });
     }
   }
+}
+
+/** Refuses a missing ticket (when required), an oversized one, and one not matching `ticketPattern`. */
+export function checkTicket(role: string, policy: Policy, ticket: string | null | undefined): void {
+  if (policy.requireTicket && blank(ticket)) throw new PimError('ticket_required', { role });
+  if (blank(ticket)) return;
+  const t = (ticket as string).trim();
+  if (t.length > MAX_TICKET_LENGTH) throw new PimError('ticket_invalid', { role, ticket: t.slice(0, 40), pattern: `at most ${MAX_TICKET_LENGTH} characters` });
+  // The whole ticket must match, even when the configured pattern has no ^...$ anchors.
+  if (policy.ticketPattern && !new RegExp(`^(?:${policy.ticketPattern})$`).test(t)) {
+    throw new PimError('ticket_invalid', { role, ticket: t, pattern: policy.ticketPattern });
+  }
+}
+
+/**
+ * How much longer an activation may run: the policy's `maxActivation` counts its whole length,
+ * from its start to its end, however often it is extended. Zero when it already runs its full length.
+ */
+export function extensionRoom(policy: Policy, activation: { startsAt: Date; endsAt: Date | null }, now: Date): number {
+  const end = activation.endsAt ?? now;
+  return Math.max(0, activation.startsAt.getTime() + policy.maxActivationMs - end.getTime());
+}
+
+/**
+ * Checks an extension of an activation against its policy: the same reason, ticket and MFA code
+ * an activation needs, and a new end within `maxActivation` of the activation's start (never of
+ * now, or repeated extensions would make it standing access). MFA is verified by the caller.
+ */
+export function checkExtension(role: string, policy: Policy, activation: { startsAt: Date; endsAt: Date | null }, input: ActivationInput & { durationMs: number }, now: Date): void {
+  checkExtensionLength(role, policy, activation, input.durationMs, now);
+  checkReason(role, input.reason, policy.requireJustification);
+  checkTicket(role, policy, input.ticket);
+  if (policy.requireMfa && blank(input.mfaCode)) throw new PimError('mfa_required', { role });
+}
+
+/** Refuses an extension that would take the activation past `maxActivation` from its start, saying how much more is allowed. */
+export function checkExtensionLength(role: string, policy: Policy, activation: { startsAt: Date; endsAt: Date | null }, durationMs: number, now: Date): void {
+  const room = extensionRoom(policy, activation, now);
+  if (durationMs <= room) return;
+  // Shown in whole minutes, rounded down, so that asking for what the refusal says is accepted.
+  const more = Math.floor(room / MINUTE) * MINUTE;
+  throw new PimError('extension_too_long', { role, max: formatDuration(policy.maxActivationMs), more: formatDuration(more), moreMs: more });
 }
 
 /** Refuses a missing reason (when required) and an oversized one (never truncated). */

@@ -29,6 +29,7 @@ import { totpAt } from '../../src/mfa/totp.js';
 import { TotpVerifier } from '../../src/mfa/verifier.js';
 import { RecordProvider } from '../../src/providers/record.js';
 import { truncateAll, type TestDatabase } from './db.js';
+import { testSecretBox } from './keys.js';
 
 export const MIN = 60_000;
 export const HOUR = 60 * MIN;
@@ -42,6 +43,7 @@ export const USERS = {
   bob: 'bob@example.com',
   carol: 'carol@example.com',
   erin: 'erin@example.com',
+  dave: 'dave@example.com',
 } as const;
 export type UserName = keyof typeof USERS;
 
@@ -55,7 +57,8 @@ export const extraUser = (i: number): string => `user${String(i).padStart(2, '0'
 /**
  * The test config. alice is eligible for Owner, Contributor (both scopes), Reader (90 days) and
  * MfaRole; bob for Contributor at dev and Reader (ending in 10 days: renewable); carol (an
- * approver of Owner through sre-leads) for Owner. erin is the PIM admin and also in sre-leads.
+ * approver of Owner through sre-leads) for Owner. erin is the PIM admin and also in sre-leads;
+ * dave is the auditor, eligible for nothing.
  */
 export function pimConfigYaml(extraUsers = 0): string {
   const extra = Array.from({ length: extraUsers }, (_, k) => extraUser(k + 1));
@@ -66,11 +69,13 @@ directory:
     - { id: bob@example.com, name: Bob, slack: U0BOB }
     - { id: carol@example.com, name: Carol, slack: U0CAROL, teams: 00000000-0000-4000-8000-0000000ca501 }
     - { id: erin@example.com, name: Erin, slack: U0ERIN }
+    - { id: dave@example.com, name: Dave, slack: U0DAVE }
 ${extra.map((id) => `    - { id: ${id} }`).join('\n')}
   groups:
     - { id: sre-leads, members: [carol@example.com, erin@example.com] }
 
 admins: [erin@example.com]
+auditors: [dave@example.com]
 
 channels:
   approvals: { slack: C0APPROVALS }
@@ -126,6 +131,8 @@ export interface PimFixtureOptions {
   extraUsers?: number;
   /** The clock (default a ManualClock at START); a subclass may let time run. */
   clock?: ManualClock;
+  /** Changes the test config's YAML before it is parsed (e.g. a policy key or an `mfa:` section). */
+  yaml?: (yaml: string) => string;
 }
 
 export interface BootstrapItem {
@@ -147,7 +154,7 @@ export class PimFixture {
   readonly clock: ManualClock;
   readonly config: PimConfig;
   readonly store: DrizzleStore;
-  readonly mfa = new TotpVerifier();
+  readonly mfa = new TotpVerifier({ box: testSecretBox() });
   readonly pim: Pim;
 
   constructor(
@@ -155,7 +162,8 @@ export class PimFixture {
     options: PimFixtureOptions = {},
   ) {
     this.clock = options.clock ?? new ManualClock(START);
-    this.config = parsePimConfig(pimConfigYaml(options.extraUsers ?? 0), 'test.pim.config.yaml', { env: {} });
+    const yaml = pimConfigYaml(options.extraUsers ?? 0);
+    this.config = parsePimConfig(options.yaml ? options.yaml(yaml) : yaml, 'test.pim.config.yaml', { env: {} });
     this.store = new DrizzleStore(database.db, { clock: this.clock });
     const record = new RecordProvider();
     this.pim = new Pim({
@@ -168,6 +176,7 @@ export class PimFixture {
       channels: Object.keys(this.config.channels),
       provider: options.inline === false ? { name: 'webhook', inline: false } : { name: record.name, inline: record.inline },
       mfa: this.mfa,
+      mfaLockout: this.config.mfa,
     });
   }
 

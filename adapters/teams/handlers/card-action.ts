@@ -4,7 +4,7 @@
  * is resolved from the activity on the server; the card's data is only a hint.
  */
 import type { Activity, TurnContext } from 'botbuilder';
-import { ACTIVATE_OPEN, ACTIVATE_SUBMIT, APPROVE, CANCEL, DEACTIVATE, DENY, DENY_SUBMIT, EXTEND, REFRESH } from '../../../cards/actions.js';
+import { ACTIVATE_OPEN, ACTIVATE_SUBMIT, APPROVE, CANCEL, DEACTIVATE, DENY, DENY_SUBMIT, EXTEND, EXTEND_SUBMIT, REFRESH } from '../../../cards/actions.js';
 import { describeForbiddenCharacter } from '../../../src/commands/index.js';
 import type { Actor } from '../../../src/core/types.js';
 import { forbiddenCharactersIn } from '../../../src/http-input.js';
@@ -12,7 +12,7 @@ import { readExecuteAction, readSubmitAction, type CardAction } from '../activit
 import { renderFor, resolveSender, type TeamsDeps } from '../context.js';
 import { badRequest, invokeBody, invokeResponse, messageOutcome, outcomeMessage, type ActionOutcome, type AdaptiveCardInvokeBody } from '../outcome.js';
 import { approve, openDenyForm, refresh, submitDenyForm } from './approval-actions.js';
-import { cancel, deactivate, extend, openActivationForm, submitActivationForm } from './role-actions.js';
+import { cancel, deactivate, extend, openActivationForm, submitActivationForm, submitExtensionForm } from './role-actions.js';
 
 export type VerbHandler = (deps: TeamsDeps, actor: Actor, data: unknown) => Promise<ActionOutcome>;
 
@@ -26,6 +26,7 @@ export const VERBS: Readonly<Record<string, VerbHandler>> = {
   [ACTIVATE_SUBMIT]: submitActivationForm,
   [DEACTIVATE]: deactivate,
   [EXTEND]: extend,
+  [EXTEND_SUBMIT]: submitExtensionForm,
   [CANCEL]: cancel,
 };
 

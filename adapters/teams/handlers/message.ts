@@ -3,7 +3,7 @@
  * shared runner, answer in the same conversation with a card (or the activation form).
  */
 import type { TurnContext } from 'botbuilder';
-import { teamsActivationForm, teamsFallbackText } from '../../../cards/teams/index.js';
+import { teamsActivationForm, teamsExtensionForm, teamsFallbackText } from '../../../cards/teams/index.js';
 import { runCommand } from '../../shared/commands.js';
 import { commandText, mentionedUsers } from '../activity.js';
 import { principalIdOf, renderFor, resolveSender, type TeamsDeps } from '../context.js';
@@ -17,7 +17,9 @@ export async function handleMessage(deps: TeamsDeps, ctx: TurnContext): Promise<
     return;
   }
   const mentions = mentionedUsers(ctx.activity, (aad) => principalIdOf(deps, aad));
-  const outcome = await runCommand(deps.pim, sender.actor, commandText(ctx.activity), { mentions });
+  // A personal chat is the only Teams conversation whose answers nobody else reads.
+  const privateReply = ctx.activity.conversation?.conversationType === 'personal';
+  const outcome = await runCommand(deps.pim, sender.actor, commandText(ctx.activity), { mentions, privateReply });
   switch (outcome.type) {
     case 'reply':
       await ctx.sendActivity(replyMessage(outcome.reply, rc));
@@ -25,6 +27,11 @@ export async function handleMessage(deps: TeamsDeps, ctx: TurnContext): Promise<
     case 'form': {
       const text = teamsFallbackText({ kind: 'text', text: `Activate ${outcome.form.role}: fill in the form` }, rc);
       await ctx.sendActivity(cardMessage(teamsActivationForm(outcome.form, rc), text));
+      return;
+    }
+    case 'extend_form': {
+      const text = teamsFallbackText({ kind: 'text', text: `Extend ${outcome.form.role}: fill in the form` }, rc);
+      await ctx.sendActivity(cardMessage(teamsExtensionForm(outcome.form, rc), text));
       return;
     }
     case 'file':

@@ -8,11 +8,13 @@ import { slackAdapter, type SlackAdapter } from '../../../adapters/slack/index.j
 import { startApp, type AppHandle } from '../../../src/app.js';
 import { loadEnv } from '../../../src/config/env.js';
 import { parsePimConfig } from '../../../src/config/pim-config.js';
+import type { Clock } from '../../../src/core/ports.js';
 import type { Actor } from '../../../src/core/types.js';
 import { OutboxQueue } from '../../../src/db/outbox-queue.js';
 import { PgRateLimiter } from '../../../src/db/rate-limits.js';
 import { testDatabase, truncateAll, type TestDatabase } from '../../support/db.js';
 import { eventually, FakeSlack, SlackSender, type SlackCall, type SlackUser } from '../../support/fake-slack.js';
+import { TEST_ENCRYPTION_KEY } from '../../support/keys.js';
 
 export const SIGNING_SECRET = '8f742231b10e8888abcd99yyyzzz85a5';
 export const BOT_TOKEN = 'xoxb-0000000000-0000000000000-testtokentesttoken';
@@ -85,6 +87,13 @@ export interface SuiteOptions {
   workThread?: 'auto' | 'on' | 'off';
   /** Paces the Slack messenger with the shared limiter on the test database (src/db/rate-limits.ts). */
   pacer?: boolean;
+  /** Another pim.config.yaml (default CONFIG): a file's own roles and people. */
+  config?: string;
+  /**
+   * The bot's clock (default the system clock). A clock of its own keeps Slack requests on the
+   * main thread (the work thread reads the system clock), so the work thread is not expected.
+   */
+  clock?: Clock;
 }
 
 /** One database and one fake Slack per file; a fresh bot (and empty database) per test. */
@@ -119,10 +128,12 @@ export function slackSuite(options: SuiteOptions = {}): { get: () => Harness; st
         PIM_TIMEZONE: 'UTC',
         LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
         SLACK_WORK_THREAD: options.workThread ?? 'auto',
+        PIM_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
       });
       const app = await startApp({
         env,
-        config: parsePimConfig(CONFIG, 'slack-e2e.pim.config.yaml'),
+        config: parsePimConfig(options.config ?? CONFIG, 'slack-e2e.pim.config.yaml'),
+        ...(options.clock ? { clock: options.clock } : {}),
         database,
         port: 0,
         adapters: [options.pacer ? (deps) => slackAdapter({ ...deps, pacer: new PgRateLimiter(db.db) }) : slackAdapter],
@@ -131,7 +142,7 @@ export function slackSuite(options: SuiteOptions = {}): { get: () => Harness; st
       });
       const adapter = app.adapters.find((a) => a.platform === 'slack') as SlackAdapter;
       // Which path the file exercises is not left to chance.
-      const expected = database.kind === 'postgres' && options.workThread !== 'off';
+      const expected = database.kind === 'postgres' && options.workThread !== 'off' && !options.clock;
       if (Boolean(adapter.workThread?.running) !== expected) {
         throw new Error(`the Slack work thread is ${adapter.workThread?.running ? 'running' : 'not running'}, expected ${expected ? 'running' : 'not running'}`);
       }

@@ -76,7 +76,7 @@ describe('Teams commands', () => {
   });
 
   it('resolves an <at> mention of another user to their principal (admin assign)', async () => {
-    const res = await bot.message('erin', 'pim assign <at>Dave</at> Reader --eligible --for 30d', {
+    const res = await bot.message('erin', 'pim assign <at>Dave</at> Reader --eligible --for 30d --reason "joins the audit"', {
       extra: { entities: [{ type: 'mention', text: '<at>Dave</at>', mentioned: { id: '29:dave', name: 'Dave', aadObjectId: '00000000-0000-0000-0000-00000000DA7E' } }] },
     });
     expect(res.status).toBe(200);
@@ -87,7 +87,7 @@ describe('Teams commands', () => {
   });
 
   it('refuses a mention it cannot resolve, saying to use an e-mail', async () => {
-    await bot.message('erin', 'pim assign <at>Stranger</at> Reader --eligible --for 30d');
+    await bot.message('erin', 'pim assign <at>Stranger</at> Reader --eligible --for 30d --reason "new hire"');
     const call = await bot.connector.waitFor(replyIn(personalChat('erin')));
     expect(cardText(cardOf(call.body))).toMatch(/e-mail/);
   });
@@ -103,13 +103,13 @@ describe('Teams commands', () => {
   it('keeps the 1:1 chat from an install and tells the user there, without creating a chat', async () => {
     const install = await bot.post({ ...baseActivity('frank', bot.connector.url), type: 'installationUpdate', action: 'add' });
     expect(install.status).toBe(200);
-    await bot.message('erin', 'pim assign frank@example.com Reader --eligible --for 30d');
+    await bot.message('erin', 'pim assign frank@example.com Reader --eligible --for 30d --reason "new hire"');
     await bot.connector.waitFor((c) => isPost(c) && c.conversationId === personalChat('frank') && /Reader/.test(cardText(cardOf(c.body))));
     expect(bot.connector.calls.filter((c) => c.kind === 'create')).toHaveLength(0);
   });
 
   it('opens a 1:1 chat with the AAD id of a user it never heard from', async () => {
-    await bot.message('erin', 'pim assign carol@example.com Reader --eligible --for 30d');
+    await bot.message('erin', 'pim assign carol@example.com Reader --eligible --for 30d --reason "new hire"');
     const create = await bot.connector.waitFor((c) => c.kind === 'create');
     expect(create.body).toMatchObject({ isGroup: false, members: [{ id: '00000000-0000-0000-0000-0000000ca501' }], tenantId: TENANT });
     await bot.connector.waitFor((c) => isPost(c) && c.conversationId === create.answeredId);

@@ -16,6 +16,7 @@ import { runCli } from '../../../src/cli.js';
 import { csvCell } from '../../../src/cli/csv.js';
 import type { Clock } from '../../../src/core/ports.js';
 import { lockPathOf } from '../../../src/db/pglite-lock.js';
+import { rowsOf } from '../../../src/db/rows.js';
 import { DrizzleStore } from '../../../src/db/store.js';
 import { onPostgres, testDatabase, truncateAll, type TestDatabase } from '../../support/db.js';
 
@@ -196,7 +197,7 @@ describe('assign and remove', () => {
   });
 
   it('refuses an actor who is not an admin, and audits the refusal', async () => {
-    const r = await pim(['assign', 'bob@example.com', 'Owner', '--as', 'dave@example.com']);
+    const r = await pim(['assign', 'bob@example.com', 'Owner', '--reason', 'on call', '--as', 'dave@example.com']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('Only PIM admins can do that.');
     const events = jsonLines((await pim(['audit', 'export'])).stdout);
@@ -218,13 +219,25 @@ describe('assign and remove', () => {
     expect(role.stderr).toContain('There is no role called "Janitor"');
   });
 
+  it('refuses assign and remove without a reason, and audits the refusal', async () => {
+    const r = await pim(['assign', 'bob@example.com', 'Owner']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('assign needs a reason: add --reason "why"');
+    expect((await pim(['remove', 'bob@example.com', 'Owner'])).stderr).toContain('remove needs a reason');
+    const events = jsonLines((await pim(['audit', 'export'])).stdout);
+    expect(events.filter((e) => e.action.startsWith('refused.')).map((e) => [e.action, e.details.code])).toEqual([
+      ['refused.assign', 'reason_required'],
+      ['refused.remove', 'reason_required'],
+    ]);
+  });
+
   it('removes an assignment, and says so when there is none left', async () => {
-    expect((await pim(['assign', 'bob@example.com', 'Owner'])).code).toBe(0);
-    const removed = await pim(['remove', 'bob@example.com', 'Owner']);
+    expect((await pim(['assign', 'bob@example.com', 'Owner', '--reason', 'on call'])).code).toBe(0);
+    const removed = await pim(['remove', 'bob@example.com', 'Owner', '--reason', 'rota ended']);
     expect(removed.code).toBe(0);
     expect(removed.stdout).toMatch(/^removed eligible Owner at \/subscriptions\/prod from Bob \(bob@example.com\) \[assignment [0-9a-f-]+\]\n$/);
 
-    const again = await pim(['remove', 'bob@example.com', 'Owner']);
+    const again = await pim(['remove', 'bob@example.com', 'Owner', '--reason', 'rota ended']);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('Bob has no assignment of Owner');
   });
@@ -310,17 +323,24 @@ describe('audit export --csv', () => {
 });
 
 describe('mfa and deadlines', () => {
-  it('enrols a user and prints the otpauth URI, audited', async () => {
+  it('enrols a user and prints the otpauth URI, and its QR code for the terminal, audited; the secret is stored encrypted', async () => {
     const r = await pim(['mfa', 'enroll', 'alice@example.com']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^otpauth:\/\/totp\/pimbot:alice%40example\.com\?secret=[A-Z2-7]+&issuer=pimbot\S*\n$/);
+    // The QR code goes to the person at the terminal (stderr): half blocks, black on white.
+    expect(r.stderr).toContain('\x1b[30;47m');
+    expect(r.stderr).toMatch(/[█▀▄]{7}/);
+    const secret = /secret=([A-Z2-7]+)/.exec(r.stdout)?.[1] as string;
+    const stored = JSON.stringify(rowsOf(await database.db.execute(sql`select * from mfa_secrets`)));
+    expect(stored).not.toContain(secret);
+    expect(stored).toMatch(/"secret":"v1\./);
     const events = jsonLines((await pim(['audit', 'export'])).stdout);
     expect(events.at(-1)).toMatchObject({ actor: 'erin@example.com', action: 'mfa.enrolled', subject: 'principal:alice@example.com' });
   });
 
   it('processes what is due now, once', async () => {
     const clock = new ManualClock('2026-01-05T09:00:00Z');
-    expect((await pim(['assign', 'bob@example.com', 'Owner', '--active', '--for', '1h'], { clock })).code).toBe(0);
+    expect((await pim(['assign', 'bob@example.com', 'Owner', '--active', '--for', '1h', '--reason', 'break glass'], { clock })).code).toBe(0);
 
     expect((await pim(['deadlines'], { clock })).stdout).toBe('deadlines processed: 0 expired, 0 timed out, 0 started, 0 warned\n');
     clock.advance(2 * 3600_000);

@@ -104,7 +104,7 @@ describe('expiry warning', () => {
     await activateContributor();
     fx.clock.set(at(HOUR - 10 * MIN));
     await fx.pim.processDeadlines();
-    await fx.pim.extend(fx.actor('alice'), 'Contributor', HOUR, 'more time');
+    await fx.pim.extend(fx.actor('alice'), { role: 'Contributor', durationMs: HOUR, reason: 'more time' });
     fx.clock.set(at(2 * HOUR - 5 * MIN));
     expect((await fx.pim.processDeadlines()).warned).toBe(1);
     expect(await fx.messages({ kind: 'expiry_warning' })).toHaveLength(2);
@@ -147,7 +147,7 @@ describe('extend', () => {
   it('within the maximum moves the end at once (no approval in the policy)', async () => {
     const a = await activateContributor();
     fx.clock.advance(30 * MIN);
-    const res = await fx.pim.extend(fx.actor('alice'), 'Contributor', 2 * HOUR, 'long deploy');
+    const res = await fx.pim.extend(fx.actor('alice'), { role: 'Contributor', durationMs: 2 * HOUR, reason: 'long deploy' });
     expect(res.outcome).toBe('extended');
     expect(res.outcome === 'extended' && res.assignment.endsAt).toEqual(at(3 * HOUR));
     expect((await fx.assignment(a.id)).endsAt).toEqual(at(3 * HOUR));
@@ -155,19 +155,21 @@ describe('extend', () => {
     expect(await fx.audit({ action: 'activation.extended' })).toHaveLength(1);
   });
 
-  it('up to exactly the maximum from now', async () => {
+  it('up to exactly the maximum counted from the activation’s start', async () => {
     await activateContributor();
     fx.clock.advance(30 * MIN);
-    // end now+30m, +7h30m = now + 8h: exactly the maximum
-    expect((await fx.pim.extend(fx.actor('alice'), 'Contributor', 7 * HOUR + 30 * MIN)).outcome).toBe('extended');
+    // started at START for 1h, +7h = 8h in all: exactly the maximum
+    expect((await fx.pim.extend(fx.actor('alice'), { role: 'Contributor', durationMs: 7 * HOUR, reason: 'long deploy' })).outcome).toBe('extended');
   });
 
-  it('beyond the maximum from now is refused and changes nothing', async () => {
+  it('beyond the maximum counted from the activation’s start is refused, saying how much more is allowed, and changes nothing', async () => {
     const a = await activateContributor();
     fx.clock.advance(30 * MIN);
-    await expectPimError(fx.pim.extend(fx.actor('alice'), 'Contributor', 8 * HOUR), 'duration_too_long');
+    // 1h + 7h30m = 8h30m in all, though only 8h from now
+    const e = await expectPimError(fx.pim.extend(fx.actor('alice'), { role: 'Contributor', durationMs: 7 * HOUR + 30 * MIN, reason: 'long deploy' }), 'extension_too_long');
+    expect(e.message).toContain('at most 7h more');
     expect((await fx.assignment(a.id)).endsAt).toEqual(at(HOUR));
-    expect((await fx.audit({ action: 'refused.extend' }))[0]?.details.code).toBe('duration_too_long');
+    expect((await fx.audit({ action: 'refused.extend' }))[0]?.details.code).toBe('extension_too_long');
   });
 
   it('with approval in the policy asks the approvers, and approval moves the end', async () => {
@@ -175,7 +177,7 @@ describe('extend', () => {
     await fx.pim.approve(fx.actor('carol'), res.request.id);
     const a = (await fx.activeAssignments('alice@example.com'))[0] as Assignment;
     fx.clock.advance(10 * MIN);
-    const ext = await fx.pim.extend(fx.actor('alice'), 'Owner', 20 * MIN, 'still fixing');
+    const ext = await fx.pim.extend(fx.actor('alice'), { role: 'Owner', durationMs: 20 * MIN, reason: 'still fixing', ticket: 'INC-1' });
     expect(ext.outcome).toBe('pending_approval');
     if (ext.outcome !== 'pending_approval') return;
     expect(ext.request.kind).toBe('extend');
@@ -186,7 +188,7 @@ describe('extend', () => {
   });
 
   it('of a role that is neither active nor eligible is refused with not_active', async () => {
-    await expectPimError(fx.pim.extend(fx.actor('bob'), 'Owner', HOUR), 'not_active');
+    await expectPimError(fx.pim.extend(fx.actor('bob'), { role: 'Owner', durationMs: HOUR }), 'not_active');
   });
 });
 
@@ -195,7 +197,7 @@ describe('renew an eligible assignment', () => {
   const bobReaderEnd = at(10 * DAY);
 
   it('ending within 14 days: asks the PIM admins', async () => {
-    const res = await fx.pim.extend(fx.actor('bob'), 'Reader', 90 * DAY, 'still on the team');
+    const res = await fx.pim.extend(fx.actor('bob'), { role: 'Reader', durationMs: 90 * DAY, reason: 'still on the team' });
     expect(res.outcome).toBe('pending_approval');
     if (res.outcome !== 'pending_approval') return;
     expect(res.request).toMatchObject({ kind: 'renew', state: 'pending_approval', durationMs: 90 * DAY });
@@ -204,7 +206,7 @@ describe('renew an eligible assignment', () => {
   });
 
   it('approved by an admin, moves the end of the eligible assignment', async () => {
-    const res = await fx.pim.extend(fx.actor('bob'), 'Reader', 90 * DAY, 'still on the team');
+    const res = await fx.pim.extend(fx.actor('bob'), { role: 'Reader', durationMs: 90 * DAY, reason: 'still on the team' });
     const done = await fx.pim.approve(fx.actor('erin'), res.outcome === 'pending_approval' ? res.request.id : '');
     expect(done.state).toBe('completed');
     const eligible = (await fx.assignments({ principalId: 'bob@example.com', role: 'Reader', type: 'eligible' }))[0] as Assignment;
@@ -214,22 +216,22 @@ describe('renew an eligible assignment', () => {
   });
 
   it('cannot be approved by a role approver who is not an admin', async () => {
-    const res = await fx.pim.extend(fx.actor('bob'), 'Reader', 90 * DAY, 'still on the team');
+    const res = await fx.pim.extend(fx.actor('bob'), { role: 'Reader', durationMs: 90 * DAY, reason: 'still on the team' });
     await expectPimError(fx.pim.approve(fx.actor('carol'), res.outcome === 'pending_approval' ? res.request.id : ''), 'not_approver');
   });
 
   it('needs a reason', async () => {
-    await expectPimError(fx.pim.extend(fx.actor('bob'), 'Reader', 90 * DAY), 'reason_required');
+    await expectPimError(fx.pim.extend(fx.actor('bob'), { role: 'Reader', durationMs: 90 * DAY }), 'reason_required');
   });
 
   it('is refused more than 14 days before the end', async () => {
     // alice's Reader eligibility ends 90 days after START.
-    const e = await expectPimError(fx.pim.extend(fx.actor('alice'), 'Reader', 90 * DAY, 'keep it'), 'renew_too_early');
+    const e = await expectPimError(fx.pim.extend(fx.actor('alice'), { role: 'Reader', durationMs: 90 * DAY, reason: 'keep it' }), 'renew_too_early');
     expect(e.details.until).toBe(at(90 * DAY).toISOString());
   });
 
   it('is allowed once the end is within 14 days', async () => {
     fx.clock.set(at(76 * DAY));
-    expect((await fx.pim.extend(fx.actor('alice'), 'Reader', 90 * DAY, 'keep it')).outcome).toBe('pending_approval');
+    expect((await fx.pim.extend(fx.actor('alice'), { role: 'Reader', durationMs: 90 * DAY, reason: 'keep it' })).outcome).toBe('pending_approval');
   });
 });

@@ -254,7 +254,7 @@ describe('assignment warnings (14 days and 1 day)', () => {
   it('warns again before the new end after a renewal', async () => {
     startLoop();
     await moveTo(end - 14 * DAY);
-    const res = await fx.pim.extend(fx.actor('alice'), 'Reader', 30 * DAY, 'still on the team');
+    const res = await fx.pim.extend(fx.actor('alice'), { role: 'Reader', durationMs: 30 * DAY, reason: 'still on the team' });
     await fx.pim.approve(fx.actor('erin'), res.outcome === 'pending_approval' ? res.request.id : '');
     await moveTo(end + 30 * DAY - 14 * DAY);
     expect(await warnings('alice', '14d')).toHaveLength(2);

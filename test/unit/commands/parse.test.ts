@@ -424,8 +424,20 @@ describe('deactivate and extend', () => {
     expect(refuse('extend Owner').message).toBe('extend needs a duration, e.g. extend Owner 30m.');
   });
 
-  it('refuses extend with a scope', () => {
-    expect(refuse('extend Owner 1h --scope /s').message).toBe('Unknown option --scope for extend.');
+  it('parses extend with what activation takes: scope, reason, ticket and MFA code', () => {
+    expect(parse('extend Owner 30m --scope /s --reason still migrating --ticket INC-7 --code 123456')).toEqual({
+      name: 'extend',
+      role: 'Owner',
+      durationMs: 30 * M,
+      scope: '/s',
+      reason: 'still migrating',
+      ticket: 'INC-7',
+      mfaCode: '123456',
+    });
+  });
+
+  it('refuses --at on extend (an extension starts at the end)', () => {
+    expect(refuse('extend Owner 1h --at 09:30').message).toBe('Unknown option --at for extend.');
   });
 });
 
@@ -536,11 +548,11 @@ describe('assign and remove', () => {
   });
 
   it('refuses assign without a role', () => {
-    expect(refuse('assign alice').message).toBe('assign needs a role, e.g. assign alice@example.com Owner --for 30d.');
+    expect(refuse('assign alice').message).toBe('assign needs a role, e.g. assign alice@example.com Owner --for 30d --reason "joins the on-call rota".');
   });
 
   it('refuses assign without a user', () => {
-    expect(refuse('assign').message).toBe('assign needs a user, e.g. assign alice@example.com Owner --for 30d.');
+    expect(refuse('assign').message).toBe('assign needs a user, e.g. assign alice@example.com Owner --for 30d --reason "joins the on-call rota".');
   });
 
   it('suggests quoting a role with spaces after the user', () => {
@@ -593,6 +605,15 @@ describe('assign and remove', () => {
       user: { kind: 'id', id: 'alice@example.com' },
       role: 'Owner',
       scope: '/s',
+    });
+  });
+
+  it('parses remove with a reason (the core requires one)', () => {
+    expect(parse('remove alice@example.com Owner --reason "left the team"')).toEqual({
+      name: 'remove',
+      user: { kind: 'id', id: 'alice@example.com' },
+      role: 'Owner',
+      reason: 'left the team',
     });
   });
 
@@ -758,6 +779,18 @@ describe('unknown verbs and help text', () => {
   it('lists admin commands for admins', () => {
     const text = helpText(true);
     for (const name of ['assign', 'remove', 'review-start', 'alerts', 'audit'] as const) expect(text).toContain(USAGE[name]);
+  });
+
+  it('lists the audit trail and alerts, and nothing that changes access, for auditors', () => {
+    const text = helpText(false, true);
+    expect(text).toContain('Auditor commands:');
+    for (const name of ['audit', 'alerts'] as const) expect(text).toContain(USAGE[name]);
+    for (const name of ['assign', 'remove', 'review-start'] as const) expect(text).not.toContain(USAGE[name]);
+  });
+
+  it('shows assign and remove with a required --reason', () => {
+    expect(USAGE.assign).toMatch(/ --reason "<text>"$/);
+    expect(USAGE.remove).toBe('remove <user> <role> [--scope <scope>] --reason "<text>"');
   });
 
   it('has a usage line for every command', () => {

@@ -4,7 +4,7 @@
  * activation modal opens with what was typed pre-filled (trigger ids expire 3 s after the command).
  */
 import type { SlashCommand } from '@slack/bolt';
-import { slackActivationModal } from '../../../../cards/slack/index.js';
+import { slackActivationModal, slackExtensionModal } from '../../../../cards/slack/index.js';
 import type { Reply } from '../../../../cards/model.js';
 import { USAGE } from '../../../../src/commands/index.js';
 import { runCommand, type CommandOutcome } from '../../../shared/commands.js';
@@ -34,13 +34,16 @@ export async function pimCommand({ command, ack, respond, client }: PimCommandAr
     await guarded(deps, '/pim', tell, async () => {
       const who = await deps.identity.resolve(command.user_id);
       if (!who.ok) return tell({ kind: 'error', message: who.message });
-      const outcome = await runCommand(deps.pim, who.actor, unescapeSlack(command.text));
-      if (outcome.type === 'form') {
+      // Answers go through the response URL as ephemeral messages: only the user sees them.
+      const outcome = await runCommand(deps.pim, who.actor, unescapeSlack(command.text), { privateReply: true });
+      if (outcome.type === 'form' || outcome.type === 'extend_form') {
+        const extension = outcome.type === 'extend_form';
+        const view = outcome.type === 'form' ? slackActivationModal(outcome.form, renderContext(deps)) : slackExtensionModal(outcome.form, renderContext(deps));
         try {
-          await client.views.open({ trigger_id: command.trigger_id, view: withOrigin(slackActivationModal(outcome.form, renderContext(deps)), origin) });
+          await client.views.open({ trigger_id: command.trigger_id, view: withOrigin(view, origin) });
         } catch (err) {
-          deps.logger.warn({ err }, 'slack: views.open failed for the activation form');
-          await tell(errorReply(err, USAGE.activate));
+          deps.logger.warn({ err }, `slack: views.open failed for the ${extension ? 'extension' : 'activation'} form`);
+          await tell(errorReply(err, extension ? USAGE.extend : USAGE.activate));
         }
         return;
       }
@@ -50,7 +53,7 @@ export async function pimCommand({ command, ack, respond, client }: PimCommandAr
   });
 }
 
-function replyOf(outcome: Exclude<CommandOutcome, { type: 'form' }>): Reply {
+function replyOf(outcome: Exclude<CommandOutcome, { type: 'form' | 'extend_form' }>): Reply {
   if (outcome.type === 'reply') return outcome.reply;
   const intro = outcome.reply.kind === 'text' ? outcome.reply.text : `Audit export ${outcome.filename}.`;
   if (outcome.content.length <= CSV_INLINE_MAX) return { kind: 'text', text: `${intro}\n${outcome.content}` };
