@@ -230,6 +230,8 @@ async function startPimbot(databaseUrl: string, fakeOrigin: string, users: numbe
     PIM_TIMEZONE: 'UTC',
     LOG_LEVEL: 'info',
     SLACK_WORK_THREAD: OPTS.workThread,
+    // MFA secrets are encrypted at rest; nobody enrols in the bench, so any key does.
+    PIM_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
   });
   const { logger, seen } = countingLogger();
   const app = await startApp({ env, config: parsePimConfig(benchConfig(users), 'bench.pim.config.yaml'), logger, port: 0, adapters: [slackAdapter] });

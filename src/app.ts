@@ -6,6 +6,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ChatAdapter, ChatAdapterDeps, ChatAdapterFactory } from '../adapters/types.js';
 import { OffsetClock, systemClock } from './clock.js';
+import { resolveEncryptionKeys } from './config/encryption-key.js';
 import type { Env } from './config/env.js';
 import { ConfigError } from './config/errors.js';
 import type { PimConfig } from './config/pim-config.js';
@@ -18,6 +19,7 @@ import { openDatabase, type Database } from './db/client.js';
 import { ConversationRefStore } from './db/conversation-refs.js';
 import { DedupeStore } from './db/dedupe.js';
 import { InboxStore } from './db/inbox.js';
+import { PgRateLimiter } from './db/rate-limits.js';
 import { MessageRefStore } from './db/message-refs.js';
 import { OutboxQueue } from './db/outbox-queue.js';
 import { OUTBOX_CHANNEL } from './db/repos/outbox.js';
@@ -93,6 +95,13 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
   const clock = options.clock ?? (env.devMode ? new OffsetClock() : systemClock);
   const logger = options.logger ?? createLogger(env.logLevel);
   const metrics = createMetrics({ defaults: !options.database });
+  // Before anything is opened: outside dev mode a missing PIM_ENCRYPTION_KEY stops the start here.
+  const keys = resolveEncryptionKeys(env);
+  if (keys.source.kind === 'dev-file') {
+    const { path, generated } = keys.source;
+    if (generated) logger.warn({ path }, `dev mode: generated an encryption key for MFA secrets and kept it in ${path}; outside dev mode set PIM_ENCRYPTION_KEY`);
+    else logger.info({ path }, `dev mode: MFA secrets are encrypted with the key in ${path}`);
+  }
 
   const ownsDatabase = !options.database;
   const database =
@@ -110,7 +119,17 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
       deadlines?.wake();
     },
     platforms: () => messengers.map((m) => m.platform),
+    keys: keys.ring,
   });
+  // Secrets stored in plaintext (before encryption) or under a previous key are encrypted now.
+  const sealed = await mfa.sealStoredSecrets(store);
+  if (sealed.encrypted + sealed.resealed > 0) logger.info({ ...sealed, keyId: keys.ring.current.id }, `MFA secrets: ${sealed.encrypted} encrypted in place, ${sealed.resealed} re-encrypted with the current key`);
+  if (sealed.unreadable.length > 0) {
+    logger.error(
+      { principals: sealed.unreadable, keyId: keys.ring.current.id },
+      `MFA secrets of ${sealed.unreadable.length} principal(s) were encrypted with a key that is neither PIM_ENCRYPTION_KEY nor in PIM_ENCRYPTION_PREVIOUS_KEYS: their codes are refused until the key is given back or they enrol again`,
+    );
+  }
 
   const bootstrapped = await applyBootstrap(pim, config, clock);
   if (bootstrapped > 0) logger.info({ assignments: bootstrapped }, 'bootstrap assignments applied to the empty database');
@@ -129,6 +148,8 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
     dedupe,
     inbox: new InboxStore(database.db, node.id),
     conversations: new ConversationRefStore(database.db),
+    // Outbound chat calls are paced at the platforms' rates, shared by every replica (PostgreSQL).
+    ...(config.delivery.pacing ? { pacer: new PgRateLimiter(database.db) } : {}),
     mfa: {
       enroll: (principalId: string) => store.transaction((uow) => mfa.enroll(uow, principalId, clock.now())),
     },

@@ -3,6 +3,7 @@
  * (src/cli.ts) share one store, grant provider, MFA verifier and `Pim`, so a rule can never
  * differ between chat and the command line.
  */
+import { resolveEncryptionKeys } from './config/encryption-key.js';
 import type { Env } from './config/env.js';
 import { buildDirectory, type PimConfig } from './config/pim-config.js';
 import { Pim } from './core/pim.js';
@@ -11,6 +12,7 @@ import type { Platform } from './core/types.js';
 import type { Database } from './db/client.js';
 import { DrizzleStore } from './db/store.js';
 import { randomIds } from './ids.js';
+import { SecretBox, type KeyRing } from './mfa/secret-box.js';
 import { TotpVerifier } from './mfa/verifier.js';
 import { createProvider } from './providers/index.js';
 
@@ -22,6 +24,12 @@ export interface CoreOptions {
    * env runs (see `platformsFor`), so notices the CLI queues reach people through the bot.
    */
   platforms?: () => Platform[];
+  /**
+   * The keys MFA secrets are encrypted with. Default: found from env when first needed
+   * (PIM_ENCRYPTION_KEY, or dev mode's key file), so a CLI command that never touches MFA runs
+   * without one.
+   */
+  keys?: KeyRing | (() => KeyRing);
 }
 
 export interface Core {
@@ -35,7 +43,7 @@ export interface Core {
 export function buildCore(env: Env, config: PimConfig, database: Database, clock: Clock, options: CoreOptions = {}): Core {
   const store = new DrizzleStore(database.db, { clock, ...(options.onOutboxCommit ? { onOutboxCommit: options.onOutboxCommit } : {}) });
   const provider = createProvider(config.provider, () => clock.now());
-  const mfa = new TotpVerifier();
+  const mfa = new TotpVerifier({ box: new SecretBox(options.keys ?? (() => resolveEncryptionKeys(env).ring)) });
   const fromEnv = platformsFor(env);
   const pim = new Pim({
     store,
@@ -47,6 +55,7 @@ export function buildCore(env: Env, config: PimConfig, database: Database, clock
     channels: Object.keys(config.channels),
     provider: { name: provider.name, inline: provider.inline },
     mfa,
+    mfaLockout: config.mfa,
   });
   return { pim, store, provider, mfa };
 }

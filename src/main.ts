@@ -55,6 +55,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  if (isConfigError(err)) {
+    process.stderr.write(`pimbot cannot start: ${err.message}\n`);
+    process.exit(2);
+  }
   if (err instanceof DatabaseBusyError) {
     process.stderr.write(`pimbot cannot start: ${err.message}\n`);
     process.exit(1);

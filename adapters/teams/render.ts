@@ -36,7 +36,8 @@ export function approverAadIds(pim: Pim, r: Pick<PimRequest, 'kind' | 'role' | '
 export function noticeCard(pim: Pim, notice: Notice, ctx: RenderContext): AdaptiveCardJson {
   const refreshUserIds =
     notice.kind === 'approval_request' ? approverAadIds(pim, { kind: notice.request.kind, role: notice.request.role, scope: notice.request.scope, requesterId: notice.request.requester.id }) : [];
-  return teamsNotice(notice, ctx, { refreshUserIds });
+  const approveCode = notice.kind === 'approval_request' && pim.approvalNeedsMfa(notice.request);
+  return teamsNotice(notice, ctx, { refreshUserIds, approveCode });
 }
 
 /** A message activity carrying a card, with a one-line text for notifications and the chat list. */

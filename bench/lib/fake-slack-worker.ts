@@ -6,6 +6,9 @@
  *
  * Messages in: `{ type: 'collect' }` -> `{ type: 'collected', answers: [id, atMs, kind][], api: { method: count }, connections }`
  * (everything since the last collect).
+ * `{ type: 'watch', channels: string[] }`: from then on every `chat.postMessage` to one of `channels`
+ * is reported as it arrives, `{ type: 'posted', channel, atMs, text }` (text: the message's `text`
+ * and its `blocks` as JSON, to match it to what caused it); `channels: []` stops it.
  * Out at start: `{ type: 'ready', origin }`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -26,6 +29,16 @@ let answers: [string, number, AnswerKind][] = [];
 let api: Record<string, number> = {};
 let seq = 0;
 let connections = 0;
+let watched = new Set<string>();
+
+/** What `watch` reports for each `chat.postMessage` to a watched channel. */
+export interface Posted {
+  type: 'posted';
+  channel: string;
+  /** When its request body had arrived (absolute ms, as `answers`). */
+  atMs: number;
+  text: string;
+}
 
 function classify(raw: string): AnswerKind {
   // cards/ render an activation as "Reader at / is active until …" and refusals starting with ⚠️.
@@ -63,6 +76,21 @@ function answerApi(method: string): Record<string, unknown> {
   }
 }
 
+/** The channel and text of a Web API call's body (form-encoded, as @slack/web-api sends it, or JSON). */
+function messageOf(raw: string, contentType: string | undefined): { channel: string; text: string } {
+  const field = (v: unknown) => (v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v));
+  if (contentType?.includes('application/json')) {
+    try {
+      const body = JSON.parse(raw) as Record<string, unknown>;
+      return { channel: field(body.channel), text: `${field(body.text)}\n${field(body.blocks)}` };
+    } catch {
+      return { channel: '', text: raw };
+    }
+  }
+  const form = new URLSearchParams(raw);
+  return { channel: form.get('channel') ?? '', text: `${form.get('text') ?? ''}\n${form.get('blocks') ?? ''}` };
+}
+
 function send(res: ServerResponse, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)) });
@@ -80,6 +108,11 @@ const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     }
     const method = path.startsWith('/api/') ? path.slice('/api/'.length) : path;
     api[method] = (api[method] ?? 0) + 1;
+    if (method === 'chat.postMessage' && watched.size > 0) {
+      const atMs = now();
+      const m = messageOf(Buffer.concat(chunks).toString('utf8'), req.headers['content-type']);
+      if (watched.has(m.channel)) port.postMessage({ type: 'posted', channel: m.channel, atMs, text: m.text } satisfies Posted);
+    }
     send(res, answerApi(method));
   });
 });
@@ -90,8 +123,10 @@ server.listen(0, '127.0.0.1', () => {
   port.postMessage({ type: 'ready', origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
 });
 
-port.on('message', (m: { type: string }) => {
-  if (m.type === 'collect') {
+port.on('message', (m: { type: string; channels?: string[] }) => {
+  if (m.type === 'watch') {
+    watched = new Set(m.channels ?? []);
+  } else if (m.type === 'collect') {
     port.postMessage({ type: 'collected', answers, api, connections });
     answers = [];
     api = {};

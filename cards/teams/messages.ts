@@ -1,5 +1,5 @@
 /** Teams renderings of notices and command replies, and their one-line fallbacks. */
-import { REFRESH } from '../actions.js';
+import { APPROVE_CODE, REFRESH } from '../actions.js';
 import { noticeContent, replyContent } from '../content.js';
 import type { Notice, RenderContext, Reply } from '../model.js';
 import { fallbackLine, messageCard, type AdaptiveCardJson } from './card.js';
@@ -13,7 +13,21 @@ export interface TeamsNoticeOptions {
    * `refresh` (verb `REFRESH`, data `{ requestId }`), so each of them sees it as it is now.
    */
   refreshUserIds?: string[];
+  /**
+   * The request's policy asks approvers for an MFA code (`approval.requireMfa`): a pending
+   * approval card then carries a code input, sent with Approve (Action.Execute gathers it).
+   */
+  approveCode?: boolean;
 }
+
+/** The approver's code input of an approval card whose Approve needs one. */
+const APPROVE_CODE_INPUT = {
+  type: 'Input.Text',
+  id: APPROVE_CODE,
+  label: 'MFA code (needed to approve)',
+  placeholder: 'The 6-digit code from your authenticator app',
+  maxLength: 10,
+};
 
 /** A notice as an Adaptive Card. Approval requests carry Approve/Deny only while pending. */
 export function teamsNotice(notice: Notice, ctx: RenderContext, opts: TeamsNoticeOptions = {}): AdaptiveCardJson {
@@ -22,6 +36,7 @@ export function teamsNotice(notice: Notice, ctx: RenderContext, opts: TeamsNotic
   if (notice.kind === 'approval_request' && notice.request.state === 'pending_approval' && ids.length > 0) {
     card.refresh = { action: { type: 'Action.Execute', verb: REFRESH, data: { requestId: notice.request.id } }, userIds: ids.slice(0, REFRESH_USERS_MAX) };
   }
+  if (notice.kind === 'approval_request' && notice.request.state === 'pending_approval' && opts.approveCode) card.body.push(APPROVE_CODE_INPUT);
   return card;
 }
 
@@ -42,6 +57,7 @@ const NOTICE_KINDS = new Set<string>([
   'activation_extended',
   'assignment_changed',
   'digest',
+  'mfa_locked',
 ]);
 
 const isNotice = (x: Notice | Reply): x is Notice => NOTICE_KINDS.has(x.kind);

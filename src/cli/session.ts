@@ -60,6 +60,11 @@ export class CliSession {
     this.io.stderr.write(`pim: ${line}\n`);
   }
 
+  /** Raw output for the person at the terminal (a QR code), on stderr. */
+  raw(chunk: string): void {
+    this.io.stderr.write(chunk);
+  }
+
   /** The database from DATABASE_URL, else PGlite in PGLITE_DIR, as the bot opens it. */
   async database(): Promise<Database> {
     if (this.io.database) return this.io.database;

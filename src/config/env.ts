@@ -3,6 +3,7 @@
  * typed `Env` or throws a ConfigError naming every bad key (`.env.example` lists them all).
  */
 import { z } from 'zod';
+import { decodeEncryptionKey } from './encryption-key.js';
 import { ConfigError, show } from './errors.js';
 
 export const TEAMS_APP_TYPES = ['MultiTenant', 'SingleTenant', 'UserAssignedMSI'] as const;
@@ -64,6 +65,13 @@ export interface Env {
   /** Resolved dev mode: auto is on when neither Slack nor Teams is configured. */
   devMode: boolean;
   logLevel: LogLevel;
+  /**
+   * PIM_ENCRYPTION_KEY as given (32 bytes, base64 or hex): encrypts MFA secrets at rest. Required
+   * outside dev mode, checked at start (src/config/encryption-key.ts); dev mode makes one.
+   */
+  encryptionKey?: string;
+  /** PIM_ENCRYPTION_PREVIOUS_KEYS: keys PIM_ENCRYPTION_KEY replaced, still read until re-encrypted at start. */
+  previousEncryptionKeys: string[];
 }
 
 /** Every key `loadEnv` reads, in the order `.env.example` lists them. */
@@ -86,6 +94,8 @@ export const ENV_KEYS = [
   'PIM_TIMEZONE',
   'PIM_DEV_MODE',
   'LOG_LEVEL',
+  'PIM_ENCRYPTION_KEY',
+  'PIM_ENCRYPTION_PREVIOUS_KEYS',
 ] as const;
 export type EnvKey = (typeof ENV_KEYS)[number];
 
@@ -97,6 +107,8 @@ const SECRET_KEYS: ReadonlySet<EnvKey> = new Set<EnvKey>([
   'SLACK_SIGNING_SECRET',
   'SLACK_APP_TOKEN',
   'TEAMS_APP_PASSWORD',
+  'PIM_ENCRYPTION_KEY',
+  'PIM_ENCRYPTION_PREVIOUS_KEYS',
 ]);
 
 const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -136,6 +148,8 @@ const choice = <T extends string>(values: readonly T[]) =>
     })
     .optional();
 
+const KEY_EXPECTED = 'expected 32 random bytes in base64 (44 characters) or hex (64 digits), e.g. from `openssl rand -base64 32`';
+
 const EnvSchema = z.object({
   DATABASE_URL: valid('expected a PostgreSQL URL like postgres://user:password@host:5432/pimbot', (s) =>
     isUrl(s, ['postgres:', 'postgresql:']),
@@ -161,6 +175,10 @@ const EnvSchema = z.object({
   PIM_TIMEZONE: valid('expected an IANA time zone like UTC or Europe/Berlin', isTimeZone),
   PIM_DEV_MODE: choice(DEV_MODE_SETTINGS),
   LOG_LEVEL: choice(LOG_LEVELS),
+  PIM_ENCRYPTION_KEY: valid(KEY_EXPECTED, (s) => decodeEncryptionKey(s) !== null),
+  PIM_ENCRYPTION_PREVIOUS_KEYS: valid(`expected a comma-separated list of keys, each ${KEY_EXPECTED.slice('expected '.length)}`, (s) =>
+    s.split(',').every((k) => decodeEncryptionKey(k) !== null),
+  ),
 });
 
 type Present = Partial<Record<EnvKey, string>>;
@@ -254,5 +272,7 @@ export function loadEnv(source: Record<string, string | undefined>): Env {
     devModeSetting,
     devMode,
     logLevel: e.LOG_LEVEL ?? 'info',
+    ...(e.PIM_ENCRYPTION_KEY ? { encryptionKey: e.PIM_ENCRYPTION_KEY } : {}),
+    previousEncryptionKeys: e.PIM_ENCRYPTION_PREVIOUS_KEYS?.split(',').map((k) => k.trim()) ?? [],
   };
 }

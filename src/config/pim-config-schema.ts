@@ -169,6 +169,7 @@ export const PolicyInput = mapping({
     required: bool.optional(),
     approvers: list(principalRef, 'user ids or group:<id>').optional(),
     timeout: duration({ min: '5m', max: '30d', example: '24h' }),
+    requireMfa: bool.optional(),
   }).optional(),
   notify: mapping({
     requested: channelList,
@@ -216,6 +217,14 @@ const Schedules = mapping({
 
 const Delivery = mapping({
   giveUpAfter: duration({ min: '10m', max: '7d', example: '8h' }),
+  pacing: bool.optional(),
+});
+
+/** When wrong MFA codes lock a principal's MFA (every code refused, the right one too). */
+const Mfa = mapping({
+  maxFailures: count('a whole number of at least 1').refine((n) => n <= 100, { error: 'expected at most 100 wrong codes' }).optional(),
+  failureWindow: duration({ min: '1m', max: '24h', example: '15m' }),
+  lockFor: duration({ min: '1m', max: '7d', example: '15m' }),
 });
 
 const Alerts = mapping({
@@ -270,6 +279,7 @@ export const PimConfigInput = mapping({
   schedules: Schedules.prefault({}),
   alerts: Alerts.prefault({}),
   delivery: Delivery.prefault({}),
+  mfa: Mfa.prefault({}),
   slack: SlackSection.prefault({}),
   provider: Provider.prefault({ type: 'record' }),
   bootstrap: mapping({ assignments: list(BootstrapAssignment, 'assignments').default([]) }).prefault({}),

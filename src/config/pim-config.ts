@@ -89,7 +89,11 @@ export interface PimConfig {
   schedules: ScheduleConfig;
   alerts: AlertThresholds;
   /** How long a message or grant that keeps failing is retried before it is dead-lettered. */
-  delivery: { giveUpAfterMs: number };
+  delivery: {
+    giveUpAfterMs: number;
+    /** Pace chat messages at the platforms' documented rates (default true; off only against a fake). */
+    pacing: boolean;
+  };
   /** When wrong MFA codes lock a principal's MFA. */
   mfa: MfaLockout;
   provider: ProviderConfig;
@@ -485,7 +489,7 @@ function resolve(input: PimConfigInput, problems: Problems, env: Env): Omit<PimC
       activationsPerDay: input.alerts.activationsPerDay ?? 10,
       staleEligibleDays: input.alerts.staleEligibleDays ?? 90,
     },
-    delivery: { giveUpAfterMs: input.delivery.giveUpAfter ?? DEFAULT_GIVE_UP_AFTER_MS },
+    delivery: { giveUpAfterMs: input.delivery.giveUpAfter ?? DEFAULT_GIVE_UP_AFTER_MS, pacing: input.delivery.pacing ?? true },
     mfa: {
       maxFailures: input.mfa.maxFailures ?? DEFAULT_MFA_LOCKOUT.maxFailures,
       failureWindowMs: input.mfa.failureWindow ?? DEFAULT_MFA_LOCKOUT.failureWindowMs,

@@ -130,10 +130,40 @@ export interface OutboxRepo {
 }
 
 export interface MfaRepo {
+  /** The stored secret as written (the verifier keeps it encrypted) and the last step used. */
   getSecret(principalId: string): Promise<{ secret: string; lastStep: number } | null>;
   setSecret(principalId: string, secret: string, at: Date): Promise<void>;
   /** Records a used time step if it is newer than the last one; false when it was already used. */
   useStep(principalId: string, step: number): Promise<boolean>;
+  /**
+   * Holds the principal's MFA record for the rest of the transaction, so checks of one principal's
+   * codes run one after another on every replica; null when the principal is not enrolled.
+   */
+  lockForCheck(principalId: string): Promise<{ lockedUntil: Date | null } | null>;
+  /** Records a wrong code at `at`, forgetting this principal's failures older than `forgetBefore`. */
+  recordFailure(principalId: string, at: Date, forgetBefore: Date): Promise<void>;
+  /** Wrong codes recorded at or after `since`. */
+  countFailures(principalId: string, since: Date): Promise<number>;
+  /** Refuses every code of the principal until `until`. */
+  lockUntil(principalId: string, until: Date): Promise<void>;
+  /** Forgets the principal's wrong codes (a right code was given). */
+  clearFailures(principalId: string): Promise<void>;
+  /** Every stored secret, as written (start-up encrypts plaintext ones and re-encrypts under a new key). */
+  allSecrets(): Promise<{ principalId: string; secret: string }[]>;
+  /** Replaces a stored secret if it still is `from` (compare-and-set); true when it did. */
+  replaceSecret(principalId: string, from: string, to: string): Promise<boolean>;
+}
+
+/**
+ * Thrown inside `Store.transaction` to refuse while keeping what the transaction wrote: the store
+ * commits, then throws `error`. A wrong MFA code is counted this way, in the transaction that
+ * checked it, so the count holds even though the action is refused.
+ */
+export class CommitAndThrow extends Error {
+  constructor(readonly error: Error) {
+    super(error.message);
+    this.name = 'CommitAndThrow';
+  }
 }
 
 /** Mutual exclusion between replicas for singleton jobs (the weekly digest, sweeps). */
@@ -161,7 +191,10 @@ export interface UnitOfWork {
 }
 
 export interface Store {
-  /** Runs `fn` in one database transaction: all its writes commit together or not at all. */
+  /**
+   * Runs `fn` in one database transaction: all its writes commit together or not at all. A throw
+   * rolls back, except a CommitAndThrow: its writes commit, then its `error` is thrown.
+   */
   transaction<T>(fn: (uow: UnitOfWork) => Promise<T>): Promise<T>;
 }
 
@@ -229,8 +262,18 @@ export interface GrantTarget {
   requestId: string | null;
 }
 
-/** Verifies one-time codes for MFA on activation. */
+/**
+ * What one MFA code is: right (and now used), wrong, right but used already, or not checkable (no
+ * secret enrolled; a secret this bot cannot decrypt).
+ */
+export type MfaVerdict = 'ok' | 'invalid' | 'reused' | 'not_enrolled' | 'unreadable';
+
+/** Verifies one-time codes for MFA (activation, extension, approval) and enrols authenticators. */
 export interface MfaVerifier {
   /** Checks a code for a principal inside a transaction; a code is accepted once. */
-  verify(uow: UnitOfWork, principalId: string, code: string, at: Date): Promise<'ok' | 'invalid' | 'reused' | 'not_enrolled'>;
+  verify(uow: UnitOfWork, principalId: string, code: string, at: Date): Promise<MfaVerdict>;
+  /** Absent on a verifier that cannot enrol (then `Pim.enrollMfa` refuses). */
+  isEnrolled?(uow: UnitOfWork, principalId: string): Promise<boolean>;
+  /** Gives the principal a new secret (replacing any) and the `otpauth://` URI that holds it. */
+  enroll?(uow: UnitOfWork, principalId: string, at: Date): Promise<{ secret: string; uri: string }>;
 }

@@ -49,6 +49,8 @@ export interface Policy {
     /** Principal ids or `group:<id>`. */
     approvers: string[];
     timeoutMs: number;
+    /** An approver gives a valid TOTP code before Approve counts (step-up); absent: false. */
+    requireMfa?: boolean;
   };
   /** Which named channels hear of which events. */
   notify: Partial<Record<NotifyEvent, string[]>>;
@@ -60,6 +62,16 @@ export interface Policy {
   allowPermanentActive: boolean;
   /** How long before an activation ends its holder is warned. */
   warnBeforeMs: number;
+}
+
+/**
+ * When wrong MFA codes lock a principal's MFA: `maxFailures` wrong codes within `failureWindowMs`
+ * refuse every code, the right one too, for `lockForMs`.
+ */
+export interface MfaLockout {
+  maxFailures: number;
+  failureWindowMs: number;
+  lockForMs: number;
 }
 
 export interface RoleScope {

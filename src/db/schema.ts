@@ -4,5 +4,5 @@ export { assignments, END_REASONS } from './assignments.sql.js';
 export { auditEvents } from './audit.sql.js';
 export { outbox } from './outbox.sql.js';
 export { messageRefs, conversationRefs } from './messaging.sql.js';
-export { mfaSecrets } from './mfa.sql.js';
+export { mfaFailures, mfaSecrets } from './mfa.sql.js';
 export { dedupeKeys, meta, rateLimits } from './system.sql.js';

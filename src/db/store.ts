@@ -1,7 +1,7 @@
 /** The core's `Store`: one database transaction per unit of work, with repositories bound to it. */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { PGlite } from '@electric-sql/pglite';
-import type { Clock, Store, UnitOfWork } from '../core/ports.js';
+import { CommitAndThrow, type Clock, type Store, type UnitOfWork } from '../core/ports.js';
 import type { AuditEvent } from '../core/types.js';
 import { currentInbox } from '../inbox-context.js';
 import type { Db } from './client.js';
@@ -82,8 +82,9 @@ export class DrizzleStore implements Store {
   }
 
   /**
-   * READ COMMITTED; a throw from `fn` rolls everything back and is rethrown. On PGlite (one
-   * connection) a transaction opened inside another would wait for it forever, so it throws.
+   * READ COMMITTED; a throw from `fn` rolls everything back and is rethrown, except a
+   * CommitAndThrow, whose writes commit before its error is thrown. On PGlite (one connection) a
+   * transaction opened inside another would wait for it forever, so it throws.
    */
   async transaction<T>(fn: (uow: UnitOfWork) => Promise<T>): Promise<T> {
     if (this.singleConnection && this.inTransaction.getStore()) {
@@ -91,18 +92,26 @@ export class DrizzleStore implements Store {
     }
     let enqueued = false;
     let audited: readonly AuditEvent[] = [];
+    let refusal: Error | null = null;
     const result = await this.db.transaction((tx) =>
       this.inTransaction.run(true, async () => {
         const uow = unitOfWork(tx, this.clock, () => {
           enqueued = true;
         });
-        const out = await fn(uow);
+        let out: T | undefined;
+        try {
+          out = await fn(uow);
+        } catch (e) {
+          // A refusal whose writes stay (a wrong MFA code counted): commit them, throw after.
+          if (!(e instanceof CommitAndThrow)) throw e;
+          refusal = e.error;
+        }
         await uow.flush();
         audited = uow.auditWritten;
         // A change made for an acked request says so in its own commit (src/inbox-context.ts).
         const inbox = currentInbox();
         if (inbox && (audited.length > 0 || enqueued)) await markRan(tx, inbox.key, this.clock.now());
-        return out;
+        return out as T;
       }),
     );
     if (audited.length > 0) {
@@ -121,6 +130,7 @@ export class DrizzleStore implements Store {
         // The commit stands; a failed wake-up is covered by the dispatcher's NOTIFY and polling.
       }
     }
+    if (refusal) throw refusal;
     return result;
   }
 }

@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ENV_KEYS } from '../../src/config/env.js';
 import { eventually, SlackSender, type FakeSlack } from './fake-slack.js';
+import { TEST_ENCRYPTION_KEY } from './keys.js';
 
 /** The repository root: the child's working directory. */
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -170,6 +171,7 @@ export class ChildBot {
       HOST: '127.0.0.1',
       PIM_DEV_MODE: 'false',
       PIM_TIMEZONE: 'UTC',
+      PIM_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
       LOG_LEVEL: options.logLevel ?? 'info',
       PIM_CHILD_BOT_PARENT_PID: String(process.pid),
       ...(options.fake

@@ -2,7 +2,7 @@
  * Approval card actions: Approve, Deny (opens the reason form), the deny form's submit, and the
  * card's refresh. The request is re-read on the server; the button's request id is only a hint.
  */
-import { parseHint } from '../../../cards/actions.js';
+import { APPROVE_CODE, parseHint } from '../../../cards/actions.js';
 import { teamsDenyForm, readTeamsDenySubmission, type AdaptiveCardJson } from '../../../cards/teams/index.js';
 import { PimError } from '../../../src/core/errors.js';
 import type { Actor, PimRequest } from '../../../src/core/types.js';
@@ -39,11 +39,21 @@ async function decidedCard(deps: TeamsDeps, requestId: string): Promise<ActionOu
   return cardOutcome(await currentApprovalCard(deps, r));
 }
 
-/** Approve: decides the request and answers with the updated approval card. */
+/** The approver's MFA code the card sent with Approve (its code input), if any. */
+function approveCodeOf(data: unknown): string | null {
+  const v = typeof data === 'object' && data !== null ? (data as Record<string, unknown>)[APPROVE_CODE] : undefined;
+  return typeof v === 'string' && v.trim() !== '' ? v.trim() : null;
+}
+
+/**
+ * Approve: decides the request and answers with the updated approval card. When the policy asks
+ * approvers for an MFA code, the card's code input comes with the press; without a valid one the
+ * press is refused (audited) and the card stays as it is.
+ */
 export async function approve(deps: TeamsDeps, actor: Actor, data: unknown): Promise<ActionOutcome> {
   const id = requestIdOf(data);
   if (!id) return badRequest('This Approve button does not name a request.');
-  const result = await decide(deps.pim, actor, id, 'approved', null);
+  const result = await decide(deps.pim, actor, id, 'approved', null, approveCodeOf(data));
   if (!result.ok) return refusal(deps, id, result.error.message);
   return decidedCard(deps, id);
 }

@@ -11,6 +11,7 @@ import { OffsetClock } from '../../../src/clock.js';
 import { loadEnv } from '../../../src/config/env.js';
 import { loadDemoConfig } from '../../../src/config/pim-config.js';
 import { testDatabase, type TestDatabase } from '../../support/db.js';
+import { TEST_ENCRYPTION_KEY } from '../../support/keys.js';
 import { messageText, openEvents, startPlayground, type EventReader, type Playground, type StreamEvent } from './harness.js';
 
 const MINUTE = 60_000;
@@ -288,7 +289,7 @@ describe('outside dev mode', () => {
   });
 
   it('serves no playground: GET / is 404, and the clock is the real one', async () => {
-    const app = await startApp({ env: loadEnv({ PIM_DEV_MODE: 'false', LOG_LEVEL: 'silent' }), config: await loadDemoConfig(), database, port: 0 });
+    const app = await startApp({ env: loadEnv({ PIM_DEV_MODE: 'false', LOG_LEVEL: 'silent', PIM_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY }), config: await loadDemoConfig(), database, port: 0 });
     try {
       for (const path of ['/', '/playground/setup', '/playground/events', '/playground/adaptivecards.js', '/playground/connector/v3/conversations']) {
         expect((await fetch(`${app.url}${path}`)).status, path).toBe(404);
@@ -313,7 +314,7 @@ describe('outside dev mode', () => {
   });
 
   it('serves nothing even when the playground adapter is passed in by hand', async () => {
-    const app = await startApp({ env: loadEnv({ PIM_DEV_MODE: 'false', LOG_LEVEL: 'silent' }), config: await loadDemoConfig(), database, port: 0, adapters: [playgroundAdapter] });
+    const app = await startApp({ env: loadEnv({ PIM_DEV_MODE: 'false', LOG_LEVEL: 'silent', PIM_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY }), config: await loadDemoConfig(), database, port: 0, adapters: [playgroundAdapter] });
     try {
       expect((await fetch(`${app.url}/`)).status).toBe(404);
       expect(app.adapters[0]?.routes).toEqual([]);

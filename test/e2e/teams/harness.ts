@@ -12,6 +12,7 @@ import { loadEnv } from '../../../src/config/env.js';
 import { parsePimConfig } from '../../../src/config/pim-config.js';
 import { cardOf, startFakeConnector, type FakeConnector } from '../../support/fake-connector.js';
 import { testDatabase, type TestDatabase } from '../../support/db.js';
+import { TEST_ENCRYPTION_KEY } from '../../support/keys.js';
 
 export const TENANT = '11111111-2222-3333-4444-555555555555';
 export const BOT = { id: '28:pimbot-test', name: 'pimbot' };
@@ -136,7 +137,7 @@ export async function startTeamsBot(options: StartOptions = {}): Promise<TeamsBo
   const { teamsAdapter } = await import('../../../adapters/teams/index.js');
   const connector = await startFakeConnector();
   const database = await testDatabase();
-  const env = loadEnv({ PIM_DEV_MODE: 'true', HOST: '127.0.0.1', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...options.env });
+  const env = loadEnv({ PIM_DEV_MODE: 'true', HOST: '127.0.0.1', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', PIM_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, ...options.env });
   const app = await startApp({
     env,
     config: parsePimConfig(options.yaml ?? CONFIG_YAML, 'pim.config.yaml', { env: {} }),

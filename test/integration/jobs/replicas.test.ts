@@ -28,6 +28,7 @@ import { digestJob, Schedules } from '../../../src/jobs/schedules.js';
 import { TotpVerifier } from '../../../src/mfa/verifier.js';
 import { RecordProvider } from '../../../src/providers/record.js';
 import { noteSkippedWithoutPostgres, onPostgres, testDatabase, type TestDatabase } from '../../support/db.js';
+import { testSecretBox } from '../../support/keys.js';
 import { HOUR, pimConfigYaml, START } from '../../support/pim.js';
 
 const N = 1000;
@@ -79,7 +80,7 @@ async function replica(k: number, database: Database): Promise<Replica> {
     platforms: () => ['slack'],
     channels: Object.keys(config.channels),
     provider: { name: provider.name, inline: provider.inline },
-    mfa: new TotpVerifier(),
+    mfa: new TotpVerifier({ box: testSecretBox() }),
   });
   const messenger = new Recorder(k);
   const d = new Dispatcher({

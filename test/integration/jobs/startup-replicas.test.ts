@@ -11,6 +11,7 @@ import { loadEnv } from '../../../src/config/env.js';
 import { parsePimConfig } from '../../../src/config/pim-config.js';
 import { rowsOf } from '../../../src/db/rows.js';
 import { noteSkippedWithoutPostgres, onPostgres, testDatabase, type TestDatabase } from '../../support/db.js';
+import { TEST_ENCRYPTION_KEY } from '../../support/keys.js';
 import { pimConfigYaml } from '../../support/pim.js';
 
 const TRIALS = 10;
@@ -27,7 +28,7 @@ describe.runIf(onPostgres)('replica-safe start-up', () => {
     for (let trial = 0; trial < TRIALS; trial++) {
       const scratch = await testDatabase({ migrate: false });
       try {
-        const env = loadEnv({ DATABASE_URL: scratch.url ?? '', PIM_DEV_MODE: 'false', HOST: '127.0.0.1', LOG_LEVEL: 'silent' });
+        const env = loadEnv({ DATABASE_URL: scratch.url ?? '', PIM_DEV_MODE: 'false', HOST: '127.0.0.1', LOG_LEVEL: 'silent', PIM_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY });
         const apps = await Promise.all([0, 1].map(() => startApp({ env, config, port: 0, adapters: [] })));
         await Promise.all(apps.map((a) => a.close()));
         counts.push({

@@ -166,6 +166,10 @@ export const NOTICES: [string, Notice][] = [
   ['digest', { kind: 'digest', digest: digest() }],
   ['digest quiet week', { kind: 'digest', digest: quietDigest() }],
   ['text', { kind: 'text', text: 'The outbox caught up: 3 messages delivered late.' }],
+  [
+    'mfa_locked',
+    { kind: 'mfa_locked', principal: { id: 'alice@example.com', name: 'Alice' }, failures: 5, windowMs: 15 * 60_000, until: at(15), during: 'activate', role: 'Owner', platform: 'slack' },
+  ],
 ];
 
 export const ALL_NOTICE_KINDS: Record<NoticeKind, true> = {
@@ -180,6 +184,7 @@ export const ALL_NOTICE_KINDS: Record<NoticeKind, true> = {
   activation_extended: true,
   assignment_changed: true,
   digest: true,
+  mfa_locked: true,
   text: true,
 };
 
@@ -227,11 +232,21 @@ export const REPLIES: [string, Reply][] = [
   ['removed nothing', { kind: 'removed', assignments: [] }],
   ['audit', { kind: 'audit', rows: auditRows }],
   ['audit empty', { kind: 'audit', rows: [] }],
+  [
+    'mfa_enrolled',
+    {
+      kind: 'mfa_enrolled',
+      account: 'alice@example.com',
+      secret: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP',
+      uri: 'otpauth://totp/pimbot:alice%40example.com?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=pimbot&algorithm=SHA1&digits=6&period=30',
+    },
+  ],
   ['error', { kind: 'error', message: 'Unknown role "Ownr". Your roles: Owner, Contributor.', usage: 'activate <role> [<duration>]' }],
   ['text', { kind: 'text', text: 'Pong.' }],
 ];
 
 export const ALL_REPLY_KINDS: Record<ReplyKind, true> = {
+  mfa_enrolled: true,
   help: true,
   roles: true,
   status: true,

@@ -38,7 +38,7 @@ describe('parsePimConfig defaults', () => {
       requireJustification: true,
       requireTicket: false,
       requireMfa: false,
-      approval: { required: false, approvers: [], timeoutMs: 24 * HOUR },
+      approval: { required: false, approvers: [], timeoutMs: 24 * HOUR, requireMfa: false },
       eligibleExpiryMs: 365 * DAY,
       activeExpiryMs: 180 * DAY,
       allowPermanentEligible: true,
@@ -144,7 +144,7 @@ roles:
   });
 
   it('merges approval key by key', () => {
-    expect(policyOf(yaml, 0, 1).approval).toEqual({ required: true, approvers: ['alice@example.com'], timeoutMs: HOUR });
+    expect(policyOf(yaml, 0, 1).approval).toEqual({ required: true, approvers: ['alice@example.com'], timeoutMs: HOUR, requireMfa: false });
   });
 
   it('merges notify event by event', () => {
@@ -224,7 +224,7 @@ describe('parsePimConfig webhook provider', () => {
 describe('parsePimConfig delivery and slack', () => {
   it('defaults delivery.giveUpAfter to 8h and no workspace', () => {
     const cfg = parse('{}');
-    expect(cfg.delivery).toEqual({ giveUpAfterMs: 8 * 60 * MINUTE });
+    expect(cfg.delivery).toEqual({ giveUpAfterMs: 8 * 60 * MINUTE, pacing: true });
     expect(cfg.slack).toEqual({ teamIds: [], enterpriseId: null });
   });
 
@@ -237,5 +237,30 @@ describe('parsePimConfig delivery and slack', () => {
   it('names a bad workspace id and a give-up time out of range', () => {
     expect(problemsOf('slack: { teamIds: [general] }').join('\n')).toMatch(/slack\.teamIds.*T0123ABCD/);
     expect(problemsOf('delivery: { giveUpAfter: 5s }').join('\n')).toMatch(/delivery\.giveUpAfter/);
+  });
+
+  it('defaults the MFA lockout to 5 wrong codes in 15 minutes locking for 15 minutes', () => {
+    expect(parse('{}').mfa).toEqual({ maxFailures: 5, failureWindowMs: 15 * MINUTE, lockForMs: 15 * MINUTE });
+  });
+
+  it('reads mfa.maxFailures, failureWindow and lockFor, and names bad ones', () => {
+    expect(parse('mfa: { maxFailures: 3, failureWindow: 1h, lockFor: 30m }').mfa).toEqual({ maxFailures: 3, failureWindowMs: 60 * MINUTE, lockForMs: 30 * MINUTE });
+    expect(problemsOf('mfa: { maxFailures: 0 }').join('\n')).toMatch(/mfa\.maxFailures: expected a whole number of at least 1/);
+    expect(problemsOf('mfa: { maxFailures: 1000 }').join('\n')).toMatch(/mfa\.maxFailures: expected at most 100/);
+    expect(problemsOf('mfa: { lockFor: 10s }').join('\n')).toMatch(/mfa\.lockFor: expected a duration between 1m and 7d/);
+    expect(problemsOf('mfa: { lockout: 15m }').join('\n')).toMatch(/mfa\.lockout: unknown key; expected one of: maxFailures, failureWindow, lockFor/);
+  });
+
+  it('reads approval.requireMfa (approver step-up), default false', () => {
+    const cfg = parse(`
+directory: { users: [{ id: alice@example.com }] }
+roles:
+  - name: Owner
+    policy: { approval: { required: true, approvers: [alice@example.com], requireMfa: true } }
+  - name: Reader
+`);
+    expect(cfg.roles[0]?.scopes[0]?.policy.approval.requireMfa).toBe(true);
+    expect(cfg.roles[1]?.scopes[0]?.policy.approval.requireMfa).toBe(false);
+    expect(problemsOf('roles: [{ name: Owner, policy: { approval: { requireMfa: yes please } } }]').join('\n')).toMatch(/approval\.requireMfa: expected true or false/);
   });
 });

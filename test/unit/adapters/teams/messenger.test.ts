@@ -32,7 +32,7 @@ const directory = new Directory(
   [],
   [],
 );
-const pim = { directory, approversFor: () => ['carol@example.com', 'alice@example.com'] } as unknown as Pim;
+const pim = { directory, approversFor: () => ['carol@example.com', 'alice@example.com'], approvalNeedsMfa: () => false } as unknown as Pim;
 
 const text: Notice = { kind: 'text', text: 'hello' };
 const view: RequestView = {
