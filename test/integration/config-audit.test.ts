@@ -13,6 +13,7 @@ import { parsePimConfig } from '../../src/config/pim-config.js';
 import { verifyAuditChain } from '../../src/db/audit-verify.js';
 import { auditEvents } from '../../src/db/audit.sql.js';
 import { testDatabase, type TestDatabase } from '../support/db.js';
+import { TEST_ENCRYPTION_KEY } from '../support/keys.js';
 
 let database: TestDatabase;
 beforeAll(async () => {
@@ -39,7 +40,7 @@ roles:
 `;
 
 async function startOn(yaml: string): Promise<void> {
-  const env = loadEnv({ PIM_DEV_MODE: 'false', HOST: '127.0.0.1', LOG_LEVEL: 'silent' });
+  const env = loadEnv({ PIM_DEV_MODE: 'false', HOST: '127.0.0.1', LOG_LEVEL: 'silent', PIM_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY });
   const app = await startApp({ env, config: parsePimConfig(yaml, 'pim.config.yaml', { env: {} }), database, port: 0, adapters: [], noDeadlineLoop: true });
   await app.close();
 }
