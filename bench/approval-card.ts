@@ -6,6 +6,7 @@
  *
  *   npx tsx bench/approval-card.ts [--requests 1500] [--warmup 200] [--concurrency 50] [--runs 3]
  *                                  [--card-timeout 30] [--time-limit 900] [--out file.json]
+ *                                  [--pacing off|on]
  *   (npm run bench:card)
  *
  * - Database: a scratch database `pim_bench_card_<random>` per run, created on DATABASE_URL's
@@ -68,6 +69,7 @@ const { values: args } = parseArgs({
     'card-timeout': { type: 'string' },
     'time-limit': { type: 'string' },
     out: { type: 'string' },
+    pacing: { type: 'string' },
   },
 });
 const int = (v: string | undefined, name: string, def: number): number => {
@@ -88,7 +90,14 @@ const OPTS = {
   requestTimeoutMs: 10_000,
   drainLimitMs: 60_000,
   workThread: process.env.BENCH_WORK_THREAD ?? 'auto',
+  /**
+   * The outbound pacer (delivery.pacing). Off by default: the fake Web API has no limits, and on
+   * real Slack one channel takes about one message a second, so 50 cards a second to one channel
+   * measure Slack's limit, not pimbot (the README says what that means for approvers).
+   */
+  pacing: args.pacing === 'on',
 };
+if (args.pacing !== undefined && args.pacing !== 'on' && args.pacing !== 'off') throw new Error(`--pacing: expected on or off, got ${args.pacing}`);
 const HERE = dirname(fileURLToPath(import.meta.url));
 const OUT = args.out ?? join(HERE, 'results', 'approval-card.json');
 const SERVER_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -119,6 +128,7 @@ function benchConfig(requesters: number): string {
     '    - { id: approvers, members: [approver1@example.com, approver2@example.com] }',
     // The workspace the load worker's commands come from, named as production would name it.
     'slack: { teamIds: [T0PIM] }',
+    `delivery: { pacing: ${OPTS.pacing} }`,
     'channels:',
     `  approvals: { slack: ${APPROVALS} }`,
     '  security: { slack: C0SECURITY }',
