@@ -25,7 +25,7 @@ import { OutboxQueue } from './db/outbox-queue.js';
 import { OUTBOX_CHANNEL } from './db/repos/outbox.js';
 import { DeadlineLoop } from './jobs/deadlines.js';
 import { Dispatcher } from './jobs/dispatcher.js';
-import { digestJob, housekeepingJob, Schedules } from './jobs/schedules.js';
+import { DEDUPE_KEEP_MS, digestJob, housekeepingJob, Schedules } from './jobs/schedules.js';
 import { createLogger, type Logger } from './logger.js';
 import { countAudit, createMetrics, type Metrics } from './metrics.js';
 import { opsRoutes } from './ops-routes.js';
@@ -138,6 +138,7 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
   if (configChanges && configChanges.length > 0) logger.info({ changed: configChanges }, `pim.config.yaml changed since the last start: ${configChanges.join(', ')} (audited)`);
 
   const dedupe = new DedupeStore(database.db);
+  const rateLimiter = new PgRateLimiter(database.db);
   const deps: ChatAdapterDeps = {
     pim,
     env,
@@ -149,7 +150,7 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
     inbox: new InboxStore(database.db, node.id),
     conversations: new ConversationRefStore(database.db),
     // Outbound chat calls are paced at the platforms' rates, shared by every replica (PostgreSQL).
-    ...(config.delivery.pacing ? { pacer: new PgRateLimiter(database.db) } : {}),
+    ...(config.delivery.pacing ? { pacer: rateLimiter } : {}),
     mfa: {
       enroll: (principalId: string) => store.transaction((uow) => mfa.enroll(uow, principalId, clock.now())),
     },
@@ -214,7 +215,7 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
   // Activations and approvals are counted from the audit rows of committed transactions.
   const stopCounting = store.onCommit((events) => countAudit(metrics, events));
   const schedules = new Schedules({
-    jobs: [digestJob(pim, { cron: config.schedules.digest, timeZone: env.timezone }), housekeepingJob(dedupe, clock)],
+    jobs: [digestJob(pim, { cron: config.schedules.digest, timeZone: env.timezone }), housekeepingJob(dedupe, clock, DEDUPE_KEEP_MS, rateLimiter)],
     timezone: env.timezone,
     logger,
   });

@@ -22,7 +22,7 @@
  * Time is the caller's clock (`now`), never the database's: the bot can run on a moved clock in
  * dev mode, and the waits it is told must be on its own clock.
  */
-import { sql, type SQL } from 'drizzle-orm';
+import { lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './client.js';
 import { rowsOf } from './rows.js';
 import { rateLimits } from './system.sql.js';
@@ -96,6 +96,17 @@ export class PgRateLimiter {
     if (Number(row?.found ?? 0) < keys.length) for (const k of keys) this.seeded.delete(k.key);
     const waitMs = Math.max(0, Number(row?.at_ms ?? t) - t);
     return { waitMs, reserved: Number(row?.reserved ?? 0) > 0 };
+  }
+
+  /**
+   * Forgets keys idle since before `before`: a key whose TAT is that far in the past has its whole
+   * burst back, as a missing row has, so deleting it changes no decision. Keeps the table to the
+   * channels and conversations written to recently (every DM is a key). A process that seeded a
+   * pruned key notices at its next acquire and seeds it again.
+   */
+  async prune(before: Date): Promise<number> {
+    const rows = await this.db.delete(rateLimits).where(lt(rateLimits.tatMs, before.getTime())).returning({ key: rateLimits.key });
+    return rows.length;
   }
 
   /**

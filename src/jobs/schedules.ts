@@ -99,16 +99,25 @@ export const DEDUPE_KEEP_MS = 24 * 60 * 60_000;
 
 /**
  * Housekeeping, every hour at minute 17: forgets dedupe keys older than `keepMs` (Slack retries
- * within minutes; a day is far past any retry or double click). Deleting by age is idempotent, so
- * replicas running it at the same instant need no lock.
+ * within minutes; a day is far past any retry or double click) and, given the pacer's limiter,
+ * rate-limit keys idle as long (each DM is a key, so the table would otherwise keep every person
+ * ever written to). Deleting by age is idempotent, so replicas running it at the same instant
+ * need no lock.
  */
-export function housekeepingJob(dedupe: { prune(before: Date): Promise<number> }, clock: { now(): Date }, keepMs = DEDUPE_KEEP_MS): ScheduledJob {
+export function housekeepingJob(
+  dedupe: { prune(before: Date): Promise<number> },
+  clock: { now(): Date },
+  keepMs = DEDUPE_KEEP_MS,
+  rateLimits?: { prune(before: Date): Promise<number> },
+): ScheduledJob {
   return {
     name: 'housekeeping',
     cron: '17 * * * *',
     async run() {
-      const prunedDedupeKeys = await dedupe.prune(new Date(clock.now().getTime() - keepMs));
-      return { prunedDedupeKeys };
+      const before = new Date(clock.now().getTime() - keepMs);
+      const prunedDedupeKeys = await dedupe.prune(before);
+      if (!rateLimits) return { prunedDedupeKeys };
+      return { prunedDedupeKeys, prunedRateLimits: await rateLimits.prune(before) };
     },
   };
 }

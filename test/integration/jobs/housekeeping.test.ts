@@ -7,7 +7,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/clock.js';
 import { DedupeStore } from '../../../src/db/dedupe.js';
 import { InboxStore } from '../../../src/db/inbox.js';
-import { dedupeKeys } from '../../../src/db/system.sql.js';
+import { PgRateLimiter } from '../../../src/db/rate-limits.js';
+import { dedupeKeys, rateLimits } from '../../../src/db/system.sql.js';
 import { DEDUPE_KEEP_MS, housekeepingJob, Schedules } from '../../../src/jobs/schedules.js';
 import { testDatabase, truncateAll, type TestDatabase } from '../../support/db.js';
 
@@ -57,5 +58,23 @@ describe('housekeeping job', () => {
     await inbox.done('slack:command:owed', clock.now());
     expect(await inbox.owed()).toBe(0);
     expect(await schedules.runNow('housekeeping')).toEqual({ prunedDedupeKeys: 1 });
+  });
+
+  it('forgets rate-limit keys idle for a day, which changes no decision, and keeps busy ones', async () => {
+    const clock = new ManualClock(new Date('2030-01-10T12:00:00.000Z'));
+    const limiter = new PgRateLimiter(database.db);
+    const dm = (id: string) => [{ key: `slack:chat.postMessage:${id}`, intervalMs: 1_000, burst: 1 }];
+    const longAgo = new Date(clock.now().getTime() - DEDUPE_KEEP_MS - 60_000);
+    expect(await limiter.acquire(dm('D0IDLE'), longAgo)).toEqual({ waitMs: 0, reserved: true });
+    expect(await limiter.acquire(dm('D0BUSY'), clock.now())).toEqual({ waitMs: 0, reserved: true });
+
+    const schedules = new Schedules({ jobs: [housekeepingJob(new DedupeStore(database.db), clock, DEDUPE_KEEP_MS, limiter)], timezone: 'UTC', logger: quiet });
+    expect(await schedules.runNow('housekeeping')).toEqual({ prunedDedupeKeys: 0, prunedRateLimits: 1 });
+    const left = await database.db.select({ key: rateLimits.key }).from(rateLimits);
+    expect(left.map((r) => r.key)).toEqual(['slack:chat.postMessage:D0BUSY']);
+    // The busy key still paces (its slot is taken); the pruned one, seeded again, lets a send through at once.
+    expect(await limiter.acquire(dm('D0BUSY'), clock.now())).toEqual({ waitMs: 1_000, reserved: true });
+    expect(await limiter.acquire(dm('D0IDLE'), clock.now())).toEqual({ waitMs: 0, reserved: true });
+    expect(await limiter.acquire(dm('D0IDLE'), clock.now())).toEqual({ waitMs: 1_000, reserved: true });
   });
 });
