@@ -19,13 +19,14 @@ import { openDatabase, type Database } from './db/client.js';
 import { ConversationRefStore } from './db/conversation-refs.js';
 import { DedupeStore } from './db/dedupe.js';
 import { InboxStore } from './db/inbox.js';
+import { pruneAuditTrail } from './db/audit-retention.js';
 import { PgRateLimiter } from './db/rate-limits.js';
 import { MessageRefStore } from './db/message-refs.js';
 import { OutboxQueue } from './db/outbox-queue.js';
 import { OUTBOX_CHANNEL } from './db/repos/outbox.js';
 import { DeadlineLoop } from './jobs/deadlines.js';
 import { Dispatcher } from './jobs/dispatcher.js';
-import { DEDUPE_KEEP_MS, digestJob, housekeepingJob, Schedules } from './jobs/schedules.js';
+import { auditRetentionJob, DEDUPE_KEEP_MS, digestJob, housekeepingJob, Schedules } from './jobs/schedules.js';
 import { createLogger, type Logger } from './logger.js';
 import { countAudit, createMetrics, type Metrics } from './metrics.js';
 import { opsRoutes } from './ops-routes.js';
@@ -215,7 +216,9 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
   // Activations and approvals are counted from the audit rows of committed transactions.
   const stopCounting = store.onCommit((events) => countAudit(metrics, events));
   const schedules = new Schedules({
-    jobs: [digestJob(pim, { cron: config.schedules.digest, timeZone: env.timezone }), housekeepingJob(dedupe, clock, DEDUPE_KEEP_MS, rateLimiter)],
+    jobs: [digestJob(pim, { cron: config.schedules.digest, timeZone: env.timezone }), housekeepingJob(dedupe, clock, DEDUPE_KEEP_MS, rateLimiter),
+      auditRetentionJob(() => pruneAuditTrail(database.db, clock, config.audit.retentionMs)),
+    ],
     timezone: env.timezone,
     logger,
   });

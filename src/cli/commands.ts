@@ -137,13 +137,15 @@ const PROBLEMS: Record<Extract<AuditVerification, { ok: false }>['problem'], (se
   altered: (seq) => `event ${seq} was altered: its content no longer matches its hash`,
   missing: (seq) => `event ${seq} is missing: it was deleted`,
   broken_link: (seq) => `event ${seq} does not link to event ${seq - 1}: an earlier event was rewritten with a new hash`,
+  bad_checkpoint: (seq) => `the retention checkpoint (pruned through event ${seq}) is not the one an audit.pruned event recorded: events may have been deleted and the checkpoint forged`,
 };
 
 async function auditVerify(args: string[], s: CliSession): Promise<number> {
   noArguments(args, 'audit verify');
   const result = await verifyAuditChain((await s.database()).db);
   if (result.ok) {
-    s.out(`audit chain ok: ${result.count} event${result.count === 1 ? '' : 's'}`);
+    const pruned = result.prunedThrough !== undefined ? ` after event ${result.prunedThrough} (older events pruned by retention)` : '';
+    s.out(`audit chain ok: ${result.count} event${result.count === 1 ? '' : 's'}${pruned}`);
     return 0;
   }
   s.note(`audit chain BROKEN at seq ${result.seq} (${result.problem}): ${PROBLEMS[result.problem](result.seq)}`);

@@ -227,6 +227,11 @@ const Mfa = mapping({
   lockFor: duration({ min: '1m', max: '7d', example: '15m' }),
 });
 
+/** How long the audit trail keeps its rows (older ones are pruned daily, the chain kept verifiable). */
+const Audit = mapping({
+  retention: duration({ min: '30d', max: '3650d', example: '400d' }),
+});
+
 const Alerts = mapping({
   maxGlobalAdmins: count('a whole number of at least 1').optional(),
   activationsPerDay: count('a whole number of at least 1').optional(),
@@ -280,6 +285,7 @@ export const PimConfigInput = mapping({
   alerts: Alerts.prefault({}),
   delivery: Delivery.prefault({}),
   mfa: Mfa.prefault({}),
+  audit: Audit.prefault({}),
   slack: SlackSection.prefault({}),
   provider: Provider.prefault({ type: 'record' }),
   bootstrap: mapping({ assignments: list(BootstrapAssignment, 'assignments').default([]) }).prefault({}),

@@ -39,6 +39,8 @@ export const DEFAULT_DIGEST_CRON = '0 9 * * 1';
 export const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
 /** `delivery.giveUpAfter`: long enough to outlast a platform outage of a working day. */
 export const DEFAULT_GIVE_UP_AFTER_MS = 8 * 60 * 60_000;
+/** `audit.retention`: 400 days, past a year of history for a yearly review. */
+export const DEFAULT_AUDIT_RETENTION_MS = 400 * DAY;
 /** `mfa`: 5 wrong codes within 15 minutes lock MFA for 15 minutes. */
 export const DEFAULT_MFA_LOCKOUT: Readonly<MfaLockout> = Object.freeze({ maxFailures: 5, failureWindowMs: 15 * MINUTE, lockForMs: 15 * MINUTE });
 
@@ -96,6 +98,8 @@ export interface PimConfig {
   };
   /** When wrong MFA codes lock a principal's MFA. */
   mfa: MfaLockout;
+  /** Audit rows older than `retentionMs` are pruned daily (default 400 days, at least 30). */
+  audit: { retentionMs: number };
   provider: ProviderConfig;
   /**
    * The Slack workspace(s) this bot serves: requests from any other are refused, and a Slack
@@ -495,6 +499,7 @@ function resolve(input: PimConfigInput, problems: Problems, env: Env): Omit<PimC
       failureWindowMs: input.mfa.failureWindow ?? DEFAULT_MFA_LOCKOUT.failureWindowMs,
       lockForMs: input.mfa.lockFor ?? DEFAULT_MFA_LOCKOUT.lockForMs,
     },
+    audit: { retentionMs: input.audit.retention ?? DEFAULT_AUDIT_RETENTION_MS },
     slack: { teamIds: input.slack.teamIds, enterpriseId: input.slack.enterpriseId ?? null },
     provider: resolveProvider(input.provider, env, at),
     bootstrap: { assignments: resolveBootstrap(input.bootstrap.assignments, roles, dir, at) },

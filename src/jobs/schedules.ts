@@ -121,3 +121,19 @@ export function housekeepingJob(
     },
   };
 }
+
+/**
+ * Audit retention, daily at 03:47: deletes audit rows older than `retentionMs`, leaving a
+ * checkpoint and an `audit.pruned` row so the chain still verifies (src/db/audit-retention.ts).
+ * The prune holds the chain's lock, so replicas running it at once prune once.
+ */
+export function auditRetentionJob(prune: () => Promise<{ pruned: number }>): ScheduledJob {
+  return {
+    name: 'audit-retention',
+    cron: '47 3 * * *',
+    async run() {
+      const { pruned } = await prune();
+      return { prunedAuditRows: pruned };
+    },
+  };
+}
