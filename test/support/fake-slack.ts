@@ -9,6 +9,19 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 
 /** One Web API call the fake answered. */
+/** One file uploaded through the external upload flow; `content` is null until its bytes arrived. */
+export interface UploadedFile {
+  id: string;
+  filename: string;
+  /** The length `files.getUploadURLExternal` was told. */
+  length: number;
+  content: string | null;
+  /** Where `files.completeUploadExternal` shared it (null: not shared, or not completed). */
+  channel: string | null;
+  title: string | null;
+  initialComment: string | null;
+}
+
 export interface SlackCall {
   method: string;
   /** The arguments, form or JSON; `blocks`, `view` and other JSON-valued fields parsed. */
@@ -74,6 +87,15 @@ function parseArgs(raw: string, contentType: string | undefined): Record<string,
   return out;
 }
 
+/** The content of the first part of a multipart/form-data body; the body itself when it is not multipart. */
+function firstPart(raw: string, contentType: string | undefined): string {
+  const boundary = /^multipart\/form-data;.*boundary=("?)([^";]+)\1/i.exec(contentType ?? '')?.[2];
+  if (!boundary) return raw;
+  const part = raw.split(`--${boundary}`)[1] ?? '';
+  const start = part.indexOf('\r\n\r\n');
+  return start < 0 ? '' : part.slice(start + 4, part.endsWith('\r\n') ? -2 : undefined);
+}
+
 async function readAll(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
@@ -103,6 +125,11 @@ export class FakeSlack {
   readonly messages = new Map<string, PostedMessage>();
   /** The App Home last published for each user. */
   readonly homes = new Map<string, any>();
+  /**
+   * Files uploaded as Slack's external upload flow does them: `files.getUploadURLExternal` gives
+   * an id and a URL, the bytes are POSTed there, `files.completeUploadExternal` shares them.
+   */
+  readonly files = new Map<string, UploadedFile>();
   private readonly users = new Map<string, { email?: string; deleted?: boolean; emailConfirmed?: boolean }>();
   private readonly limited = new Map<string, { times: number; retryAfterSec: number }>();
   private readonly limitedUntil = new Map<string, { until: number; retryAfterSec: number }>();
@@ -230,6 +257,7 @@ export class FakeSlack {
     this.responses.length = 0;
     this.messages.clear();
     this.homes.clear();
+    this.files.clear();
     this.users.clear();
     this.limited.clear();
     this.limitedUntil.clear();
@@ -256,6 +284,15 @@ export class FakeSlack {
       if (this.expired.has(id)) return send(res, 404, { ok: false, error: 'expired_url' });
       this.responses.push({ id, body: raw ? (JSON.parse(raw) as Record<string, any>) : {}, at: Date.now() });
       return send(res, 200, { ok: true });
+    }
+    if (url.pathname.startsWith('/upload/')) {
+      const file = this.files.get(decodeURIComponent(url.pathname.slice('/upload/'.length)));
+      if (!file || file.content !== null) return send(res, 404, { ok: false, error: 'not_found' });
+      // The SDK posts the bytes as multipart form data (Slack takes raw bytes too).
+      file.content = firstPart(raw, req.headers['content-type']);
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end(`OK - ${Buffer.byteLength(raw)}`);
+      return;
     }
     if (!url.pathname.startsWith('/api/')) return send(res, 404, { ok: false, error: 'not_found' });
     const method = url.pathname.slice('/api/'.length);
@@ -353,6 +390,28 @@ export class FakeSlack {
           ok: true,
           user: { id: a.user, name: String(a.user).toLowerCase(), deleted: u.deleted ?? false, is_bot: false, is_email_confirmed: u.emailConfirmed ?? true, profile: { ...(u.email ? { email: u.email } : {}) } },
         };
+      }
+      case 'conversations.open': {
+        const user = String(a.users ?? '');
+        if (!/^[UW]/.test(user)) return { ok: false, error: 'user_not_found' };
+        return { ok: true, channel: { id: `D${user.slice(1)}` } };
+      }
+      case 'files.getUploadURLExternal': {
+        if (!a.filename || !(Number(a.length) > 0)) return { ok: false, error: 'invalid_arguments' };
+        const id = `F${String(++this.seq).padStart(8, '0')}`;
+        this.files.set(id, { id, filename: String(a.filename), length: Number(a.length), content: null, channel: null, title: null, initialComment: null });
+        return { ok: true, upload_url: `${this.origin}/upload/${id}`, file_id: id };
+      }
+      case 'files.completeUploadExternal': {
+        const list = (typeof a.files === 'string' ? JSON.parse(a.files) : a.files) as { id: string; title?: string }[];
+        const found = list.map((f) => this.files.get(f.id));
+        if (found.some((f) => !f || f.content === null)) return { ok: false, error: 'file_not_found' };
+        for (const [k, f] of found.entries()) {
+          f!.channel = a.channel_id ? String(a.channel_id) : null;
+          f!.title = list[k]!.title ?? null;
+          f!.initialComment = a.initial_comment ? String(a.initial_comment) : null;
+        }
+        return { ok: true, files: found.map((f) => ({ id: f!.id, title: f!.title })) };
       }
       case 'users.lookupByEmail': {
         const hit = [...this.users].find(([, u]) => u.email?.toLowerCase() === String(a.email).toLowerCase());

@@ -68,14 +68,35 @@ describe('other commands', () => {
     expect(textOf(told.body.blocks)).toMatch(/⚠️/);
   });
 
-  it('shows an admin’s audit export inline, escaped', async () => {
-    const { slack, fake, settled } = suite.get();
+  it('uploads an admin’s audit export as a CSV file into their DM, one line per audit row', async () => {
+    const { slack, fake, settled, app } = suite.get();
     await fake.waitForResponse((await slack.command(alice, 'activate Reader 1h')).responseId);
     await settled();
     const sent = await slack.command({ id: 'U0ERIN', name: 'erin' }, 'audit --csv');
     const text = textOf((await fake.waitForResponse(sent.responseId)).body.blocks);
+    expect(text).toMatch(/Audit export: \d+ events\. The file pim-audit-\d{4}-\d{2}-\d{2}\.csv is in your DM with pimbot\./);
+    const files = [...fake.files.values()];
+    expect(files).toHaveLength(1);
+    const file = files[0]!;
+    expect(file).toMatchObject({ channel: 'D0ERIN', title: file.filename });
+    expect(file.filename).toMatch(/^pim-audit-\d{4}-\d{2}-\d{2}\.csv$/);
+    expect(file.length).toBe(Buffer.byteLength(file.content!));
+    const lines = file.content!.trimEnd().split('\n');
+    expect(lines[0]).toBe('seq,at,actor,action,subject,details');
+    // Every row of the audit table, newest first, by its sequence number and action.
+    const table = await app.pim.auditLog(suite.get().actor('erin@example.com'), { limit: 10_000 });
+    expect(lines.slice(1).map((l) => l.split(',').slice(0, 4).filter((_, k) => k !== 1 && k !== 2).join(' '))).toEqual(table.map((e) => `${e.seq} ${e.action}`));
+    expect(text).not.toContain('seq,at,actor');
+  });
+
+  it('shows the export inline when the app may not upload files, saying which scope it lacks', async () => {
+    const { slack, fake } = suite.get();
+    fake.failNext('files.getUploadURLExternal', 'missing_scope');
+    const sent = await slack.command({ id: 'U0ERIN', name: 'erin' }, 'audit --csv');
+    const text = textOf((await fake.waitForResponse(sent.responseId)).body.blocks);
+    expect(text).toContain('add the files:write scope');
     expect(text).toContain('seq,at,actor,action,subject,details');
-    expect(text).toContain('activation.started');
+    expect(fake.files.size).toBe(0);
   });
 });
 

@@ -87,9 +87,11 @@ describe('an auditor', () => {
     const trail = await command(dave, 'audit');
     expect(trail).toContain('Audit trail');
     expect(trail).toContain('assignment.created');
-    const csv = await command(dave, 'audit --csv');
-    expect(csv).toContain('seq,at,actor,action,subject,details');
-    expect(csv).toContain('joins the on-call rota');
+    expect(await command(dave, 'audit --csv')).toContain('is in your DM with pimbot');
+    const [file] = [...suite.get().fake.files.values()];
+    expect(file?.channel).toBe('D0DAVE');
+    expect(file?.content).toContain('seq,at,actor,action,subject,details');
+    expect(file?.content).toContain('joins the on-call rota');
     expect(await command(dave, 'alerts')).toContain('is not available in this version');
     const help = await command(dave, 'help');
     expect(help).toContain('audit [--user');

@@ -21,7 +21,7 @@ export interface PimCommandArgs {
   client: WebClient;
 }
 
-/** The longest CSV export shown inline (pimbot has no `files:write` scope). */
+/** The longest CSV export shown inline when the upload cannot be made (no `files:write` scope). */
 const CSV_INLINE_MAX = 2400;
 
 export async function pimCommand({ command, ack, respond, client }: PimCommandArgs, deps: SlackDeps): Promise<void> {
@@ -47,15 +47,41 @@ export async function pimCommand({ command, ack, respond, client }: PimCommandAr
         }
         return;
       }
-      await tell(replyOf(outcome));
+      await tell(outcome.type === 'file' ? await uploadFile(deps, client, command.user_id, outcome) : replyOf(outcome));
       if (outcome.type === 'reply' && outcome.reply.kind === 'activation') deps.metrics.activations.inc({ outcome: outcome.reply.outcome });
     });
   });
 }
 
-function replyOf(outcome: Exclude<CommandOutcome, { type: 'form' | 'extend_form' }>): Reply {
+type FileOutcome = Extract<CommandOutcome, { type: 'file' }>;
+
+function replyOf(outcome: Exclude<CommandOutcome, { type: 'form' | 'extend_form' }>, why = ''): Reply {
   if (outcome.type === 'reply') return outcome.reply;
-  const intro = outcome.reply.kind === 'text' ? outcome.reply.text : `Audit export ${outcome.filename}.`;
-  if (outcome.content.length <= CSV_INLINE_MAX) return { kind: 'text', text: `${intro}\n${outcome.content}` };
-  return { kind: 'text', text: `${intro} It is too long for a Slack message (${outcome.content.length} characters): narrow it with --since, --user or --role.` };
+  const intro = introOf(outcome);
+  if (outcome.content.length <= CSV_INLINE_MAX) return { kind: 'text', text: `${intro}${why}\n${outcome.content}` };
+  return { kind: 'text', text: `${intro}${why} It is too long for a Slack message (${outcome.content.length} characters): narrow it with --since, --user or --role.` };
+}
+
+const introOf = (outcome: FileOutcome) => (outcome.reply.kind === 'text' ? outcome.reply.text : `Audit export ${outcome.filename}.`);
+
+/**
+ * An export as a real file in the user's DM with the bot (an ephemeral answer cannot carry one):
+ * `files.getUploadURLExternal`, the bytes to its URL, `files.completeUploadExternal` into the DM.
+ * The answer says where it went. Without `files:write` (an app installed from an older
+ * manifest) or on any other failure, the export is shown inline as before, saying why.
+ */
+async function uploadFile(deps: SlackDeps, client: WebClient, slackUserId: string, outcome: FileOutcome): Promise<Reply> {
+  const intro = introOf(outcome);
+  try {
+    const opened = await client.conversations.open({ users: slackUserId });
+    const channel = opened.channel?.id;
+    if (!channel) throw new Error('conversations.open answered without a channel');
+    await client.filesUploadV2({ channel_id: channel, file: Buffer.from(outcome.content, 'utf8'), filename: outcome.filename, title: outcome.filename, initial_comment: intro });
+    return { kind: 'text', text: `${intro} The file ${outcome.filename} is in your DM with pimbot.` };
+  } catch (err) {
+    const code = (err as { data?: { error?: unknown } }).data?.error;
+    deps.logger.warn({ err }, 'slack: the audit export could not be uploaded as a file; answering inline');
+    const why = code === 'missing_scope' ? ' (pimbot cannot upload files: add the files:write scope to the app and reinstall it)' : ' (the file upload failed)';
+    return replyOf(outcome, why);
+  }
 }

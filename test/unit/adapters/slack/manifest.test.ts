@@ -20,7 +20,7 @@ describe('manifest/slack.yaml', () => {
   });
 
   it('asks for the bot scopes pimbot uses and no more', () => {
-    expect(manifest.oauth_config.scopes.bot).toEqual(['commands', 'chat:write', 'im:write', 'users:read', 'users:read.email']);
+    expect(manifest.oauth_config.scopes.bot).toEqual(['commands', 'chat:write', 'im:write', 'files:write', 'users:read', 'users:read.email']);
     expect(manifest.oauth_config.scopes.user).toBeUndefined();
   });
 });
