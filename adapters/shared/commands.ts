@@ -20,11 +20,7 @@ import {
   type Reply,
 } from '../../cards/model.js';
 import { commandHelp, helpText, parseCommand, USAGE, type Command, type UserRef } from '../../src/commands/index.js';
-import { formatDuration, parseDuration } from '../../src/core/duration.js';
-import { isPimError, PimError, type ErrorCode } from '../../src/core/errors.js';
-import type { ActivateInput, ExtendInput, Pim } from '../../src/core/pim.js';
-import type { Actor, Principal } from '../../src/core/types.js';
-import { assignmentView, requestView } from '../../src/core/views.js';
+import { type ActivateInput, type Actor, assignmentView, type ErrorCode, type ExtendInput, formatDuration, isPimError, parseDuration, type Pim, PimError, type Principal, requestView } from '../../src/core/index.js';
 
 /** What a command leads to: a reply, a form to fill in (activation or extension), or a file to hand over. */
 export type CommandOutcome =

@@ -6,9 +6,7 @@ import { CardFactory, type Activity } from 'botbuilder';
 import type { Notice, RenderContext, Reply } from '../../cards/model.js';
 import { teamsFallbackText, teamsNotice, teamsReply, type AdaptiveCardJson } from '../../cards/teams/index.js';
 import type { Env } from '../../src/config/env.js';
-import type { Pim } from '../../src/core/pim.js';
-import type { Clock } from '../../src/core/ports.js';
-import type { PimRequest } from '../../src/core/types.js';
+import type { Clock, Pim, PimRequest } from '../../src/core/index.js';
 
 export const renderContext = (env: Pick<Env, 'timezone'>, clock: Clock): RenderContext => ({ timeZone: env.timezone, now: clock.now() });
 

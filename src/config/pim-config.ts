@@ -8,9 +8,7 @@ import { existsSync } from 'node:fs';
 import { readFile as fsReadFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
-import { Directory } from '../core/directory.js';
-import { DAY, HOUR, MINUTE, formatDuration } from '../core/duration.js';
-import type { AssignmentType, Group, MfaLockout, NotifyEvent, Policy, Principal, Role, RoleScope } from '../core/types.js';
+import { type AssignmentType, DAY, Directory, formatDuration, type Group, HOUR, type MfaLockout, MINUTE, type NotifyEvent, type Policy, type Principal, type Role, type RoleScope } from '../core/index.js';
 import { ConfigError, show } from './errors.js';
 import { PimConfigInput, fallbackError, type PolicyInput } from './pim-config-schema.js';
 

@@ -4,9 +4,7 @@
  */
 import { APPROVE_CODE, parseHint } from '../../../cards/actions.js';
 import { teamsDenyForm, readTeamsDenySubmission, type AdaptiveCardJson } from '../../../cards/teams/index.js';
-import { PimError } from '../../../src/core/errors.js';
-import type { Actor, PimRequest } from '../../../src/core/types.js';
-import { requestView } from '../../../src/core/views.js';
+import { type Actor, PimError, type PimRequest, requestView } from '../../../src/core/index.js';
 import { decide, denyFormFor } from '../../shared/commands.js';
 import { renderFor, type TeamsDeps } from '../context.js';
 import { badRequest, cardOutcome, messageOutcome, type ActionOutcome } from '../outcome.js';

@@ -10,10 +10,7 @@ import { APPROVE, REFRESH } from '../../../../cards/actions.js';
 import { TEAMS_LIMITS } from '../../../../adapters/teams/limits.js';
 import { DEFAULT_SERVICE_URL, TeamsMessenger, type ProactiveAdapter, type TeamsMessengerDeps } from '../../../../adapters/teams/messenger.js';
 import { SERVICE_KEY, type Reference, type ServiceMeta } from '../../../../adapters/teams/references.js';
-import { Directory } from '../../../../src/core/directory.js';
-import type { Notice, RequestView } from '../../../../src/core/notices.js';
-import type { Pim } from '../../../../src/core/pim.js';
-import { DeliveryError } from '../../../../src/core/ports.js';
+import { DeliveryError, Directory, type Notice, type Pim, type RequestView } from '../../../../src/core/index.js';
 import { cardOf, executeActions, isPost, startFakeConnector, type FakeConnector } from '../../../support/fake-connector.js';
 import { ScriptedPacer } from '../../../support/scripted-pacer.js';
 
