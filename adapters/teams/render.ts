@@ -15,15 +15,8 @@ export const renderContext = (env: Pick<Env, 'timezone'>, clock: Clock): RenderC
  * approve their own), for the card's `refresh.userIds`.
  */
 export function approverAadIds(pim: Pim, r: Pick<PimRequest, 'kind' | 'role' | 'scope'> & { requesterId: string }): string[] {
-  let ids: string[];
-  try {
-    ids = pim.approversFor(r);
-  } catch {
-    return []; // the role left the config; nobody can decide it any more
-  }
   const out = new Set<string>();
-  for (const id of ids) {
-    if (id.toLowerCase() === r.requesterId.toLowerCase()) continue;
+  for (const id of pim.otherApprovers({ ...r, principalId: r.requesterId })) {
     const aad = pim.directory.get(id)?.teams;
     if (aad) out.add(aad.toLowerCase());
   }

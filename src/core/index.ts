@@ -3,6 +3,7 @@
  * CLI, main and the tests): the domain model, the ports, and the `Pim` facade with the types its
  * methods take and return. Feature folders are internal; scripts/check-deps.mjs refuses a deep import.
  */
+export * from './channels.js';
 export * from './directory.js';
 export * from './duration.js';
 export * from './errors.js';

@@ -105,6 +105,21 @@ export class Pim {
     return approval.canDecide(this.deps, principalId, r);
   }
 
+  /** The approvers asked to decide a request: its approvers but the requester; none when its role left the config. */
+  otherApprovers(r: Pick<PimRequest, 'kind' | 'role' | 'scope' | 'principalId'>): string[] {
+    return approval.otherApprovers(this.deps, r);
+  }
+
+  /** Whether the actor may see a request's approval card: its requester, an approver or an admin. */
+  maySee(actor: Actor, r: Pick<PimRequest, 'kind' | 'role' | 'scope' | 'principalId'>): boolean {
+    return approval.maySee(this.deps, actor, r);
+  }
+
+  /** The request when the actor may decide it now (to open a Deny or Approve form); throws the refusal approve/deny would give. */
+  decidable(actor: Actor, requestId: string): Promise<PimRequest> {
+    return approval.decidable(this.deps, actor, requestId);
+  }
+
   /** Audit history for admins and auditors; anyone else is refused, and the refusal audited. */
   auditLog(actor: Actor, q: { user?: string; role?: string; since?: Date; limit?: number }): Promise<AuditEvent[]> {
     return trail.auditLog(this.deps, actor, q);

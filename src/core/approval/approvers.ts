@@ -1,6 +1,7 @@
 /** Who may decide a request, and the pending requests an approver sees. */
+import { isPimError } from '../errors.js';
 import type { Actor, PimRequest } from '../types.js';
-import { findPolicy, policyFor, samePrincipal, type PimDeps } from '../shared/index.js';
+import { findPolicy, isAdmin, policyFor, samePrincipal, type PimDeps } from '../shared/index.js';
 
 /** Who may decide a request (principal ids), self excluded at decision time. */
 export function approversFor(deps: PimDeps, r: Pick<PimRequest, 'kind' | 'role' | 'scope'>): string[] {
@@ -16,9 +17,23 @@ export function canDecide(deps: PimDeps, principalId: string, r: Pick<PimRequest
   return approversFor(deps, r).some((id) => samePrincipal(id, principalId));
 }
 
-/** A request's approvers other than its requester: the people asked to decide it. */
+/**
+ * A request's approvers other than its requester: the people asked to decide it. None when its
+ * role or scope has left the config (nobody can decide it any more).
+ */
 export function otherApprovers(deps: PimDeps, r: Pick<PimRequest, 'kind' | 'role' | 'scope' | 'principalId'>): string[] {
-  return approversFor(deps, r).filter((id) => !samePrincipal(id, r.principalId));
+  try {
+    return approversFor(deps, r).filter((id) => !samePrincipal(id, r.principalId));
+  } catch (e) {
+    if (isPimError(e) && (e.code === 'unknown_role' || e.code === 'unknown_scope')) return [];
+    throw e;
+  }
+}
+
+/** Who may see a request's approval card as it is now: its requester, its approvers and the admins. */
+export function maySee(deps: PimDeps, actor: Actor, r: Pick<PimRequest, 'kind' | 'role' | 'scope' | 'principalId'>): boolean {
+  if (samePrincipal(r.principalId, actor.principal.id) || isAdmin(deps, actor)) return true;
+  return otherApprovers(deps, r).some((id) => samePrincipal(id, actor.principal.id));
 }
 
 /** Whether approving this request asks the approver for an MFA code (`approval.requireMfa`). */

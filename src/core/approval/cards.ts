@@ -1,4 +1,5 @@
 /** The approval card: posted when a request is made, updated to its state whenever it changes. */
+import { APPROVALS_CHANNEL } from '../channels.js';
 import type { Notice } from '../notices.js';
 import type { UnitOfWork } from '../ports.js';
 import type { PimRequest } from '../types.js';
@@ -9,8 +10,8 @@ import { normaliseId, sendTo, type PimDeps } from '../shared/index.js';
 export async function announceApprovalRequest(deps: PimDeps, uow: UnitOfWork, r: PimRequest, approvers: string[]): Promise<void> {
   const notice: Notice = { kind: 'approval_request', request: requestView(deps.directory, r) };
   const subject = `request:${r.id}`;
-  if (deps.channels.includes('approvals')) {
-    await sendTo(deps, uow, { kind: 'channel', channel: 'approvals' }, `approval:${r.id}`, notice, subject);
+  if (deps.channels.includes(APPROVALS_CHANNEL)) {
+    await sendTo(deps, uow, { kind: 'channel', channel: APPROVALS_CHANNEL }, `approval:${r.id}`, notice, subject);
   } else {
     for (const id of approvers) await sendTo(deps, uow, { kind: 'user', principalId: id }, `approval:${r.id}`, notice, subject);
   }

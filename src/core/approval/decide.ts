@@ -86,6 +86,18 @@ export function checkMayDecide(deps: PimDeps, actor: Actor, r: PimRequest, now: 
   if (!canDecide(deps, actor.principal.id, r)) throw new PimError('not_approver', { id: r.id, role: r.role });
 }
 
+/**
+ * The request `requestId` when the actor may decide it now (what a Deny or Approve form is opened
+ * for); throws the refusal `decide` would give. Nothing is written.
+ */
+export async function decidable(deps: PimDeps, actor: Actor, requestId: string): Promise<PimRequest> {
+  const id = normaliseId(requestId);
+  const r = await deps.store.transaction((uow) => uow.requests.get(id));
+  if (!r) throw new PimError('not_found', { id });
+  checkMayDecide(deps, actor, r, deps.clock.now());
+  return r;
+}
+
 /** What an approval leads to, by request kind. */
 async function afterApproval(deps: PimDeps, uow: UnitOfWork, r: PimRequest, now: Date): Promise<PimRequest> {
   if (r.kind === 'activate') {

@@ -1,4 +1,5 @@
 /** Sending the weekly digest, once per ISO week across replicas. */
+import { SECURITY_CHANNEL } from '../channels.js';
 import type { DigestView, Notice } from '../notices.js';
 import { sendTo, type PimDeps } from '../shared/index.js';
 import { buildDigest, DIGEST_PERIOD_MS, isoWeek } from './build.js';
@@ -28,8 +29,8 @@ export async function sendDigest(deps: PimDeps, opts: { timeZone: string }): Pro
     const notice: Notice = { kind: 'digest', digest };
     const admins = deps.directory.adminIds();
     for (const id of admins) await sendTo(deps, uow, { kind: 'user', principalId: id }, subject, notice);
-    const toChannel = deps.channels.includes('security');
-    if (toChannel) await sendTo(deps, uow, { kind: 'channel', channel: 'security' }, subject, notice);
+    const toChannel = deps.channels.includes(SECURITY_CHANNEL);
+    if (toChannel) await sendTo(deps, uow, { kind: 'channel', channel: SECURITY_CHANNEL }, subject, notice);
     await uow.audit.append({
       at: now,
       actor: 'system',

@@ -1,4 +1,5 @@
 /** The one MFA check of the core. */
+import { SECURITY_CHANNEL } from '../channels.js';
 import { PimError } from '../errors.js';
 import type { Notice } from '../notices.js';
 import { CommitAndThrow, type UnitOfWork } from '../ports.js';
@@ -67,7 +68,7 @@ export async function verifyMfa(
     platform: actor.platform,
   };
   const key = `mfa-locked:${id.toLowerCase()}:${until.toISOString()}`;
-  if (deps.channels.includes('security')) await sendTo(deps, uow, { kind: 'channel', channel: 'security' }, key, notice);
+  if (deps.channels.includes(SECURITY_CHANNEL)) await sendTo(deps, uow, { kind: 'channel', channel: SECURITY_CHANNEL }, key, notice);
   await sendTo(deps, uow, { kind: 'user', principalId: id }, key, notice);
   throw new CommitAndThrow(new PimError(codeOf, { role, lockedUntil: until.toISOString() }));
 }

@@ -29,7 +29,9 @@ const directory = new Directory(
   [],
   [],
 );
-const pim = { directory, approversFor: () => ['carol@example.com', 'alice@example.com'], approvalNeedsMfa: () => false } as unknown as Pim;
+const approvers = ['carol@example.com', 'alice@example.com'];
+// The core leaves the requester out of the approvers asked (Pim.otherApprovers); the stub does the same.
+const pim = { directory, otherApprovers: (r: { principalId: string }) => approvers.filter((id) => id !== r.principalId), approvalNeedsMfa: () => false } as unknown as Pim;
 
 const text: Notice = { kind: 'text', text: 'hello' };
 const view: RequestView = {
