@@ -3,9 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Worker } from 'node:worker_threads';
 import type { Env } from '../src/config/env.js';
 import type { PimConfig } from '../src/config/pim-config.js';
-import type { Pim } from '../src/core/pim.js';
-import type { Clock, Messenger } from '../src/core/ports.js';
-import type { Platform } from '../src/core/types.js';
+import type { Clock, Messenger, Pim, Platform } from '../src/core/index.js';
 import type { Logger } from '../src/logger.js';
 import type { Metrics } from '../src/metrics.js';
 

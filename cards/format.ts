@@ -2,7 +2,7 @@
  * Platform-neutral text helpers: times in the reader's zone, relative times, clipping. Nothing
  * here escapes; each renderer escapes what it puts into its markup.
  */
-import { DAY, formatDuration, HOUR, MINUTE } from '../src/core/duration.js';
+import { DAY, formatDuration, HOUR, MINUTE } from '../src/core/index.js';
 import type { RenderContext } from './model.js';
 
 const formatters = new Map<string, Intl.DateTimeFormat>();

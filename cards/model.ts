@@ -6,10 +6,7 @@
  * The mappers at the end turn the core's results into these models; they are pure.
  */
 import type { FormField } from './actions.js';
-import type { AssignmentView, DigestView, ExpiryWarningKind, Notice, RequestView } from '../src/core/notices.js';
-import type { ActivateResult, ActivationPlan, ExtendResult, ExtensionPlan, RoleStatus } from '../src/core/pim.js';
-import type { AuditEvent, PimRequest, Policy } from '../src/core/types.js';
-import { formatDuration } from '../src/core/duration.js';
+import { type ActivateResult, type ActivationPlan, type AssignmentView, type AuditEvent, type DigestView, type ExpiryWarningKind, type ExtendResult, type ExtensionPlan, formatDuration, type Notice, type PimRequest, type Policy, type RequestView, type RoleStatus } from '../src/core/index.js';
 
 export type { AssignmentView, DigestView, ExpiryWarningKind, Notice, RequestView };
 

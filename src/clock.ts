@@ -1,5 +1,5 @@
 /** Clocks: the system clock, and a shifted one the playground can move forward. */
-import type { Clock } from './core/ports.js';
+import type { Clock } from './core/index.js';
 
 export const systemClock: Clock = { now: () => new Date() };
 

@@ -6,9 +6,7 @@
 import { resolveEncryptionKeys } from './config/encryption-key.js';
 import type { Env } from './config/env.js';
 import { buildDirectory, type PimConfig } from './config/pim-config.js';
-import { Pim } from './core/pim.js';
-import type { Clock, GrantProvider } from './core/ports.js';
-import type { Platform } from './core/types.js';
+import { type Clock, type GrantProvider, Pim, type Platform } from './core/index.js';
 import type { Database } from './db/client.js';
 import { DrizzleStore } from './db/store.js';
 import { randomIds } from './ids.js';

@@ -1,6 +1,6 @@
 /** Random identifiers: request ids short enough to type (`R-7K3F9Q`), others UUIDs. */
 import { randomInt, randomUUID } from 'node:crypto';
-import type { IdGenerator } from './core/ports.js';
+import type { IdGenerator } from './core/index.js';
 
 // Crockford-style alphabet without I, L, O, U: nothing to misread when typing an id.
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';

@@ -1,6 +1,6 @@
 /** Prometheus metrics served at /metrics. One registry per app instance (tests start several). */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { AuditEvent } from './core/types.js';
+import type { AuditEvent } from './core/index.js';
 
 export interface Metrics {
   registry: Registry;

@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { parseDuration } from '../../src/core/duration.js';
+import { parseDuration } from '../../src/core/index.js';
 import { readBody, sendJson } from '../../src/server.js';
 import type { TimeTravel } from '../types.js';
 import { ADAPTIVE_CARD } from './connector.js';

@@ -5,8 +5,7 @@
  * playground channel uses (bot account, tenant, conversation ids).
  */
 import type { PimConfig } from '../../src/config/pim-config.js';
-import type { Pim } from '../../src/core/pim.js';
-import type { Principal } from '../../src/core/types.js';
+import type { Pim, Principal } from '../../src/core/index.js';
 
 /** The Bot Framework channel id of activities the playground sends. */
 export const PLAYGROUND_CHANNEL_ID = 'playground';

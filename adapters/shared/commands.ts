@@ -20,11 +20,7 @@ import {
   type Reply,
 } from '../../cards/model.js';
 import { commandHelp, helpText, parseCommand, USAGE, type Command, type UserRef } from '../../src/commands/index.js';
-import { formatDuration, parseDuration } from '../../src/core/duration.js';
-import { isPimError, PimError, type ErrorCode } from '../../src/core/errors.js';
-import type { ActivateInput, ExtendInput, Pim } from '../../src/core/pim.js';
-import type { Actor, Principal } from '../../src/core/types.js';
-import { assignmentView, requestView } from '../../src/core/views.js';
+import { type ActivateInput, type Actor, assignmentView, type ErrorCode, type ExtendInput, formatDuration, isPimError, parseDuration, type Pim, PimError, type Principal, requestView } from '../../src/core/index.js';
 
 /** What a command leads to: a reply, a form to fill in (activation or extension), or a file to hand over. */
 export type CommandOutcome =
@@ -345,12 +341,13 @@ export async function decide(
 
 /** The deny form for a request the actor may decide; an error reply when they may not. */
 export async function denyFormFor(pim: Pim, actor: Actor, requestId: string): Promise<{ ok: true; form: DenyForm } | { ok: false; message: string }> {
-  const r = await pim.getRequest(requestId);
-  if (!r) return { ok: false, message: new PimError('not_found', { id: requestId }).message };
-  if (r.state !== 'pending_approval') return { ok: false, message: new PimError('already_decided', { id: r.id, state: r.state, by: r.decidedBy ? nameOf(pim)(r.decidedBy) : undefined }).message };
-  if (r.principalId === actor.principal.id) return { ok: false, message: new PimError('self_approval', { id: r.id }).message };
-  if (!pim.canDecide(actor.principal.id, r)) return { ok: false, message: new PimError('not_approver', { id: r.id, role: r.role }).message };
-  return { ok: true, form: denyForm(requestView(pim.directory, r)) };
+  try {
+    const r = await pim.decidable(actor, requestId);
+    return { ok: true, form: denyForm(requestView(pim.directory, r)) };
+  } catch (e) {
+    if (isPimError(e)) return { ok: false, message: e.message };
+    throw e;
+  }
 }
 
 /**

@@ -1,8 +1,6 @@
 /** The home view model (Slack App Home, Teams personal tab) for one actor, from the core's reads. */
 import { roleRow, type HomeView } from '../../cards/model.js';
-import type { Pim } from '../../src/core/pim.js';
-import type { Actor } from '../../src/core/types.js';
-import { requestView } from '../../src/core/views.js';
+import { type Actor, type Pim, requestView } from '../../src/core/index.js';
 
 /** The actor's roles, open requests and the approvals waiting for them. Access reviews are not built yet (0). */
 export async function homeFor(pim: Pim, actor: Actor): Promise<HomeView> {

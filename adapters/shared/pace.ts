@@ -16,7 +16,7 @@
  * slower, never faster.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DeliveryError, type Clock } from '../../src/core/ports.js';
+import { type Clock, DeliveryError } from '../../src/core/index.js';
 import type { PaceLimit, PacerPort } from '../types.js';
 
 /** A limit before it is given its key. */

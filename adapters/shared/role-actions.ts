@@ -4,11 +4,7 @@
  * only a hint: the core re-reads the assignment or request and checks the actor.
  */
 import { extendReply, extensionForm, type ExtensionForm, type Reply } from '../../cards/model.js';
-import { MINUTE } from '../../src/core/duration.js';
-import { isPimError } from '../../src/core/errors.js';
-import type { Pim } from '../../src/core/pim.js';
-import type { Actor } from '../../src/core/types.js';
-import { requestView } from '../../src/core/views.js';
+import { type Actor, isPimError, MINUTE, type Pim, requestView } from '../../src/core/index.js';
 
 /** How much an Extend button adds to an active activation (the policy's maximum still applies). */
 export const BUTTON_EXTENSION_MS = 30 * MINUTE;

@@ -7,7 +7,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Reply } from '../../cards/model.js';
 import { slackHome, slackReply, type SlackMessage } from '../../cards/slack/index.js';
-import type { Actor } from '../../src/core/types.js';
+import type { Actor } from '../../src/core/index.js';
 import { homeFor } from '../shared/home-view.js';
 import { renderContext, type SlackDeps } from './deps.js';
 import { errorReply } from './errors.js';

@@ -6,9 +6,7 @@
  */
 import { App, type AnyMiddlewareArgs, type Authorize, type Middleware, type Receiver, type webApi } from '@slack/bolt';
 import { slackReply } from '../../cards/slack/index.js';
-import { describeError } from '../../src/core/errors.js';
-import type { Pim } from '../../src/core/pim.js';
-import type { Clock } from '../../src/core/ports.js';
+import { type Clock, describeError, type Pim } from '../../src/core/index.js';
 import type { Logger } from '../../src/logger.js';
 import type { DedupePort } from '../types.js';
 import { ephemeral, postToResponseUrl } from './answer.js';

@@ -1,7 +1,6 @@
 /** What the Slack listeners need: the core, the clock, dedupe, identity, and where to log and count. */
 import type { RenderContext } from '../../cards/model.js';
-import type { Pim } from '../../src/core/pim.js';
-import type { Clock } from '../../src/core/ports.js';
+import type { Clock, Pim } from '../../src/core/index.js';
 import { currentInbox } from '../../src/inbox-context.js';
 import type { Logger } from '../../src/logger.js';
 import type { OutcomeCounters } from '../../src/metrics.js';

@@ -4,8 +4,7 @@
  */
 import { webApi } from '@slack/bolt';
 import type { Reply } from '../../cards/model.js';
-import { isPimError } from '../../src/core/errors.js';
-import { DeliveryError } from '../../src/core/ports.js';
+import { DeliveryError, isPimError } from '../../src/core/index.js';
 
 /** A Web API failure, classified. */
 export type WebApiFailure =

@@ -7,10 +7,7 @@
  * requests from others never get this far, see bolt-app.ts). Anything else is refused, and the
  * borrowing attempts are audited.
  */
-import { describeError, isPimError } from '../../src/core/errors.js';
-import type { Pim } from '../../src/core/pim.js';
-import type { Clock } from '../../src/core/ports.js';
-import type { Actor } from '../../src/core/types.js';
+import { type Actor, type Clock, describeError, isPimError, type Pim } from '../../src/core/index.js';
 import type { Logger } from '../../src/logger.js';
 
 export type Identity = { ok: true; actor: Actor } | { ok: false; message: string };

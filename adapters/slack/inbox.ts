@@ -16,7 +16,7 @@
  */
 import type { ReceiverEvent } from '@slack/bolt';
 import { runForInbox } from '../../src/inbox-context.js';
-import type { Clock } from '../../src/core/ports.js';
+import type { Clock } from '../../src/core/index.js';
 import type { Logger } from '../../src/logger.js';
 import type { InboxEntry, InboxPort } from '../types.js';
 import { deliveryKey } from './deps.js';

@@ -8,9 +8,7 @@
  */
 import { slackNotice, type SlackBlock } from '../../cards/slack/index.js';
 import type { ChannelConfig } from '../../src/config/pim-config.js';
-import type { Notice } from '../../src/core/notices.js';
-import { DeliveryError, type Clock, type MessageRef, type Messenger, type Recipient } from '../../src/core/ports.js';
-import type { Principal } from '../../src/core/types.js';
+import { type Clock, DeliveryError, type MessageRef, type Messenger, type Notice, type Principal, type Recipient } from '../../src/core/index.js';
 import { awaitTurn, type Turns } from '../shared/pace.js';
 import type { PacerPort } from '../types.js';
 import { toDeliveryError } from './errors.js';

@@ -1,8 +1,7 @@
 /** What every Teams handler gets, and who is speaking: the sender resolved on the server. */
 import type { Activity } from 'botbuilder';
 import type { RenderContext } from '../../cards/model.js';
-import { isPimError, PimError } from '../../src/core/errors.js';
-import type { Actor } from '../../src/core/types.js';
+import { type Actor, isPimError, PimError } from '../../src/core/index.js';
 import type { ChatAdapterDeps } from '../types.js';
 import { senderAadId } from './activity.js';
 import { tenantOf, type ReferenceBook } from './references.js';

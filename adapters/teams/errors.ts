@@ -2,7 +2,7 @@
  * Bot Connector failures as the outbox understands them: 429 waits for Retry-After, 408, 5xx and
  * network errors are retried with backoff, 401/403/404 (and other 4xx) are permanent.
  */
-import { DeliveryError } from '../../src/core/ports.js';
+import { DeliveryError } from '../../src/core/index.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null;

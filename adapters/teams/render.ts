@@ -6,9 +6,7 @@ import { CardFactory, type Activity } from 'botbuilder';
 import type { Notice, RenderContext, Reply } from '../../cards/model.js';
 import { teamsFallbackText, teamsNotice, teamsReply, type AdaptiveCardJson } from '../../cards/teams/index.js';
 import type { Env } from '../../src/config/env.js';
-import type { Pim } from '../../src/core/pim.js';
-import type { Clock } from '../../src/core/ports.js';
-import type { PimRequest } from '../../src/core/types.js';
+import type { Clock, Pim, PimRequest } from '../../src/core/index.js';
 
 export const renderContext = (env: Pick<Env, 'timezone'>, clock: Clock): RenderContext => ({ timeZone: env.timezone, now: clock.now() });
 
@@ -17,15 +15,8 @@ export const renderContext = (env: Pick<Env, 'timezone'>, clock: Clock): RenderC
  * approve their own), for the card's `refresh.userIds`.
  */
 export function approverAadIds(pim: Pim, r: Pick<PimRequest, 'kind' | 'role' | 'scope'> & { requesterId: string }): string[] {
-  let ids: string[];
-  try {
-    ids = pim.approversFor(r);
-  } catch {
-    return []; // the role left the config; nobody can decide it any more
-  }
   const out = new Set<string>();
-  for (const id of ids) {
-    if (id.toLowerCase() === r.requesterId.toLowerCase()) continue;
+  for (const id of pim.otherApprovers({ ...r, principalId: r.requesterId })) {
     const aad = pim.directory.get(id)?.teams;
     if (aad) out.add(aad.toLowerCase());
   }

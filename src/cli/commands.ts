@@ -5,9 +5,7 @@
  */
 import { and, asc, gt, gte } from 'drizzle-orm';
 import { USAGE } from '../commands/index.js';
-import { parseDuration } from '../core/duration.js';
-import { PimError } from '../core/errors.js';
-import type { Assignment } from '../core/types.js';
+import { type Assignment, parseDuration, PimError } from '../core/index.js';
 import { verifyAuditChain, type AuditVerification } from '../db/audit-verify.js';
 import { auditEvents } from '../db/audit.sql.js';
 import { toAuditEvent } from '../db/repos/audit.js';

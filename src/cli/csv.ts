@@ -1,5 +1,5 @@
 /** CSV for people who open exports in a spreadsheet: RFC 4180 quoting, formula cells defused. */
-import type { AuditEvent } from '../core/types.js';
+import type { AuditEvent } from '../core/index.js';
 
 /**
  * Text a spreadsheet would evaluate as a formula starts with one of these (OWASP "CSV

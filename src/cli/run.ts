@@ -1,6 +1,6 @@
 /** `runCli`: finds the command, runs it in a session, and turns every failure into a message and an exit status. */
 import { isConfigError } from '../config/errors.js';
-import { isPimError } from '../core/errors.js';
+import { isPimError } from '../core/index.js';
 import { DatabaseBusyError } from '../db/pglite-lock.js';
 import { UsageError } from './args.js';
 import { COMMANDS, usageOf, type CliCommand } from './commands.js';

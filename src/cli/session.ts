@@ -7,9 +7,7 @@ import { parseCommand, type Command, type UserRef } from '../commands/index.js';
 import { loadEnv, type Env } from '../config/env.js';
 import { loadPimConfig, type PimConfig } from '../config/pim-config.js';
 import { applyBootstrap, buildCore, type Core } from '../core-factory.js';
-import { isPimError } from '../core/errors.js';
-import type { Clock } from '../core/ports.js';
-import type { Actor, Principal } from '../core/types.js';
+import { type Actor, type Clock, isPimError, type Principal } from '../core/index.js';
 import { openDatabase, type Database } from '../db/client.js';
 import { toCommandText, UsageError } from './args.js';
 

@@ -2,7 +2,7 @@
  * The chat command grammar shared by Slack (`/pim …`), Teams (`pim …`, `@bot …`) and the
  * playground: text in, a typed `Command` or a `ParseError` a person can act on out.
  */
-import { DAY, parseDuration } from '../core/duration.js';
+import { DAY, parseDuration } from '../core/index.js';
 import { describeForbiddenCharacter, findForbiddenCharacter } from './characters.js';
 import { helpText, USAGE } from './help.js';
 import { COMMAND_NAMES, CommandSchema, type Command, type CommandName, type Reviewers } from './schema.js';

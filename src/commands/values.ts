@@ -2,7 +2,7 @@
  * Readers for the typed values inside a command: durations, users and times.
  * Each returns the value or the sentence that says what was wrong with it.
  */
-import { DAY, parseDuration } from '../core/duration.js';
+import { DAY, parseDuration } from '../core/index.js';
 
 export type Read<T> = { ok: true; value: T } | { ok: false; message: string };
 

@@ -4,8 +4,7 @@
  */
 import { validateDetailed } from 'node-cron';
 import { z } from 'zod';
-import { parseDuration } from '../core/duration.js';
-import type { NotifyEvent } from '../core/types.js';
+import { type NotifyEvent, parseDuration } from '../core/index.js';
 import { show } from './errors.js';
 
 export const NOTIFY_EVENTS = [

@@ -8,32 +8,14 @@ import { existsSync } from 'node:fs';
 import { readFile as fsReadFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
-import { Directory } from '../core/directory.js';
-import { DAY, HOUR, MINUTE, formatDuration } from '../core/duration.js';
-import type { AssignmentType, Group, MfaLockout, NotifyEvent, Policy, Principal, Role, RoleScope } from '../core/types.js';
+import { assignmentLimits, type AssignmentType, DEFAULT_POLICY, Directory, formatDuration, type Group, type MfaLockout, MINUTE, type NotifyEvent, type Policy, type Principal, type Role, type RoleScope } from '../core/index.js';
 import { ConfigError, show } from './errors.js';
 import { PimConfigInput, fallbackError, type PolicyInput } from './pim-config-schema.js';
 
 export { NOTIFY_EVENTS } from './pim-config-schema.js';
 
-/** The well-known channel names: approval requests and security notices. */
-export const APPROVALS_CHANNEL = 'approvals';
-export const SECURITY_CHANNEL = 'security';
-
-/** The role setting a config gets for every key it leaves out. */
-export const DEFAULT_POLICY: Readonly<Policy> = Object.freeze({
-  maxActivationMs: 8 * HOUR,
-  requireJustification: true,
-  requireTicket: false,
-  requireMfa: false,
-  approval: Object.freeze({ required: false, approvers: [], timeoutMs: 24 * HOUR, requireMfa: false }),
-  notify: Object.freeze({}),
-  eligibleExpiryMs: 365 * DAY,
-  activeExpiryMs: 180 * DAY,
-  allowPermanentEligible: true,
-  allowPermanentActive: false,
-  warnBeforeMs: 10 * MINUTE,
-});
+/** The well-known channel names and the default role setting are the core's. */
+export { APPROVALS_CHANNEL, DEFAULT_POLICY, SECURITY_CHANNEL } from '../core/index.js';
 
 export const DEFAULT_DIGEST_CRON = '0 9 * * 1';
 export const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
@@ -418,8 +400,7 @@ function resolveBootstrap(
 
     for (const scope of scopes) {
       const p = scope.policy;
-      const permanentOk = a.type === 'eligible' ? p.allowPermanentEligible : p.allowPermanentActive;
-      const limit = a.type === 'eligible' ? p.eligibleExpiryMs : p.activeExpiryMs;
+      const { allowPermanent: permanentOk, maxMs: limit } = assignmentLimits(p, a.type);
       const what = `${a.type} assignment of ${role.name} at ${scope.path}`;
       if (a.for === undefined && a.until === undefined && !permanentOk) {
         at(path, `expected for: or until:, because ${role.name} at ${scope.path} does not allow permanent ${a.type} assignments`);

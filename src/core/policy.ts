@@ -14,19 +14,20 @@ export const MAX_SCHEDULE_AHEAD_MS = 30 * DAY;
 /** Renewal of an assignment may be asked within this long of its end (Entra PIM: 14 days). */
 export const RENEW_WINDOW_MS = 14 * DAY;
 
-export const DEFAULT_POLICY: Policy = {
+/** The role setting a config gets for every key it leaves out (src/config/pim-config.ts fills policies from it). */
+export const DEFAULT_POLICY: Readonly<Policy> = Object.freeze({
   maxActivationMs: 8 * 60 * MINUTE,
   requireJustification: true,
   requireTicket: false,
   requireMfa: false,
-  approval: { required: false, approvers: [], timeoutMs: DAY, requireMfa: false },
-  notify: {},
+  approval: Object.freeze({ required: false, approvers: [], timeoutMs: DAY, requireMfa: false }),
+  notify: Object.freeze({}),
   eligibleExpiryMs: 365 * DAY,
   activeExpiryMs: 180 * DAY,
   allowPermanentEligible: true,
   allowPermanentActive: false,
   warnBeforeMs: 10 * MINUTE,
-};
+});
 
 /** What an activation can be missing that a person can supply in a form. */
 export type MissingInput = 'reason' | 'ticket' | 'code' | 'scope';
@@ -142,9 +143,15 @@ export function checkReason(role: string, reason: string | null | undefined, req
  * The end of an admin-made assignment, checked against the policy's expiry limits.
  * `endsAt` null asks for a permanent assignment.
  */
+/** What a policy allows an assignment of a type: whether it may be permanent, and its longest time-bound length (null: no limit). */
+export function assignmentLimits(policy: Policy, type: AssignmentType): { allowPermanent: boolean; maxMs: number | null } {
+  return type === 'eligible'
+    ? { allowPermanent: policy.allowPermanentEligible, maxMs: policy.eligibleExpiryMs }
+    : { allowPermanent: policy.allowPermanentActive, maxMs: policy.activeExpiryMs };
+}
+
 export function checkAssignmentEnd(role: string, policy: Policy, type: AssignmentType, now: Date, endsAt: Date | null): void {
-  const allowPermanent = type === 'eligible' ? policy.allowPermanentEligible : policy.allowPermanentActive;
-  const limit = type === 'eligible' ? policy.eligibleExpiryMs : policy.activeExpiryMs;
+  const { allowPermanent, maxMs: limit } = assignmentLimits(policy, type);
   if (endsAt === null) {
     if (!allowPermanent) {
       throw new PimError('expiry_required', { role, type, max: limit === null ? 'no limit' : formatDuration(limit) });

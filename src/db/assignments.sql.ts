@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, index, pgTable, text } from 'drizzle-orm/pg-core';
-import type { Assignment, AssignmentType } from '../core/types.js';
+import type { Assignment, AssignmentType } from '../core/index.js';
 import { oneOf, timestamptz } from './columns.js';
 
 export const END_REASONS: readonly NonNullable<Assignment['endReason']>[] = ['expired', 'deactivated', 'removed', 'revoked'];

@@ -1,6 +1,6 @@
 /** The audit trail's hash chain: how one row's SHA-256 is computed from its content and the previous hash. */
 import { createHash } from 'node:crypto';
-import type { AuditEvent } from '../core/types.js';
+import type { AuditEvent } from '../core/index.js';
 
 /** `prev_hash` of the first row. */
 export const GENESIS_HASH = '0'.repeat(64);

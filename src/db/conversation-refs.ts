@@ -1,6 +1,6 @@
 /** Saved platform conversation references (Teams proactive messaging needs one per user/channel). */
 import { and, eq } from 'drizzle-orm';
-import type { Platform } from '../core/types.js';
+import type { Platform } from '../core/index.js';
 import type { Db } from './client.js';
 import { conversationRefs } from './messaging.sql.js';
 

@@ -1,7 +1,7 @@
 /** PostgreSQL advisory locks for singleton jobs: the core's `JobLock`, bound to one transaction. */
 import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import type { JobLock } from '../core/ports.js';
+import type { JobLock } from '../core/index.js';
 import type { Db } from './client.js';
 import { rowsOf } from './rows.js';
 

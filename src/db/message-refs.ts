@@ -1,7 +1,6 @@
 /** Where messages about a subject were posted, so later notices update them in place. */
 import { and, asc, eq, sql } from 'drizzle-orm';
-import type { MessageRef } from '../core/ports.js';
-import type { Platform } from '../core/types.js';
+import type { MessageRef, Platform } from '../core/index.js';
 import type { Db } from './client.js';
 import { messageRefs } from './messaging.sql.js';
 

@@ -1,5 +1,5 @@
 import { jsonb, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
-import type { Platform } from '../core/types.js';
+import type { Platform } from '../core/index.js';
 import { timestamptz } from './columns.js';
 
 /** Where the message about a subject (e.g. `request:R-1`) landed in each conversation, to update it later. */

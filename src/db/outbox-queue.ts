@@ -1,6 +1,6 @@
 /** The dispatcher's side of the outbox: claim due rows under a lease, then settle each one. */
 import { and, asc, count, eq, isNull, lte, or, sql } from 'drizzle-orm';
-import type { GrantTarget, OutboxItem, OutboxPayload } from '../core/ports.js';
+import type { GrantTarget, OutboxItem, OutboxPayload } from '../core/index.js';
 import type { Db } from './client.js';
 import { deadNode } from './nodes.js';
 import { outbox } from './outbox.sql.js';

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { bigserial, index, integer, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
-import type { OutboxPayload } from '../core/ports.js';
+import type { OutboxPayload } from '../core/index.js';
 import { timestamptz } from './columns.js';
 
 /** Side effects written with the state change and delivered after commit, at least once. */

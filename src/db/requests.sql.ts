@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { bigint, check, index, pgTable, text } from 'drizzle-orm/pg-core';
-import { REQUEST_STATES, type AssignmentType, type RequestKind, type RequestState } from '../core/types.js';
+import { type AssignmentType, REQUEST_STATES, type RequestKind, type RequestState } from '../core/index.js';
 import { oneOf, timestamptz } from './columns.js';
 
 export const REQUEST_KINDS: readonly RequestKind[] = ['activate', 'extend', 'renew', 'assign'];

@@ -1,8 +1,7 @@
 /** The core's `Store`: one database transaction per unit of work, with repositories bound to it. */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { PGlite } from '@electric-sql/pglite';
-import { CommitAndThrow, type Clock, type Store, type UnitOfWork } from '../core/ports.js';
-import type { AuditEvent } from '../core/types.js';
+import { type AuditEvent, type Clock, CommitAndThrow, type Store, type UnitOfWork } from '../core/index.js';
 import { currentInbox } from '../inbox-context.js';
 import type { Db } from './client.js';
 import { markRan } from './inbox.js';

@@ -4,8 +4,7 @@
  * so whatever came due while the bot was down is handled first. Every replica runs one; the core
  * claims due rows with SKIP LOCKED, so each deadline is processed once.
  */
-import type { DeadlineResult } from '../core/pim.js';
-import type { Clock } from '../core/ports.js';
+import type { Clock, DeadlineResult } from '../core/index.js';
 import type { DispatcherLogger } from './dispatcher.js';
 import { Alarm } from './alarm.js';
 

@@ -6,17 +6,7 @@
  * other replicas) and polls slowly only as a safety net.
  */
 import { DEFAULT_GIVE_UP_AFTER_MS } from '../config/pim-config.js';
-import type { Notice } from '../core/notices.js';
-import {
-  DeliveryError,
-  type Clock,
-  type GrantProvider,
-  type GrantTarget,
-  type MessageRef,
-  type Messenger,
-  type OutboxPayload,
-} from '../core/ports.js';
-import type { Platform } from '../core/types.js';
+import { type Clock, DeliveryError, type GrantProvider, type GrantTarget, type MessageRef, type Messenger, type Notice, type OutboxPayload, type Platform } from '../core/index.js';
 import { Alarm } from './alarm.js';
 
 export interface OutboxRow {

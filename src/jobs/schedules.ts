@@ -5,7 +5,7 @@
  * schedule however many replicas fire it at the same instant.
  */
 import cron, { type ScheduledTask } from 'node-cron';
-import type { DigestOutcome } from '../core/pim.js';
+import type { DigestOutcome } from '../core/index.js';
 import type { DispatcherLogger } from './dispatcher.js';
 
 /** A job run on a cron schedule. */

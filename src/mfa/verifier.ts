@@ -4,7 +4,7 @@
  * replica. Counting wrong codes and locking is the core's (Pim.verifyMfa); this answers whether
  * one code is right.
  */
-import type { MfaVerdict, MfaVerifier, Store, UnitOfWork } from '../core/ports.js';
+import type { MfaVerdict, MfaVerifier, Store, UnitOfWork } from '../core/index.js';
 import { isSealed, SecretBoxError, type SecretBox } from './secret-box.js';
 import { generateSecret, otpauthUri, verifyTotp } from './totp.js';
 

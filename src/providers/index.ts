@@ -1,4 +1,4 @@
-import type { GrantProvider } from '../core/ports.js';
+import type { GrantProvider } from '../core/index.js';
 import { RecordProvider } from './record.js';
 import { WebhookProvider } from './webhook.js';
 

@@ -1,4 +1,4 @@
-import type { GrantProvider, GrantTarget } from '../core/ports.js';
+import type { GrantProvider, GrantTarget } from '../core/index.js';
 
 /**
  * Record-only grants: the assignment row in the database is the grant, so there is nothing to

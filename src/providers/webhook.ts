@@ -10,7 +10,7 @@
  *   another 4xx only when retrying can never help.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { DeliveryError, type GrantProvider, type GrantTarget } from '../core/ports.js';
+import { DeliveryError, type GrantProvider, type GrantTarget } from '../core/index.js';
 
 export const DEFAULT_WEBHOOK_TIMEOUT_MS = 5_000;
 export const SIGNATURE_HEADER = 'x-pim-signature';

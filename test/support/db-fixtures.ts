@@ -1,6 +1,5 @@
 /** Builders for rows the storage tests insert; every field can be overridden. */
-import type { Clock } from '../../src/core/ports.js';
-import type { Assignment, PimRequest } from '../../src/core/types.js';
+import type { Assignment, Clock, PimRequest } from '../../src/core/index.js';
 
 export const T0 = new Date('2030-01-01T00:00:00.000Z');
 

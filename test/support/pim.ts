@@ -12,11 +12,7 @@
 import { asc } from 'drizzle-orm';
 import { expect } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
-import { isPimError, type ErrorCode, type PimError } from '../../src/core/errors.js';
-import type { Notice } from '../../src/core/notices.js';
-import { Pim } from '../../src/core/pim.js';
-import type { OutboxPayload, Recipient } from '../../src/core/ports.js';
-import type { Actor, Assignment, AssignmentType, AuditEvent, PimRequest } from '../../src/core/types.js';
+import { type Actor, type Assignment, type AssignmentType, type AuditEvent, type ErrorCode, isPimError, type Notice, type OutboxPayload, Pim, type PimError, type PimRequest, type Recipient } from '../../src/core/index.js';
 import { buildDirectory, parsePimConfig, type PimConfig } from '../../src/config/pim-config.js';
 import { auditEvents } from '../../src/db/audit.sql.js';
 import { assignments } from '../../src/db/assignments.sql.js';

@@ -1,6 +1,5 @@
 /** A Slack Messenger that records every post and update (tests that look at what would be sent). */
-import type { Notice } from '../../src/core/notices.js';
-import type { MessageRef, Messenger, Recipient } from '../../src/core/ports.js';
+import type { MessageRef, Messenger, Notice, Recipient } from '../../src/core/index.js';
 
 export class RecordingMessenger implements Messenger {
   readonly platform = 'slack' as const;

@@ -4,9 +4,7 @@
  */
 import { APPROVE_CODE, parseHint } from '../../../cards/actions.js';
 import { teamsDenyForm, readTeamsDenySubmission, type AdaptiveCardJson } from '../../../cards/teams/index.js';
-import { PimError } from '../../../src/core/errors.js';
-import type { Actor, PimRequest } from '../../../src/core/types.js';
-import { requestView } from '../../../src/core/views.js';
+import { type Actor, PimError, type PimRequest, requestView } from '../../../src/core/index.js';
 import { decide, denyFormFor } from '../../shared/commands.js';
 import { renderFor, type TeamsDeps } from '../context.js';
 import { badRequest, cardOutcome, messageOutcome, type ActionOutcome } from '../outcome.js';
@@ -81,21 +79,12 @@ export async function submitDenyForm(deps: TeamsDeps, actor: Actor, data: unknow
   return refusal(deps, s.requestId, result.error.message);
 }
 
-function maySee(deps: TeamsDeps, actor: Actor, r: PimRequest): boolean {
-  if (r.principalId.toLowerCase() === actor.principal.id.toLowerCase() || deps.pim.isAdmin(actor)) return true;
-  try {
-    return deps.pim.canDecide(actor.principal.id, r);
-  } catch {
-    return false; // the role left the config
-  }
-}
-
 /** Refresh: the approval card as it is now, for the requester, its approvers and admins. */
 export async function refresh(deps: TeamsDeps, actor: Actor, data: unknown): Promise<ActionOutcome> {
   const id = requestIdOf(data);
   if (!id) return badRequest('This card does not name a request.');
   const r = await deps.pim.getRequest(id);
   if (!r) return { kind: 'error', status: 404, code: 'NotFound', message: new PimError('not_found', { id }).message };
-  if (!maySee(deps, actor, r)) return { kind: 'error', status: 403, code: 'Forbidden', message: new PimError('not_approver', { id, role: r.role }).message };
+  if (!deps.pim.maySee(actor, r)) return { kind: 'error', status: 403, code: 'Forbidden', message: new PimError('not_approver', { id, role: r.role }).message };
   return cardOutcome(await currentApprovalCard(deps, r));
 }

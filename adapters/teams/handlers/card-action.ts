@@ -6,7 +6,7 @@
 import type { Activity, TurnContext } from 'botbuilder';
 import { ACTIVATE_OPEN, ACTIVATE_SUBMIT, APPROVE, CANCEL, DEACTIVATE, DENY, DENY_SUBMIT, EXTEND, EXTEND_SUBMIT, REFRESH } from '../../../cards/actions.js';
 import { describeForbiddenCharacter } from '../../../src/commands/index.js';
-import type { Actor } from '../../../src/core/types.js';
+import type { Actor } from '../../../src/core/index.js';
 import { forbiddenCharactersIn } from '../../../src/http-input.js';
 import { readExecuteAction, readSubmitAction, type CardAction } from '../activity.js';
 import { renderFor, resolveSender, type TeamsDeps } from '../context.js';

@@ -6,7 +6,7 @@
 import { parseHint, type RoleHint } from '../../../cards/actions.js';
 import type { Reply } from '../../../cards/model.js';
 import { readTeamsActivationSubmission, readTeamsExtensionSubmission, teamsActivationForm, teamsExtensionForm, teamsFallbackText, teamsReply } from '../../../cards/teams/index.js';
-import type { Actor } from '../../../src/core/types.js';
+import type { Actor } from '../../../src/core/index.js';
 import { cancelByButton, deactivateByButton, extendByButton } from '../../shared/role-actions.js';
 import { activationFormFor, submitActivation, submitExtension, type CommandOutcome } from '../../shared/commands.js';
 import { renderFor, type TeamsDeps } from '../context.js';

@@ -1,6 +1,5 @@
 import { and, asc, count, eq, gt, gte, inArray, isNotNull, isNull, lt, lte, min, or, sql, type SQL } from 'drizzle-orm';
-import type { AssignmentQuery, AssignmentRepo, AssignmentWarning } from '../../core/ports.js';
-import type { Assignment } from '../../core/types.js';
+import type { Assignment, AssignmentQuery, AssignmentRepo, AssignmentWarning } from '../../core/index.js';
 import { assignments } from '../assignments.sql.js';
 import type { Db } from '../client.js';
 

@@ -1,6 +1,5 @@
 import { and, desc, eq, gte, like, sql, type SQL } from 'drizzle-orm';
-import type { AuditRepo } from '../../core/ports.js';
-import type { AuditEvent, AuditInput } from '../../core/types.js';
+import type { AuditEvent, AuditInput, AuditRepo } from '../../core/index.js';
 import { auditHash, GENESIS_HASH } from '../audit-hash.js';
 import { auditEvents } from '../audit.sql.js';
 import type { Db } from '../client.js';

@@ -1,5 +1,5 @@
 import { and, count, eq, gte, lt } from 'drizzle-orm';
-import type { MfaRepo } from '../../core/ports.js';
+import type { MfaRepo } from '../../core/index.js';
 import type { Db } from '../client.js';
 import { mfaFailures, mfaSecrets } from '../mfa.sql.js';
 

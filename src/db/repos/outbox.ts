@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { Clock, OutboxPayload, OutboxRepo } from '../../core/ports.js';
+import type { Clock, OutboxPayload, OutboxRepo } from '../../core/index.js';
 import type { Db } from '../client.js';
 import { outbox } from '../outbox.sql.js';
 import { rowsOf } from '../rows.js';

@@ -1,6 +1,5 @@
 import { and, asc, desc, eq, inArray, lte, min, sql, type SQL } from 'drizzle-orm';
-import type { Clock, RequestQuery, RequestRepo } from '../../core/ports.js';
-import type { PimRequest, RequestState } from '../../core/types.js';
+import type { Clock, PimRequest, RequestQuery, RequestRepo, RequestState } from '../../core/index.js';
 import type { Db } from '../client.js';
 import { requests } from '../requests.sql.js';
 

@@ -8,8 +8,7 @@ import { slackAdapter, type SlackAdapter } from '../../../adapters/slack/index.j
 import { startApp, type AppHandle } from '../../../src/app.js';
 import { loadEnv } from '../../../src/config/env.js';
 import { parsePimConfig } from '../../../src/config/pim-config.js';
-import type { Clock } from '../../../src/core/ports.js';
-import type { Actor } from '../../../src/core/types.js';
+import type { Actor, Clock } from '../../../src/core/index.js';
 import { OutboxQueue } from '../../../src/db/outbox-queue.js';
 import { PgRateLimiter } from '../../../src/db/rate-limits.js';
 import { testDatabase, truncateAll, type TestDatabase } from '../../support/db.js';

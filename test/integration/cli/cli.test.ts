@@ -14,7 +14,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock, systemClock } from '../../../src/clock.js';
 import { runCli } from '../../../src/cli.js';
 import { csvCell } from '../../../src/cli/csv.js';
-import type { Clock } from '../../../src/core/ports.js';
+import type { Clock } from '../../../src/core/index.js';
 import { lockPathOf } from '../../../src/db/pglite-lock.js';
 import { rowsOf } from '../../../src/db/rows.js';
 import { DrizzleStore } from '../../../src/db/store.js';

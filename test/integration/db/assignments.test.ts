@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Assignment } from '../../../src/core/types.js';
+import type { Assignment } from '../../../src/core/index.js';
 import { DrizzleStore } from '../../../src/db/store.js';
 import { noteSkippedWithoutPostgres, onPostgres, testDatabase, truncateAll, type TestDatabase } from '../../support/db.js';
 import { at, HOUR, makeAssignment, ManualClock, MIN, T0 } from '../../support/db-fixtures.js';

@@ -1,7 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { AuditRepo } from '../../../src/core/ports.js';
-import type { AuditInput } from '../../../src/core/types.js';
+import type { AuditInput, AuditRepo } from '../../../src/core/index.js';
 import { auditHash, canonicalJson, GENESIS_HASH } from '../../../src/db/audit-hash.js';
 import { verifyAuditChain } from '../../../src/db/audit-verify.js';
 import { DrizzleStore } from '../../../src/db/store.js';

@@ -3,10 +3,7 @@
  * flow from request to expiry, every notice delivered, and an audit chain that verifies.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Directory } from '../../../src/core/directory.js';
-import { Pim } from '../../../src/core/pim.js';
-import { DEFAULT_POLICY } from '../../../src/core/policy.js';
-import type { GrantProvider } from '../../../src/core/ports.js';
+import { DEFAULT_POLICY, Directory, type GrantProvider, Pim } from '../../../src/core/index.js';
 import { verifyAuditChain } from '../../../src/db/audit-verify.js';
 import { MessageRefStore } from '../../../src/db/message-refs.js';
 import { OutboxQueue } from '../../../src/db/outbox-queue.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { GrantTarget, OutboxPayload } from '../../../src/core/ports.js';
+import type { GrantTarget, OutboxPayload } from '../../../src/core/index.js';
 import { OutboxQueue } from '../../../src/db/outbox-queue.js';
 import { outbox } from '../../../src/db/outbox.sql.js';
 import { OUTBOX_CHANNEL } from '../../../src/db/repos/outbox.js';

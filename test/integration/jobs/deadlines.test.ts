@@ -5,8 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/clock.js';
-import type { Notice } from '../../../src/core/notices.js';
-import type { Assignment } from '../../../src/core/types.js';
+import type { Assignment, Notice } from '../../../src/core/index.js';
 import { MessageRefStore } from '../../../src/db/message-refs.js';
 import { OutboxQueue } from '../../../src/db/outbox-queue.js';
 import { RecordProvider } from '../../../src/providers/record.js';

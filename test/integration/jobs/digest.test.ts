@@ -4,7 +4,7 @@
  * keeps two replicas from building it at the same moment (PostgreSQL).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { DigestView, Notice } from '../../../src/core/notices.js';
+import type { DigestView, Notice } from '../../../src/core/index.js';
 import { Schedules, digestJob } from '../../../src/jobs/schedules.js';
 import { noteSkippedWithoutPostgres, onPostgres, testDatabase } from '../../support/db.js';
 import { channel, DAY, dm, HOUR, PimFixture, PROD } from '../../support/pim.js';

@@ -9,17 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/clock.js';
-import type { Notice } from '../../../src/core/notices.js';
-import {
-  DeliveryError,
-  type GrantProvider,
-  type GrantTarget,
-  type MessageRef,
-  type Messenger,
-  type OutboxPayload,
-  type Recipient,
-} from '../../../src/core/ports.js';
-import type { Platform } from '../../../src/core/types.js';
+import { DeliveryError, type GrantProvider, type GrantTarget, type MessageRef, type Messenger, type Notice, type OutboxPayload, type Platform, type Recipient } from '../../../src/core/index.js';
 import { verifyAuditChain } from '../../../src/db/audit-verify.js';
 import { auditEvents } from '../../../src/db/audit.sql.js';
 import { openDatabase, type Database, type Db } from '../../../src/db/client.js';

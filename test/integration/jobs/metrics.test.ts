@@ -8,8 +8,7 @@ import { startApp, type AppHandle } from '../../../src/app.js';
 import { ManualClock } from '../../../src/clock.js';
 import { loadEnv } from '../../../src/config/env.js';
 import { parsePimConfig } from '../../../src/config/pim-config.js';
-import type { Notice } from '../../../src/core/notices.js';
-import { DeliveryError, type MessageRef, type Messenger, type Recipient } from '../../../src/core/ports.js';
+import { DeliveryError, type MessageRef, type Messenger, type Notice, type Recipient } from '../../../src/core/index.js';
 import { testDatabase, type TestDatabase } from '../../support/db.js';
 import { HOUR, pimConfigYaml, PROD, START } from '../../support/pim.js';
 

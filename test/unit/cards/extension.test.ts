@@ -8,9 +8,7 @@ import { EXTEND_SUBMIT, EXTEND_VIEW, FIELD } from '../../../cards/actions.js';
 import { extensionForm, type ExtensionForm } from '../../../cards/model.js';
 import { checkBlockKitLimits, readExtensionSubmission, slackExtensionModal, slackNotice, type SlackBlock } from '../../../cards/slack/index.js';
 import { readTeamsExtensionSubmission, teamsExtensionForm, teamsNotice, type AdaptiveCardJson } from '../../../cards/teams/index.js';
-import { DEFAULT_POLICY } from '../../../src/core/policy.js';
-import type { ExtensionPlan } from '../../../src/core/pim.js';
-import type { Policy } from '../../../src/core/types.js';
+import { DEFAULT_POLICY, type ExtensionPlan, type Policy } from '../../../src/core/index.js';
 import { assignment, ctx, request } from './fixtures.js';
 
 const MIN = 60_000;

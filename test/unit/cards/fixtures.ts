@@ -1,5 +1,5 @@
 /** Deterministic view models for the card tests: every notice kind, every reply kind, the forms. */
-import type { NoticeKind } from '../../../src/core/notices.js';
+import type { NoticeKind } from '../../../src/core/index.js';
 import type {
   ActivationForm,
   AssignmentView,

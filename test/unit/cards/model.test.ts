@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { activationForm, activationReply, auditRow, denyForm, extendReply, roleRow } from '../../../cards/model.js';
-import type { ActivationPlan, RoleStatus } from '../../../src/core/pim.js';
-import type { Assignment, PimRequest, Policy } from '../../../src/core/types.js';
+import type { ActivationPlan, Assignment, PimRequest, Policy, RoleStatus } from '../../../src/core/index.js';
 import { request } from './fixtures.js';
 
 const HOUR = 3_600_000;

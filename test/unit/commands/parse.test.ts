@@ -10,7 +10,7 @@ import {
   type ParseError,
   type ParseOptions,
 } from '../../../src/commands/index.js';
-import { formatDuration, parseDuration } from '../../../src/core/duration.js';
+import { formatDuration, parseDuration } from '../../../src/core/index.js';
 
 const now = new Date('2026-11-24T10:00:00Z');
 const H = 3_600_000;

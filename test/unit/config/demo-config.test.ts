@@ -8,7 +8,7 @@ import {
   loadPimConfig,
   parsePimConfig,
 } from '../../../src/config/pim-config.js';
-import { DAY, HOUR } from '../../../src/core/duration.js';
+import { DAY, HOUR } from '../../../src/core/index.js';
 
 const enoent = (path: string): never => {
   throw Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), { code: 'ENOENT' });

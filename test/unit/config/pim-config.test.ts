@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY, buildDirectory } from '../../../src/config/pim-config.js';
-import { DAY, HOUR, MINUTE } from '../../../src/core/duration.js';
+import { DAY, HOUR, MINUTE } from '../../../src/core/index.js';
 import { BASE, parse, problemsOf } from './helpers.js';
 
 const policyOf = (yaml: string, role = 0, scope = 0) => {

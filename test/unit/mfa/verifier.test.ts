@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { MfaRepo, Store, UnitOfWork } from '../../../src/core/ports.js';
+import type { MfaRepo, Store, UnitOfWork } from '../../../src/core/index.js';
 import { encryptionKey, isSealed, SecretBox } from '../../../src/mfa/secret-box.js';
 import { timeStep, totpAt } from '../../../src/mfa/totp.js';
 import { TotpVerifier, type TotpVerifierOptions } from '../../../src/mfa/verifier.js';

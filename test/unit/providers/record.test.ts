@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { GrantTarget } from '../../../src/core/ports.js';
+import type { GrantTarget } from '../../../src/core/index.js';
 import { RecordProvider } from '../../../src/providers/record.js';
 
 const TARGET: GrantTarget = {

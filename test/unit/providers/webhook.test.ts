@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DeliveryError, type GrantTarget } from '../../../src/core/ports.js';
+import { DeliveryError, type GrantTarget } from '../../../src/core/index.js';
 import {
   parseRetryAfter,
   signWebhookBody,

@@ -5,7 +5,7 @@
  */
 import { parseHint, type ActionHint } from '../../../../cards/actions.js';
 import type { Reply } from '../../../../cards/model.js';
-import type { Actor } from '../../../../src/core/types.js';
+import type { Actor } from '../../../../src/core/index.js';
 import { answer, guarded, type AnswerTarget, type RespondLike, type WebClient } from '../../answer.js';
 import { afterAck, firstDelivery, type SlackDeps } from '../../deps.js';
 import { actionOrigin } from '../../origin.js';

@@ -6,7 +6,7 @@
  */
 import type { ActivationForm, Reply } from '../../../../cards/model.js';
 import { readActivationSubmission, slackActivationModal, slackViewErrors } from '../../../../cards/slack/index.js';
-import type { Actor } from '../../../../src/core/types.js';
+import type { Actor } from '../../../../src/core/index.js';
 import { submitActivation } from '../../../shared/commands.js';
 import { answer, guarded } from '../../answer.js';
 import { firstDelivery, renderContext, type SlackDeps } from '../../deps.js';

@@ -4,8 +4,7 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { SlackIdentity, type ProfileEmail } from '../../../../adapters/slack/identity.js';
-import { Directory } from '../../../../src/core/directory.js';
-import type { Pim } from '../../../../src/core/pim.js';
+import { Directory, type Pim } from '../../../../src/core/index.js';
 
 const directory = new Directory(
   [

@@ -11,8 +11,7 @@ import { pimCommand } from '../../../../adapters/slack/listeners/commands/pim.js
 import { appHomeOpened } from '../../../../adapters/slack/listeners/events/app-home-opened.js';
 import { activationSubmitted } from '../../../../adapters/slack/listeners/views/activate.js';
 import { APPROVE } from '../../../../cards/actions.js';
-import { Directory } from '../../../../src/core/directory.js';
-import type { Pim } from '../../../../src/core/pim.js';
+import { Directory, type Pim } from '../../../../src/core/index.js';
 import { createLogger } from '../../../../src/logger.js';
 import { createMetrics } from '../../../../src/metrics.js';
 

@@ -9,9 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SLACK_LIMITS } from '../../../../adapters/slack/limits.js';
 import { SlackMessenger, type SlackMessengerOptions } from '../../../../adapters/slack/messenger.js';
 import { checkBlockKitLimits } from '../../../../cards/slack/index.js';
-import { Directory } from '../../../../src/core/directory.js';
-import type { Notice, RequestView } from '../../../../src/core/notices.js';
-import { DeliveryError, type MessageRef } from '../../../../src/core/ports.js';
+import { DeliveryError, Directory, type MessageRef, type Notice, type RequestView } from '../../../../src/core/index.js';
 import { FakeSlack, textOf } from '../../../support/fake-slack.js';
 import { ScriptedPacer } from '../../../support/scripted-pacer.js';
 

@@ -1,7 +1,7 @@
 /** How Bot Connector failures become DeliveryErrors the outbox retries or gives up on. */
 import { describe, expect, it } from 'vitest';
 import { retryAfterMs, statusOf, toDeliveryError } from '../../../../adapters/teams/errors.js';
-import { DeliveryError } from '../../../../src/core/ports.js';
+import { DeliveryError } from '../../../../src/core/index.js';
 
 const NOW = new Date('2025-06-03T12:00:00Z');
 

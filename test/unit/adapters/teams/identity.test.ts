@@ -5,8 +5,7 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { resolveSender, type TeamsDeps } from '../../../../adapters/teams/context.js';
-import { Directory } from '../../../../src/core/directory.js';
-import type { Pim } from '../../../../src/core/pim.js';
+import { Directory, type Pim } from '../../../../src/core/index.js';
 
 const TENANT = '11111111-2222-3333-4444-555555555555';
 const OTHER = '99999999-8888-7777-6666-555555555555';

@@ -10,10 +10,7 @@ import { APPROVE, REFRESH } from '../../../../cards/actions.js';
 import { TEAMS_LIMITS } from '../../../../adapters/teams/limits.js';
 import { DEFAULT_SERVICE_URL, TeamsMessenger, type ProactiveAdapter, type TeamsMessengerDeps } from '../../../../adapters/teams/messenger.js';
 import { SERVICE_KEY, type Reference, type ServiceMeta } from '../../../../adapters/teams/references.js';
-import { Directory } from '../../../../src/core/directory.js';
-import type { Notice, RequestView } from '../../../../src/core/notices.js';
-import type { Pim } from '../../../../src/core/pim.js';
-import { DeliveryError } from '../../../../src/core/ports.js';
+import { DeliveryError, Directory, type Notice, type Pim, type RequestView } from '../../../../src/core/index.js';
 import { cardOf, executeActions, isPost, startFakeConnector, type FakeConnector } from '../../../support/fake-connector.js';
 import { ScriptedPacer } from '../../../support/scripted-pacer.js';
 
@@ -32,7 +29,9 @@ const directory = new Directory(
   [],
   [],
 );
-const pim = { directory, approversFor: () => ['carol@example.com', 'alice@example.com'], approvalNeedsMfa: () => false } as unknown as Pim;
+const approvers = ['carol@example.com', 'alice@example.com'];
+// The core leaves the requester out of the approvers asked (Pim.otherApprovers); the stub does the same.
+const pim = { directory, otherApprovers: (r: { principalId: string }) => approvers.filter((id) => id !== r.principalId), approvalNeedsMfa: () => false } as unknown as Pim;
 
 const text: Notice = { kind: 'text', text: 'hello' };
 const view: RequestView = {

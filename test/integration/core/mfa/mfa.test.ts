@@ -5,11 +5,11 @@
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Actor } from '../../../src/core/types.js';
-import { rowsOf } from '../../../src/db/rows.js';
-import { hotp, timeStep } from '../../../src/mfa/totp.js';
-import { noteSkippedWithoutPostgres, onPostgres, testDatabase } from '../../support/db.js';
-import { channel, dm, expectPimError, extraUser, MIN, PimFixture } from '../../support/pim.js';
+import type { Actor } from '../../../../src/core/index.js';
+import { rowsOf } from '../../../../src/db/rows.js';
+import { hotp, timeStep } from '../../../../src/mfa/totp.js';
+import { noteSkippedWithoutPostgres, onPostgres, testDatabase } from '../../../support/db.js';
+import { channel, dm, expectPimError, extraUser, MIN, PimFixture } from '../../../support/pim.js';
 
 let fx: PimFixture;
 beforeAll(async () => {

@@ -2,8 +2,8 @@
  * Activation through the real Pim on the test database: at once, refused, duplicated, scheduled.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { testDatabase } from '../../support/db.js';
-import { channel, DEV, dm, expectPimError, HOUR, MIN, PimFixture, PROD, START } from '../../support/pim.js';
+import { testDatabase } from '../../../support/db.js';
+import { channel, DEV, dm, expectPimError, HOUR, MIN, PimFixture, PROD, START } from '../../../support/pim.js';
 
 let fx: PimFixture;
 beforeAll(async () => {

@@ -4,9 +4,9 @@
  * ticket matching the pattern, an MFA code (the activation path's own check), and approval.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Assignment } from '../../../src/core/types.js';
-import { testDatabase } from '../../support/db.js';
-import { channel, dm, expectPimError, HOUR, MIN, PimFixture, START } from '../../support/pim.js';
+import type { Assignment } from '../../../../src/core/index.js';
+import { testDatabase } from '../../../support/db.js';
+import { channel, dm, expectPimError, HOUR, MIN, PimFixture, START } from '../../../support/pim.js';
 
 /**
  * Console: 5 minutes at most, nothing else asked; Short: the same with 10 minutes. Strict: a reason, an INC- ticket and an MFA

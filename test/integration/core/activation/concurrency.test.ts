@@ -4,11 +4,10 @@
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { isPimError } from '../../../src/core/errors.js';
-import type { Assignment } from '../../../src/core/types.js';
-import { verifyAuditChain } from '../../../src/db/audit-verify.js';
-import { noteSkippedWithoutPostgres, onPostgres, testDatabase } from '../../support/db.js';
-import { dm, extraUser, HOUR, MIN, PimFixture, START } from '../../support/pim.js';
+import { type Assignment, isPimError } from '../../../../src/core/index.js';
+import { verifyAuditChain } from '../../../../src/db/audit-verify.js';
+import { noteSkippedWithoutPostgres, onPostgres, testDatabase } from '../../../support/db.js';
+import { dm, extraUser, HOUR, MIN, PimFixture, START } from '../../../support/pim.js';
 
 const USERS = 50;
 const RACERS = 20;

@@ -1,10 +1,10 @@
 /** The audit trail a real flow writes is a hash chain that verifies, and tampering is caught. */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { auditHash } from '../../../src/db/audit-hash.js';
-import { verifyAuditChain } from '../../../src/db/audit-verify.js';
-import { testDatabase } from '../../support/db.js';
-import { expectPimError, HOUR, MIN, PimFixture, PROD } from '../../support/pim.js';
+import { auditHash } from '../../../../src/db/audit-hash.js';
+import { verifyAuditChain } from '../../../../src/db/audit-verify.js';
+import { testDatabase } from '../../../support/db.js';
+import { expectPimError, HOUR, MIN, PimFixture, PROD } from '../../../support/pim.js';
 
 let fx: PimFixture;
 beforeAll(async () => {

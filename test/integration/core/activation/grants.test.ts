@@ -3,8 +3,8 @@
  * outbox row until the dispatcher confirms (completeGrant) or gives up (failGrant).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { testDatabase } from '../../support/db.js';
-import { dm, expectPimError, HOUR, MIN, PimFixture, PROD, START } from '../../support/pim.js';
+import { testDatabase } from '../../../support/db.js';
+import { dm, expectPimError, HOUR, MIN, PimFixture, PROD, START } from '../../../support/pim.js';
 
 let fx: PimFixture;
 beforeAll(async () => {

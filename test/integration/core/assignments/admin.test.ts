@@ -1,7 +1,7 @@
 /** Admin assignment and removal within the policy's expiry limits, and the one-time bootstrap. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { testDatabase } from '../../support/db.js';
-import { DAY, DEV, dm, expectPimError, PimFixture, PROD, START } from '../../support/pim.js';
+import { testDatabase } from '../../../support/db.js';
+import { DAY, DEV, dm, expectPimError, PimFixture, PROD, START } from '../../../support/pim.js';
 
 let fx: PimFixture;
 beforeAll(async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { changedSettings } from '../../../src/core/config-history.js';
+import { changedSettings } from '../../../../src/core/audit/config-history.js';
 
 describe('changedSettings', () => {
   it('names each changed value by its path, added and removed keys at their own level', () => {

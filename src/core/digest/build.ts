@@ -3,11 +3,11 @@
  * function of the week's assignments, the current ones and the open requests. The Pim service
  * reads those in one transaction and delivers the result; cards render it for Slack and Teams.
  */
-import type { Directory } from './directory.js';
-import { DAY } from './duration.js';
-import type { DigestView } from './notices.js';
-import type { Assignment, PimRequest } from './types.js';
-import { assignmentView, personView } from './views.js';
+import type { Directory } from '../directory.js';
+import { DAY } from '../duration.js';
+import type { DigestView } from '../notices.js';
+import type { Assignment, PimRequest } from '../types.js';
+import { assignmentView, personView } from '../views.js';
 
 /** How far back the digest looks, and how far ahead "ending soon" reaches. */
 export const DIGEST_PERIOD_MS = 7 * DAY;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { buildDigest, DIGEST_LIST_MAX, isoWeek } from '../../../src/core/digest.js';
-import { Directory } from '../../../src/core/directory.js';
-import type { Assignment, PimRequest } from '../../../src/core/types.js';
+import { buildDigest, DIGEST_LIST_MAX, isoWeek } from '../../../../src/core/digest/build.js';
+import { Directory } from '../../../../src/core/directory.js';
+import type { Assignment, PimRequest } from '../../../../src/core/types.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

@@ -3,9 +3,9 @@
  * and renewal of an eligible assignment that is about to end.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Assignment } from '../../../src/core/types.js';
-import { testDatabase } from '../../support/db.js';
-import { channel, DAY, dm, expectPimError, HOUR, MIN, PimFixture, PROD, START } from '../../support/pim.js';
+import type { Assignment } from '../../../../src/core/index.js';
+import { testDatabase } from '../../../support/db.js';
+import { channel, DAY, dm, expectPimError, HOUR, MIN, PimFixture, PROD, START } from '../../../support/pim.js';
 
 let fx: PimFixture;
 beforeAll(async () => {

@@ -3,9 +3,9 @@
  * non-approvers refused and audited, first decision wins, timeout by the deadline loop.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ActivateResult } from '../../../src/core/pim.js';
-import { testDatabase } from '../../support/db.js';
-import { channel, dm, expectPimError, HOUR, MIN, OWNER_SCOPE, PimFixture, START, type UserName } from '../../support/pim.js';
+import type { ActivateResult } from '../../../../src/core/index.js';
+import { testDatabase } from '../../../support/db.js';
+import { channel, dm, expectPimError, HOUR, MIN, OWNER_SCOPE, PimFixture, START, type UserName } from '../../../support/pim.js';
 
 let fx: PimFixture;
 beforeAll(async () => {

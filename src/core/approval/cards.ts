@@ -1,0 +1,44 @@
+/** The approval card: posted when a request is made, updated to its state whenever it changes. */
+import { APPROVALS_CHANNEL } from '../channels.js';
+import type { Notice } from '../notices.js';
+import type { UnitOfWork } from '../ports.js';
+import type { PimRequest } from '../types.js';
+import { requestView } from '../views.js';
+import { normaliseId, sendTo, type PimDeps } from '../shared/index.js';
+
+/** Posts the approval card to the approvals channel, or to each approver's DM when there is none. */
+export async function announceApprovalRequest(deps: PimDeps, uow: UnitOfWork, r: PimRequest, approvers: string[]): Promise<void> {
+  const notice: Notice = { kind: 'approval_request', request: requestView(deps.directory, r) };
+  const subject = `request:${r.id}`;
+  if (deps.channels.includes(APPROVALS_CHANNEL)) {
+    await sendTo(deps, uow, { kind: 'channel', channel: APPROVALS_CHANNEL }, `approval:${r.id}`, notice, subject);
+  } else {
+    for (const id of approvers) await sendTo(deps, uow, { kind: 'user', principalId: id }, `approval:${r.id}`, notice, subject);
+  }
+  await sendTo(deps, uow, { kind: 'user', principalId: r.principalId }, `pending:${r.id}`, { kind: 'request_pending', request: requestView(deps.directory, r) }, `pending:${r.id}`);
+}
+
+/**
+ * Updates every posted copy of a request's approval card to its current state, and the
+ * requester's "waiting for approval" message with it (its Cancel button goes once decided).
+ */
+export async function updateApprovalCards(deps: PimDeps, uow: UnitOfWork, r: PimRequest, why: string): Promise<void> {
+  const view = requestView(deps.directory, r);
+  for (const platform of deps.platforms()) {
+    await uow.outbox.enqueue(`update:${r.id}:${why}:${platform}`, { type: 'update', platform, subject: `request:${r.id}`, notice: { kind: 'approval_request', request: view } });
+    await uow.outbox.enqueue(`update:pending:${r.id}:${why}:${platform}`, { type: 'update', platform, subject: `pending:${r.id}`, notice: { kind: 'request_pending', request: view } });
+  }
+}
+
+/**
+ * Brings a queued notice up to date before it is delivered: an approval card posted late, or
+ * updated out of order, always shows the request's state as it is now.
+ */
+export async function currentNotice(deps: PimDeps, notice: Notice): Promise<Notice> {
+  if (notice.kind !== 'approval_request' && notice.kind !== 'request_pending') return notice;
+  const id = notice.request.id;
+  const r = await deps.store.transaction((uow) => uow.requests.get(normaliseId(id)));
+  if (!r) return notice;
+  const a = r.assignmentId ? await deps.store.transaction((uow) => uow.assignments.get(r.assignmentId as string)) : null;
+  return { kind: notice.kind, request: requestView(deps.directory, r, a?.endsAt ?? null) };
+}

@@ -1,0 +1,64 @@
+/** The audit trail as a feature: reading it, recording the config a start runs on, refused sign-ins, and checks for commands the core has no method for yet. */
+import { findRole } from '../policy.js';
+import type { Actor, AuditEvent } from '../types.js';
+import { auditRefusal, requireAdmin, requireAuditReader, type PimDeps } from '../shared/index.js';
+import { changedSettings } from './config-history.js';
+
+/** Audit history for admins and auditors; anyone else is refused, and the refusal audited. */
+export async function auditLog(deps: PimDeps, actor: Actor, q: { user?: string; role?: string; since?: Date; limit?: number }): Promise<AuditEvent[]> {
+  return auditRefusal(deps, actor, 'audit', 'audit', {}, async () => {
+    requireAuditReader(deps, actor);
+    return deps.store.transaction((uow) =>
+      uow.audit.list({
+        since: q.since,
+        limit: q.limit ?? 200,
+        detailsMatch: { ...(q.user ? { principal: deps.directory.require(q.user).id } : {}), ...(q.role ? { role: findRole(deps.roles, q.role).name } : {}) },
+      }),
+    );
+  });
+}
+
+/**
+ * Checks that the actor may use a command the core has no method for yet: `alerts` (admins and
+ * auditors) or `review-start` (admins). A refusal is audited.
+ */
+export async function authorize(deps: PimDeps, actor: Actor, command: 'alerts' | 'review-start'): Promise<void> {
+  await auditRefusal(deps, actor, command, command, {}, async () => {
+    if (command === 'alerts') requireAuditReader(deps, actor);
+    else requireAdmin(deps, actor);
+  });
+}
+
+/**
+ * Writes a refused sign-in to the audit trail: a chat account that tried to act as a principal
+ * it is not bound to (a borrowed e-mail, an unconfirmed one, another workspace or tenant).
+ */
+export async function identityRefused(deps: PimDeps, platform: 'slack' | 'teams', platformId: string, code: string, details: Record<string, unknown> = {}): Promise<void> {
+  await deps.store.transaction((uow) =>
+    uow.audit.append({ at: deps.clock.now(), actor: `${platform}:${platformId}`, action: 'identity.refused', subject: `${platform}:${platformId}`, details: { code, ...details } }),
+  );
+}
+
+/**
+ * Records the config this start runs on (its SHA-256 and snapshot, src/config/fingerprint.ts):
+ * the first time as `config.recorded`, and whenever it differs from the last one recorded as
+ * `config.changed` with the settings that changed. Replicas starting together record it once.
+ * Returns the changed settings (null on the first record, [] when nothing changed).
+ */
+export async function recordConfig(deps: PimDeps, fingerprint: { sha256: string; snapshot: Record<string, unknown> }, source: string): Promise<string[] | null> {
+  return deps.store.transaction(async (uow) => {
+    await uow.locks.lock('config');
+    const [last] = await uow.audit.list({ subjectPrefix: 'config:', limit: 1 });
+    const previous = last?.details as { sha256?: string; snapshot?: unknown } | undefined;
+    if (previous?.sha256 === fingerprint.sha256) return [];
+    const changed = previous ? changedSettings(previous.snapshot, fingerprint.snapshot) : null;
+    await uow.audit.append({
+      at: deps.clock.now(),
+      actor: 'system',
+      action: previous ? 'config.changed' : 'config.recorded',
+      subject: `config:${source}`,
+      details: { sha256: fingerprint.sha256, previous: previous?.sha256 ?? null, changed, snapshot: fingerprint.snapshot },
+    });
+    return changed;
+  });
+}

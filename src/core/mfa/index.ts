@@ -1,0 +1,2 @@
+/** MFA enrolment. */
+export { enrollMfa } from './enroll.js';

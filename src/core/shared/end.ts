@@ -1,0 +1,38 @@
+/** Ending an assignment: shared by deactivation, admin removal and expiry. */
+import type { Notice } from '../notices.js';
+import type { UnitOfWork } from '../ports.js';
+import type { Assignment } from '../types.js';
+import { assignmentView } from '../views.js';
+import { audit } from './audit.js';
+import type { PimDeps } from './deps.js';
+import { findPolicy, person, targetOf } from './lookups.js';
+import { notifyChannels, sendTo } from './outbox.js';
+
+/** Common end of an assignment: request state, provider revoke, audit, notices. */
+export async function finishAssignment(
+  deps: PimDeps,
+  uow: UnitOfWork,
+  by: string,
+  a: Assignment,
+  reason: 'expired' | 'deactivated' | 'removed',
+  now: Date,
+  opts: { requestDone?: boolean; reason?: string } = {},
+): Promise<void> {
+  if (a.requestId && !opts.requestDone) {
+    await uow.requests.transition(a.requestId, ['active'], { state: reason === 'removed' ? 'revoked' : reason, updatedAt: now });
+  }
+  if (a.type === 'active' && !deps.provider.inline) {
+    await uow.outbox.enqueue(`revoke:${a.id}`, { type: 'revoke', target: targetOf(a) });
+  }
+  const why = opts.reason ? { reason: opts.reason } : {};
+  await audit(deps, uow, by, a.type === 'active' && a.requestId ? `activation.${reason}` : `assignment.${reason}`, a, { endedAt: a.endedAt?.toISOString() ?? now.toISOString(), ...why });
+  if (a.principalId.startsWith('group:')) return;
+  const view = assignmentView(deps.directory, a);
+  const notice: Notice =
+    a.requestId || reason !== 'removed'
+      ? { kind: 'activation_ended', assignment: view, reason: reason === 'removed' ? 'revoked' : reason, ...(opts.reason ? { removedBy: person(deps, by), removalReason: opts.reason } : {}) }
+      : { kind: 'assignment_changed', assignment: view, change: 'removed', by: person(deps, by), ...why };
+  await sendTo(deps, uow, { kind: 'user', principalId: a.principalId }, `ended:${a.id}`, notice);
+  const policy = findPolicy(deps, a.role, a.scope);
+  if (policy) await notifyChannels(deps, uow, policy, reason === 'removed' ? 'removed' : reason, `ended:${a.id}`, notice);
+}
