@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { readFile as fsReadFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
-import { assignmentLimits, type AssignmentType, DEFAULT_POLICY, Directory, formatDuration, type Group, type MfaLockout, MINUTE, type NotifyEvent, type Policy, type Principal, type Role, type RoleScope } from '../core/index.js';
+import { assignmentLimits, type AssignmentType, DAY, DEFAULT_POLICY, Directory, formatDuration, type Group, type MfaLockout, MINUTE, type NotifyEvent, type Policy, type Principal, type Role, type RoleScope } from '../core/index.js';
 import { ConfigError, show } from './errors.js';
 import { PimConfigInput, fallbackError, type PolicyInput } from './pim-config-schema.js';
 

@@ -7,7 +7,7 @@
  * all of that: the daily chain head posted to the security channel is the check against them.
  */
 import { asc, desc, eq, gte, lte, sql } from 'drizzle-orm';
-import type { Clock } from '../core/ports.js';
+import type { Clock } from '../core/index.js';
 import { AUDIT_PRUNED_ACTION, META_AUDIT_CHECKPOINT, type AuditCheckpoint } from './audit-verify.js';
 import { auditEvents } from './audit.sql.js';
 import type { Db } from './client.js';
