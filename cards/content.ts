@@ -14,7 +14,7 @@ import {
   type ButtonAction,
 } from './actions.js';
 import { clip, formatDay, formatDuration, formatRelative, formatTime, formatUntil, formatWhen, joinAnd, oneLine, plural, STATE_WORDS } from './format.js';
-import type { AssignmentView, DigestView, ExpiryWarningKind, HelpLine, HomeView, Notice, RenderContext, Reply, RequestView, RoleRow } from './model.js';
+import type { AlertView, AssignmentView, DigestView, ExpiryWarningKind, HelpLine, HomeView, Notice, RenderContext, Reply, RequestView, RoleRow } from './model.js';
 
 /** A run of text with one style. */
 export interface Span {
@@ -348,9 +348,98 @@ export function noticeContent(n: Notice, ctx: RenderContext): Content {
         buttons: [],
       };
     }
+    case 'security_alert':
+      return alertContent(n.alert, ctx);
     case 'text':
       return { summary: n.text, blocks: [text([t(clip(n.text, 2500))])], buttons: [] };
   }
+}
+
+const SEVERITY_MARK: Readonly<Record<AlertView['severity'], string>> = { low: '🔵 Low', medium: '🟡 Medium', high: '🟠 High', critical: '🔴 Critical' };
+
+const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v ?? 0));
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
+
+/** What an alert is, why it matters and what to do, per rule (after Entra PIM's alert texts). */
+function alertWords(a: AlertView): { title: string; what: Line; why: string; todo: Line } {
+  const f = a.facts;
+  const who = a.principal?.name ?? a.principal?.id ?? 'someone';
+  const role = a.role ?? 'a role';
+  switch (a.rule) {
+    case 'too_many_critical_holders':
+      return {
+        title: `Too many holders of ${role}`,
+        what: [b(role), t(` has ${plural(num(f.assignments), 'assignment')}, ${num(f.percent)} % of all ${num(f.total)} (the limits are ${num(f.maxHolders)} and ${num(f.maxPercent)} %).`)],
+        why: `${role} is among the most privileged roles: each holder whose account is taken over gives an attacker all of it.`,
+        todo: [t('Remove the assignments that are not needed, or give less privileged roles; '), c(`review start ${role} --reviewers approvers`), t(' asks the approvers.')],
+      };
+    case 'frequent_activations':
+      return {
+        title: `${role} activated too often`,
+        what: [b(who), t(` activated `), b(role), t(` ${plural(num(f.activations), 'time')} within ${dur(num(f.windowMs))} (the limit is ${num(f.threshold)}).`)],
+        why: 'Activating the same role again and again can mean its maximum duration is too short for the work, or a script working around PIM.',
+        todo: [t(`Ask ${who} why; if the work needs longer, raise the role's maxActivation rather than let it be re-activated.`)],
+      };
+    case 'unused_eligible':
+      return {
+        title: `${role} not used for ${num(f.days)} days`,
+        what: [b(who), t(' is eligible for '), ...roleAt(role, a.scope ?? '/'), t(` and has not activated it in ${num(f.days)} days.`)],
+        why: 'Privileges nobody uses only add to what an attacker can take, and unused accounts are watched less.',
+        todo: [t('Start an access review of the role, or remove the assignment if it is not needed.')],
+      };
+    case 'no_mfa':
+      return {
+        title: `${role} can be activated without MFA`,
+        what: [b(role), t(` can be activated without an MFA code at ${joinAnd(strings(f.scopes))}.`)],
+        why: 'Without MFA, whoever takes over a chat account can activate the role.',
+        todo: [t('Set '), c('requireMfa: true'), t(` in ${role}'s policy in pim.config.yaml.`)],
+      };
+    case 'permanent_active':
+      return {
+        title: `Permanent active assignment of ${role}`,
+        what: [b(who), t(' holds '), ...roleAt(role, a.scope ?? '/'), t(` permanently, assigned by ${String(f.assignedBy ?? 'an admin')}; the policy does not allow permanent active assignments.`)],
+        why: 'Standing access is what PIM exists to remove: it is always there to be misused.',
+        todo: [t('Remove it and make the person eligible instead: '), c(`remove ${a.principal?.id ?? '<user>'} ${role} --reason "…"`), t('.')],
+      };
+    case 'break_glass':
+      return {
+        title: `Break-glass account ${who} has ${role}`,
+        what: [t('The emergency-access account '), b(who), t(f.activation ? ' activated ' : ' was given '), ...roleAt(role, a.scope ?? '/'), t('.')],
+        why: 'Break-glass accounts are for emergencies only; any use outside one may be an attack.',
+        todo: [t('Confirm with the people who hold its credentials that there is an emergency; if not, revoke it and rotate them.')],
+      };
+    case 'channel_failing':
+      return {
+        title: `Messages to #${a.channel ?? 'a channel'} fail`,
+        what: [t(`pimbot cannot post to the ${a.channel ?? ''} channel: ${String(f.error ?? 'it refuses')}.`)],
+        why: 'Notices and alerts meant for that channel are not seen by anyone.',
+        todo: [t('Invite the bot to the channel, or correct its id under channels in pim.config.yaml.')],
+      };
+  }
+}
+
+/** A security alert card: what, who, since when, why it matters, what to do; Dismiss while open. */
+function alertContent(a: AlertView, ctx: RenderContext): Content {
+  const w = alertWords(a);
+  const state: Line | null =
+    a.state === 'dismissed'
+      ? [t('Dismissed by '), b(a.dismissedBy?.name ?? 'an admin'), t(a.dismissedAt ? ` ${formatWhen(a.dismissedAt, ctx)}` : ''), t('.')]
+      : a.state === 'resolved'
+        ? [t('✅ Resolved'), t(a.resolvedAt ? ` ${formatWhen(a.resolvedAt, ctx)}` : ''), t(': the condition no longer holds.')]
+        : null;
+  return {
+    summary: `${a.state === 'open' ? '' : `[${a.state}] `}${SEVERITY_MARK[a.severity].replace(/^\S+ /, '')} alert ${a.id}: ${w.title}`,
+    blocks: compact([
+      text([t(`${SEVERITY_MARK[a.severity]} · alert `), c(a.id), t(' · '), b(w.title)]),
+      text(w.what),
+      facts([fact('Since', formatWhen(a.since ?? a.openedAt, ctx)), fact('Why it matters', w.why)]),
+      a.state === 'open' ? note([t('What to do: '), ...w.todo]) : null,
+      state ? text(state) : null,
+      a.dismissReason ? facts([fact('Dismissal reason', a.dismissReason)]) : null,
+      a.state === 'open' ? note([t('Admins: '), c(`alert dismiss ${a.id} --reason "…"`), t(' dismisses it.')]) : null,
+    ]),
+    buttons: [],
+  };
 }
 
 /**

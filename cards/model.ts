@@ -6,9 +6,9 @@
  * The mappers at the end turn the core's results into these models; they are pure.
  */
 import type { FormField } from './actions.js';
-import { type ActivateResult, type ActivationPlan, type AssignmentView, type AuditEvent, type DigestView, type ExpiryWarningKind, type ExtendResult, type ExtensionPlan, formatDuration, type Notice, type PimRequest, type Policy, type RequestView, type RoleStatus } from '../src/core/index.js';
+import { type ActivateResult, type ActivationPlan, type AlertView, type AssignmentView, type AuditEvent, type DigestView, type ExpiryWarningKind, type ExtendResult, type ExtensionPlan, formatDuration, type Notice, type PimRequest, type Policy, type RequestView, type RoleStatus } from '../src/core/index.js';
 
-export type { AssignmentView, DigestView, ExpiryWarningKind, Notice, RequestView };
+export type { AlertView, AssignmentView, DigestView, ExpiryWarningKind, Notice, RequestView };
 
 /** How times are shown: in this IANA zone, relative to this instant. */
 export interface RenderContext {

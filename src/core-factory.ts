@@ -54,6 +54,7 @@ export function buildCore(env: Env, config: PimConfig, database: Database, clock
     provider: { name: provider.name, inline: provider.inline },
     mfa,
     mfaLockout: config.mfa,
+    alerts: config.alerts,
   });
   return { pim, store, provider, mfa };
 }

@@ -58,6 +58,7 @@ const NOTICE_KINDS = new Set<string>([
   'assignment_changed',
   'digest',
   'mfa_locked',
+  'security_alert',
 ]);
 
 const isNotice = (x: Notice | Reply): x is Notice => NOTICE_KINDS.has(x.kind);

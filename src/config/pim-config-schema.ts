@@ -4,7 +4,7 @@
  */
 import { validateDetailed } from 'node-cron';
 import { z } from 'zod';
-import { type NotifyEvent, parseDuration } from '../core/index.js';
+import { ALERT_SEVERITIES, type NotifyEvent, parseDuration } from '../core/index.js';
 import { show } from './errors.js';
 
 export const NOTIFY_EVENTS = [
@@ -141,6 +141,7 @@ const User = mapping({
     GUID_RE.test(s),
   ).optional(),
   kind: z.enum(['user', 'service']).optional(),
+  breakGlass: bool.optional(),
 });
 
 const GroupDef = mapping({
@@ -231,10 +232,34 @@ const Audit = mapping({
   retention: duration({ min: '30d', max: '3650d', example: '400d' }),
 });
 
+const severity = z.enum(ALERT_SEVERITIES, { error: (iss) => `expected one of ${ALERT_SEVERITIES.join(', ')}, got ${show(iss.input)}` });
+const ruleSetting = { enabled: bool.optional(), severity: severity.optional() };
+const percent = z
+  .number({ error: (iss) => `expected a percentage between 0 and 100, got ${show(iss.input)}` })
+  .refine((n) => n >= 0 && n <= 100, { error: (iss) => `expected a percentage between 0 and 100, got ${show(iss.input)}` });
+
+/**
+ * The security alert rules, one key each with `enabled`, `severity` and its thresholds. The
+ * three flat keys of earlier versions still work: `maxGlobalAdmins` is
+ * `tooManyCriticalHolders.maxHolders`, `activationsPerDay` is `frequentActivations.activations`
+ * within a day, `staleEligibleDays` is `unusedEligible.days`.
+ */
 const Alerts = mapping({
   maxGlobalAdmins: count('a whole number of at least 1').optional(),
   activationsPerDay: count('a whole number of at least 1').optional(),
   staleEligibleDays: count('a whole number of days, at least 1').optional(),
+  criticalRoles: list(text('a role name from roles'), 'role names').optional(),
+  tooManyCriticalHolders: mapping({ ...ruleSetting, maxHolders: count('a whole number of at least 1').optional(), maxPercent: percent.optional() }).optional(),
+  frequentActivations: mapping({
+    ...ruleSetting,
+    activations: count('a whole number from 2 to 100').refine((n) => n >= 2 && n <= 100, { error: 'expected a whole number from 2 to 100' }).optional(),
+    window: duration({ min: '1m', max: '30d', example: '24h' }),
+  }).optional(),
+  unusedEligible: mapping({ ...ruleSetting, days: count('a whole number of days from 1 to 365').refine((n) => n <= 365, { error: 'expected a whole number of days from 1 to 365' }).optional() }).optional(),
+  noMfa: mapping(ruleSetting).optional(),
+  permanentActive: mapping(ruleSetting).optional(),
+  breakGlass: mapping(ruleSetting).optional(),
+  channelFailing: mapping(ruleSetting).optional(),
 });
 
 const Provider = z.discriminatedUnion('type', [

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { readFile as fsReadFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
-import { assignmentLimits, type AssignmentType, DAY, DEFAULT_POLICY, Directory, formatDuration, type Group, type MfaLockout, MINUTE, type NotifyEvent, type Policy, type Principal, type Role, type RoleScope } from '../core/index.js';
+import { type AlertSettings, assignmentLimits, DEFAULT_ALERT_SETTINGS, type AssignmentType, DAY, DEFAULT_POLICY, Directory, formatDuration, type Group, type MfaLockout, MINUTE, type NotifyEvent, type Policy, type Principal, type Role, type RoleScope } from '../core/index.js';
 import { ConfigError, show } from './errors.js';
 import { PimConfigInput, fallbackError, type PolicyInput } from './pim-config-schema.js';
 
@@ -38,11 +38,6 @@ export interface ScheduleConfig {
   reviewReminder?: string;
 }
 
-export interface AlertThresholds {
-  maxGlobalAdmins: number;
-  activationsPerDay: number;
-  staleEligibleDays: number;
-}
 
 export type ProviderConfig =
   | { type: 'record' }
@@ -71,7 +66,8 @@ export interface PimConfig {
   /** Each scope carries its effective policy (role policy with the scope's policy merged over it). */
   roles: Role[];
   schedules: ScheduleConfig;
-  alerts: AlertThresholds;
+  /** The security alert rules, each with its severity and thresholds. */
+  alerts: AlertSettings;
   /** How long a message or grant that keeps failing is retried before it is dead-lettered. */
   delivery: {
     giveUpAfterMs: number;
@@ -222,7 +218,7 @@ function resolveDirectory(directory: PimConfigInput['directory'], at: At): Resol
 
   directory.users.forEach((u, i) => {
     const email = u.email ?? (u.id.includes('@') ? u.id : undefined);
-    const principal: Principal = { id: u.id, name: u.name ?? defaultName(u.id), kind: u.kind ?? 'user' };
+    const principal: Principal = { id: u.id, name: u.name ?? defaultName(u.id), kind: u.kind ?? 'user', ...(u.breakGlass ? { breakGlass: true } : {}) };
     if (email !== undefined) principal.email = email;
     if (u.slack !== undefined) principal.slack = u.slack;
     if (u.teams !== undefined) principal.teams = u.teams.toLowerCase();
@@ -469,11 +465,7 @@ function resolve(input: PimConfigInput, problems: Problems, env: Env): Omit<PimC
     channels,
     roles: [...roles.values()],
     schedules,
-    alerts: {
-      maxGlobalAdmins: input.alerts.maxGlobalAdmins ?? 5,
-      activationsPerDay: input.alerts.activationsPerDay ?? 10,
-      staleEligibleDays: input.alerts.staleEligibleDays ?? 90,
-    },
+    alerts: resolveAlerts(input.alerts, roles, problems),
     delivery: { giveUpAfterMs: input.delivery.giveUpAfter ?? DEFAULT_GIVE_UP_AFTER_MS, pacing: input.delivery.pacing ?? true },
     mfa: {
       maxFailures: input.mfa.maxFailures ?? DEFAULT_MFA_LOCKOUT.maxFailures,
@@ -597,4 +589,37 @@ export async function loadPimConfig(
 /** The directory the core resolves people and groups with. */
 export function buildDirectory(cfg: PimConfig): Directory {
   return new Directory(cfg.principals, cfg.groups, cfg.admins, cfg.auditors);
+}
+
+/** `alerts:` with the core's defaults (DEFAULT_ALERT_SETTINGS) filled in; critical roles must name roles of the config. */
+function resolveAlerts(a: PimConfigInput['alerts'], roles: Map<string, Role>, problems: Problems): AlertSettings {
+  const d = DEFAULT_ALERT_SETTINGS;
+  const rule = <K extends Exclude<keyof AlertSettings, 'criticalRoles'>>(key: K, r: { enabled?: boolean | undefined; severity?: AlertSettings[K]['severity'] | undefined } | undefined) => ({
+    enabled: r?.enabled ?? d[key].enabled,
+    severity: r?.severity ?? d[key].severity,
+  });
+  const known = [...roles.values()].map((r) => r.name);
+  const named = (n: string) => known.find((k) => k.toLowerCase() === n.toLowerCase());
+  a.criticalRoles?.forEach((name, k) => {
+    if (!named(name)) problems.at(['alerts', 'criticalRoles', k], `no role named ${JSON.stringify(name)} in roles`);
+  });
+  const criticalRoles = (a.criticalRoles ?? d.criticalRoles).map(named).filter((n): n is string => n !== undefined);
+  return {
+    criticalRoles,
+    too_many_critical_holders: {
+      ...rule('too_many_critical_holders', a.tooManyCriticalHolders),
+      maxHolders: a.tooManyCriticalHolders?.maxHolders ?? a.maxGlobalAdmins ?? d.too_many_critical_holders.maxHolders,
+      maxPercent: a.tooManyCriticalHolders?.maxPercent ?? d.too_many_critical_holders.maxPercent,
+    },
+    frequent_activations: {
+      ...rule('frequent_activations', a.frequentActivations),
+      activations: a.frequentActivations?.activations ?? a.activationsPerDay ?? d.frequent_activations.activations,
+      windowMs: a.frequentActivations?.window ?? d.frequent_activations.windowMs,
+    },
+    unused_eligible: { ...rule('unused_eligible', a.unusedEligible), days: a.unusedEligible?.days ?? a.staleEligibleDays ?? d.unused_eligible.days },
+    no_mfa: rule('no_mfa', a.noMfa),
+    permanent_active: rule('permanent_active', a.permanentActive),
+    break_glass: rule('break_glass', a.breakGlass),
+    channel_failing: rule('channel_failing', a.channelFailing),
+  };
 }

@@ -43,6 +43,8 @@ export const ERROR_CODES = [
   'already_assigned',
   'not_assigned',
   'renew_too_early',
+  'unknown_alert',
+  'alert_closed',
   'invalid_input',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -161,6 +163,10 @@ export function describeError(code: ErrorCode, d: Record<string, unknown> = {}):
       return `${str(d.user)} has no assignment of ${str(d.role)}${d.scope ? ` at ${str(d.scope)}` : ''}.`;
     case 'renew_too_early':
       return `Your ${str(d.role)} assignment ends ${str(d.until)}; it can be renewed within 14 days of its end.`;
+    case 'unknown_alert':
+      return `There is no alert ${str(d.id)}. Type \`alerts\` to see the open ones.`;
+    case 'alert_closed':
+      return `Alert ${str(d.id)} is already ${str(d.state)}${d.by ? ` (by ${str(d.by)})` : ''}. Nothing was changed.`;
     case 'invalid_input':
       return str(d.message, 'That input is not valid.');
   }

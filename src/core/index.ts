@@ -17,5 +17,6 @@ export type { ActivateInput, ActivateResult, ActivationPlan, ExtendInput, Extend
 export type { AssignInput, BootstrapItem, RoleStatus } from './assignments/index.js';
 export { changedSettings } from './audit/index.js';
 export { ASSIGNMENT_WARNINGS, type DeadlineResult } from './deadlines/index.js';
+export { DEFAULT_ALERT_SETTINGS, evaluateRules, type AlertScanResult, type AlertSnapshot } from './alerts/index.js';
 export { buildDigest, DIGEST_LIST_MAX, DIGEST_PERIOD_MS, isoWeek, type DigestInput, type DigestOutcome } from './digest/index.js';
 export { normaliseId } from './shared/index.js';

@@ -2,7 +2,7 @@
  * What the bot tells people, as data. `cards/` renders each notice for Slack (Block Kit) and
  * Teams (Adaptive Cards); the core only decides who hears what.
  */
-import type { RequestState } from './types.js';
+import type { AlertRule, AlertSeverity, AlertState, RequestState } from './types.js';
 
 /** The parts of a request a card shows. Dates are ISO strings so notices survive the outbox as JSON. */
 export interface RequestView {
@@ -64,6 +64,26 @@ export interface DigestView {
   openAlerts: number | null;
 }
 
+/** A security alert as its card shows it. Dates are ISO strings. */
+export interface AlertView {
+  id: string;
+  rule: AlertRule;
+  severity: AlertSeverity;
+  state: AlertState;
+  role: string | null;
+  scope: string | null;
+  principal: { id: string; name: string } | null;
+  channel: string | null;
+  /** The rule's numbers and names (counts, thresholds, holders' ids, scopes). */
+  facts: Record<string, unknown>;
+  since: string | null;
+  openedAt: string;
+  resolvedAt: string | null;
+  dismissedBy: { id: string; name: string } | null;
+  dismissedAt: string | null;
+  dismissReason: string | null;
+}
+
 /** Which expiry warning a notice is. */
 export type ExpiryWarningKind = 'activation' | '14d' | '1d';
 
@@ -114,6 +134,11 @@ export type Notice =
    * is what the codes were given for (activate, extend, approve); `role` the role it was for.
    */
   | { kind: 'mfa_locked'; principal: { id: string; name: string }; failures: number; windowMs: number; until: string; during: string; role: string | null; platform: string }
+  /**
+   * To the security channel (and the channels `notify.alert` names): a security alert, with
+   * Dismiss while it is open; updated in place when it is dismissed or resolves.
+   */
+  | { kind: 'security_alert'; alert: AlertView }
   /** A plain line of text (used for ops messages). */
   | { kind: 'text'; text: string };
 

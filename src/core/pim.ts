@@ -4,6 +4,8 @@
  * transaction, so the state change, its audit rows and its outbox rows commit together.
  */
 import * as activation from './activation/index.js';
+import * as alerts from './alerts/index.js';
+import type { AlertScanResult } from './alerts/index.js';
 import type { ActivateInput, ActivateResult, ActivationPlan, ExtendInput, ExtendResult, ExtensionPlan } from './activation/index.js';
 import * as approval from './approval/index.js';
 import * as assignments from './assignments/index.js';
@@ -14,7 +16,7 @@ import type { DeadlineResult } from './deadlines/index.js';
 import { sendDigest, type DigestOutcome } from './digest/index.js';
 import type { Directory } from './directory.js';
 import { enrollMfa } from './mfa/index.js';
-import type { Notice } from './notices.js';
+import type { AlertView, Notice } from './notices.js';
 import type { GrantTarget } from './ports.js';
 import { isAdmin, isAuditor, policyFor, type PimDeps } from './shared/index.js';
 import type { Actor, Assignment, AuditEvent, PimRequest, Policy, Principal, Role } from './types.js';
@@ -51,6 +53,41 @@ export class Pim {
   /** Records the config this start runs on; returns the changed settings (null the first time). */
   recordConfig(fingerprint: { sha256: string; snapshot: Record<string, unknown> }, source: string): Promise<string[] | null> {
     return trail.recordConfig(this.deps, fingerprint, source);
+  }
+
+  // ---------------------------------------------------------------- security alerts
+
+  private get alertSettings() {
+    return this.deps.alerts ?? alerts.DEFAULT_ALERT_SETTINGS;
+  }
+
+  /** Evaluates the alert rules now: raises new incidents, resolves cleared ones (one replica at a time). */
+  scanAlerts(): Promise<AlertScanResult> {
+    return alerts.scanAlerts(this.deps, this.alertSettings);
+  }
+
+  /** Open alerts, most severe first (admins and auditors). */
+  alerts(actor: Actor): Promise<AlertView[]> {
+    return alerts.listAlerts(this.deps, actor);
+  }
+
+  /** An admin dismisses an open alert with a reason. */
+  dismissAlert(actor: Actor, id: string, reason: string): Promise<AlertView> {
+    return alerts.dismissAlert(this.deps, actor, id, reason);
+  }
+
+  /** A named channel refuses messages for good: the admins are told by DM. */
+  channelFailing(channel: string, error: string): Promise<unknown> {
+    return alerts.raiseChannelFailing(this.deps, this.alertSettings, channel, error);
+  }
+
+  /** A message reached a named channel: a failing-channel alert for it resolves. */
+  channelDelivered(channel: string): Promise<void> {
+    return alerts.channelDelivered(this.deps, channel);
+  }
+
+  openAlertCount(): Promise<number> {
+    return alerts.countOpenAlerts(this.deps);
   }
 
   actorFor(principalId: string, platform: Actor['platform']): Actor {

@@ -5,6 +5,8 @@
  */
 import type { Notice } from './notices.js';
 import type {
+  Alert,
+  AlertState,
   Assignment,
   AssignmentType,
   AuditEvent,
@@ -154,6 +156,23 @@ export interface MfaRepo {
   replaceSecret(principalId: string, from: string, to: string): Promise<boolean>;
 }
 
+/** Stored security alerts (src/core/alerts). At most one open or dismissed alert per key. */
+export interface AlertRepo {
+  /** Inserts a new alert; false when an open or dismissed alert with its key exists already. */
+  insert(a: Alert): Promise<boolean>;
+  get(id: string): Promise<Alert | null>;
+  /** Alerts in these states, oldest first. */
+  find(states: AlertState[]): Promise<Alert[]>;
+  /**
+   * Compare-and-set: applies `patch` only while the alert is in one of `from`; returns the updated
+   * alert, or null when it had moved on.
+   */
+  transition(id: string, from: AlertState[], patch: Partial<Alert> & { state: AlertState; updatedAt: Date }): Promise<Alert | null>;
+  /** Updates what an open or dismissed alert shows (facts, measure, severity) as the scan finds it now. */
+  refresh(id: string, patch: Pick<Alert, 'facts' | 'measure' | 'severity' | 'updatedAt'>): Promise<void>;
+  count(states: AlertState[]): Promise<number>;
+}
+
 /**
  * Thrown inside `Store.transaction` to refuse while keeping what the transaction wrote: the store
  * commits, then throws `error`. A wrong MFA code is counted this way, in the transaction that
@@ -188,6 +207,7 @@ export interface UnitOfWork {
   outbox: OutboxRepo;
   mfa: MfaRepo;
   locks: JobLock;
+  alerts: AlertRepo;
 }
 
 export interface Store {

@@ -16,6 +16,11 @@ export interface Principal {
   slack?: string;
   /** Teams / Entra ID AAD object id. */
   teams?: string;
+  /**
+   * An emergency-access account: kept out of the unused-role alert, and every activation or
+   * active assignment of it raises a critical alert at once.
+   */
+  breakGlass?: boolean;
 }
 
 export interface Group {
@@ -196,3 +201,72 @@ export interface AuditEvent {
 }
 
 export type AuditInput = Omit<AuditEvent, 'seq' | 'prevHash' | 'hash'>;
+
+/** The security alert rules (after Entra PIM's alert definitions; see src/core/alerts/rules.ts). */
+export const ALERT_RULES = ['too_many_critical_holders', 'frequent_activations', 'unused_eligible', 'no_mfa', 'permanent_active', 'break_glass', 'channel_failing'] as const;
+export type AlertRule = (typeof ALERT_RULES)[number];
+
+export const ALERT_SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
+export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
+
+/**
+ * One rule's setting: whether it runs and how severe its incidents are; `thresholds` holds the
+ * rule's own numbers (see AlertSettings).
+ */
+export interface AlertRuleSetting {
+  enabled: boolean;
+  severity: AlertSeverity;
+}
+
+/** `alerts:` in the config, resolved: every rule with its severity and thresholds. */
+export interface AlertSettings {
+  /** Roles whose holders count for `too_many_critical_holders`. */
+  criticalRoles: string[];
+  too_many_critical_holders: AlertRuleSetting & { maxHolders: number; maxPercent: number };
+  frequent_activations: AlertRuleSetting & { activations: number; windowMs: number };
+  unused_eligible: AlertRuleSetting & { days: number };
+  no_mfa: AlertRuleSetting;
+  permanent_active: AlertRuleSetting;
+  break_glass: AlertRuleSetting;
+  channel_failing: AlertRuleSetting;
+}
+
+/** What an alert is about; which members are set depends on the rule. */
+export interface AlertSubject {
+  role?: string;
+  scope?: string;
+  principalId?: string;
+  assignmentId?: string;
+  channel?: string;
+}
+
+/**
+ * One incident of a rule, as the rules find it: `key` says which (the same condition found again
+ * has the same key), `measure` how bad (a count), compared against what a dismissal covered.
+ */
+export interface AlertIncident {
+  rule: AlertRule;
+  key: string;
+  severity: AlertSeverity;
+  subject: AlertSubject;
+  /** The numbers and names the card shows (counts, thresholds, principals, scopes). */
+  facts: Record<string, unknown>;
+  measure: number;
+  /** When the condition began, when the rule can tell (an activation's start). */
+  since?: Date;
+}
+
+export type AlertState = 'open' | 'dismissed' | 'resolved';
+
+/** A stored alert: an incident and what became of it. */
+export interface Alert extends AlertIncident {
+  /** Short and typeable, like request ids: `A-7K2P9QX`. */
+  id: string;
+  state: AlertState;
+  openedAt: Date;
+  updatedAt: Date;
+  resolvedAt: Date | null;
+  dismissedAt: Date | null;
+  dismissedBy: string | null;
+  dismissReason: string | null;
+}

@@ -6,3 +6,4 @@ export { outbox } from './outbox.sql.js';
 export { messageRefs, conversationRefs } from './messaging.sql.js';
 export { mfaFailures, mfaSecrets } from './mfa.sql.js';
 export { dedupeKeys, meta, rateLimits } from './system.sql.js';
+export { alerts } from './alerts.sql.js';

@@ -1,4 +1,5 @@
 /** The core's `Store`: one database transaction per unit of work, with repositories bound to it. */
+import { DrizzleAlertRepo } from './repos/alerts.js';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { PGlite } from '@electric-sql/pglite';
 import { type AuditEvent, type Clock, CommitAndThrow, type Store, type UnitOfWork } from '../core/index.js';
@@ -48,6 +49,7 @@ export function unitOfWork(db: Db, clock: Clock, onOutboxInsert?: () => void): F
     outbox,
     mfa: new DrizzleMfaRepo(db),
     locks: new AdvisoryJobLock(db),
+    alerts: new DrizzleAlertRepo(db),
     async flush() {
       await audit.flush();
       await outbox.flush();

@@ -173,6 +173,7 @@ export class PimFixture {
       provider: options.inline === false ? { name: 'webhook', inline: false } : { name: record.name, inline: record.inline },
       mfa: this.mfa,
       mfaLockout: this.config.mfa,
+      alerts: this.config.alerts,
     });
   }
 

@@ -1,7 +1,7 @@
 /** What every core feature is given: the ports, the directory, the roles, and a few facts about the running bot. */
 import type { Directory } from '../directory.js';
 import type { Clock, IdGenerator, MfaVerifier, Store } from '../ports.js';
-import type { MfaLockout, Platform, Role } from '../types.js';
+import type { AlertSettings, MfaLockout, Platform, Role } from '../types.js';
 
 export interface PimDeps {
   store: Store;
@@ -18,4 +18,6 @@ export interface PimDeps {
   mfa: MfaVerifier;
   /** When wrong MFA codes lock a principal's MFA (default: 5 within 15 minutes lock it for 15 minutes). */
   mfaLockout?: MfaLockout;
+  /** The security alert rules (default: DEFAULT_ALERT_SETTINGS in src/core/alerts). */
+  alerts?: AlertSettings;
 }

@@ -2,6 +2,7 @@
 import type { NoticeKind } from '../../../src/core/index.js';
 import type {
   ActivationForm,
+  AlertView,
   AssignmentView,
   AuditRow,
   DenyForm,
@@ -125,6 +126,27 @@ export function quietDigest(): DigestView {
 const approved = { state: 'active' as const, decidedBy: carol, decidedAt: at(-1), endsAt: at(59) };
 
 /** Every notice kind, with the states that change what it shows. */
+function alertView(over: Partial<AlertView>): AlertView {
+  return {
+    id: 'A-7K2Q9XA',
+    rule: 'no_mfa',
+    severity: 'low',
+    state: 'open',
+    role: 'Owner',
+    scope: '/subscriptions/prod',
+    principal: { id: 'alice@example.com', name: 'Alice' },
+    channel: null,
+    facts: {},
+    since: at(-30),
+    openedAt: at(-30),
+    resolvedAt: null,
+    dismissedBy: null,
+    dismissedAt: null,
+    dismissReason: null,
+    ...over,
+  };
+}
+
 export const NOTICES: [string, Notice][] = [
   ['approval_request pending', { kind: 'approval_request', request: request() }],
   ['approval_request pending scheduled start', { kind: 'approval_request', request: request({ startAt: at(3 * 60), reason: null, ticket: null }) }],
@@ -166,6 +188,13 @@ export const NOTICES: [string, Notice][] = [
   ['digest', { kind: 'digest', digest: digest() }],
   ['digest quiet week', { kind: 'digest', digest: quietDigest() }],
   ['text', { kind: 'text', text: 'The outbox caught up: 3 messages delivered late.' }],
+  ['security_alert too many holders', { kind: 'security_alert', alert: alertView({ rule: 'too_many_critical_holders', severity: 'medium', principal: null, scope: null, facts: { assignments: 7, percent: 41.2, total: 17, maxHolders: 5, maxPercent: 10, holders: ['alice@example.com'] } }) }],
+  ['security_alert frequent activations', { kind: 'security_alert', alert: alertView({ rule: 'frequent_activations', severity: 'low', scope: null, facts: { activations: 12, threshold: 10, windowMs: 24 * 60 * 60_000 } }) }],
+  ['security_alert unused eligible', { kind: 'security_alert', alert: alertView({ rule: 'unused_eligible', severity: 'low', facts: { days: 90, eligibleSince: at(-200 * 24 * 60) } }) }],
+  ['security_alert no mfa', { kind: 'security_alert', alert: alertView({ rule: 'no_mfa', severity: 'low', principal: null, scope: null, facts: { scopes: ['/subscriptions/prod', '/subscriptions/dev'] } }) }],
+  ['security_alert permanent active dismissed', { kind: 'security_alert', alert: alertView({ rule: 'permanent_active', severity: 'medium', state: 'dismissed', dismissedBy: carol, dismissedAt: at(5), dismissReason: 'Service account, reviewed quarterly <!channel>', facts: { assignedBy: 'carol@example.com', assignedAt: at(-60) } }) }],
+  ['security_alert break glass resolved', { kind: 'security_alert', alert: alertView({ rule: 'break_glass', severity: 'critical', state: 'resolved', resolvedAt: at(60), facts: { activation: true, requestId: 'R-7K2Q9XA', endsAt: at(60), by: 'alice@example.com' } }) }],
+  ['security_alert channel failing', { kind: 'security_alert', alert: alertView({ rule: 'channel_failing', severity: 'high', principal: null, role: null, scope: null, channel: 'security', facts: { error: 'not_in_channel' } }) }],
   [
     'mfa_locked',
     { kind: 'mfa_locked', principal: { id: 'alice@example.com', name: 'Alice' }, failures: 5, windowMs: 15 * 60_000, until: at(15), during: 'activate', role: 'Owner', platform: 'slack' },
@@ -185,6 +214,7 @@ export const ALL_NOTICE_KINDS: Record<NoticeKind, true> = {
   assignment_changed: true,
   digest: true,
   mfa_locked: true,
+  security_alert: true,
   text: true,
 };
 

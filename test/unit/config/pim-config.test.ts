@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY, buildDirectory } from '../../../src/config/pim-config.js';
-import { DAY, HOUR, MINUTE } from '../../../src/core/index.js';
+import { DAY, DEFAULT_ALERT_SETTINGS, HOUR, MINUTE } from '../../../src/core/index.js';
 import { BASE, parse, problemsOf } from './helpers.js';
 
 const policyOf = (yaml: string, role = 0, scope = 0) => {
@@ -20,7 +20,7 @@ describe('parsePimConfig defaults', () => {
       channels: {},
       roles: [],
       schedules: { digest: '0 9 * * 1' },
-      alerts: { maxGlobalAdmins: 5, activationsPerDay: 10, staleEligibleDays: 90 },
+      alerts: { ...DEFAULT_ALERT_SETTINGS, criticalRoles: [] },
       provider: { type: 'record' },
       bootstrap: { assignments: [] },
       source: 'pim.config.yaml',
@@ -69,7 +69,37 @@ schedules: { digest: "30 8 * * 5", alertScan: "*/15 * * * *", reviewReminder: "0
 alerts: { maxGlobalAdmins: 2 }
 `);
     expect(cfg.schedules).toEqual({ digest: '30 8 * * 5', alertScan: '*/15 * * * *', reviewReminder: '0 0 10 * * *' });
-    expect(cfg.alerts).toEqual({ maxGlobalAdmins: 2, activationsPerDay: 10, staleEligibleDays: 90 });
+    // The flat keys of earlier versions still set the rules' thresholds.
+    expect(cfg.alerts.too_many_critical_holders).toEqual({ enabled: true, severity: 'medium', maxHolders: 2, maxPercent: 10 });
+    expect(cfg.alerts.frequent_activations).toEqual({ enabled: true, severity: 'low', activations: 10, windowMs: 24 * 60 * 60_000 });
+    expect(cfg.alerts.unused_eligible).toEqual({ enabled: true, severity: 'low', days: 90 });
+  });
+
+  it('reads each alert rule with its severity, thresholds and enabled, and names bad keys', () => {
+    const cfg = parse(`
+roles:
+  - { name: Owner, scopes: [/] }
+  - { name: Reader, scopes: [/] }
+alerts:
+  criticalRoles: [owner, Reader]
+  tooManyCriticalHolders: { maxHolders: 3, maxPercent: 25, severity: high }
+  frequentActivations: { activations: 4, window: 2h }
+  unusedEligible: { days: 30, enabled: false }
+  noMfa: { enabled: false }
+  breakGlass: { severity: high }
+`);
+    expect(cfg.alerts.criticalRoles).toEqual(['Owner', 'Reader']);
+    expect(cfg.alerts.too_many_critical_holders).toEqual({ enabled: true, severity: 'high', maxHolders: 3, maxPercent: 25 });
+    expect(cfg.alerts.frequent_activations).toEqual({ enabled: true, severity: 'low', activations: 4, windowMs: 2 * 60 * 60_000 });
+    expect(cfg.alerts.unused_eligible).toEqual({ enabled: false, severity: 'low', days: 30 });
+    expect(cfg.alerts.no_mfa.enabled).toBe(false);
+    expect(cfg.alerts.break_glass).toEqual({ enabled: true, severity: 'high' });
+    expect(cfg.alerts.permanent_active).toEqual(DEFAULT_ALERT_SETTINGS.permanent_active);
+    expect(() => parse('roles: [{ name: Owner, scopes: [/] }]\nalerts: { criticalRoles: [Nobody] }\n')).toThrow(/alerts\.criticalRoles\.0: no role named "Nobody" in roles/);
+    expect(() => parse('alerts: { frequentActivations: { activations: 1 } }\n')).toThrow(/alerts\.frequentActivations\.activations: expected a whole number from 2 to 100/);
+    expect(() => parse('alerts: { noMfa: { severity: urgent } }\n')).toThrow(/alerts\.noMfa\.severity: expected one of low, medium, high, critical/);
+    expect(() => parse('alerts: { tooManyCriticalHolders: { maxPercent: 120 } }\n')).toThrow(/maxPercent: expected a percentage between 0 and 100/);
+    expect(() => parse('alerts: { unusedEligible: { dayz: 3 } }\n')).toThrow(/alerts\.unusedEligible\.dayz/);
   });
 });
 

@@ -43,6 +43,8 @@ const TYPICAL: Record<ErrorCode, Record<string, unknown>> = {
   already_assigned: { user: 'Alice', role: 'Owner', scope: '/subscriptions/prod', type: 'eligible' },
   not_assigned: { user: 'Alice', role: 'Owner', scope: '/subscriptions/prod' },
   renew_too_early: { role: 'Owner', until: '2030-03-01T00:00:00.000Z' },
+  unknown_alert: { id: 'A-7K2Q9XA' },
+  alert_closed: { id: 'A-7K2Q9XA', state: 'dismissed', by: 'Erin' },
   invalid_input: { message: 'That is not a duration.' },
 };
 
