@@ -13,6 +13,10 @@ export class OffsetClock implements Clock {
   advance(ms: number): void {
     if (ms > 0) this.offsetMs += ms;
   }
+  /** Takes up an offset kept from an earlier run. */
+  restore(offsetMs: number): void {
+    if (offsetMs > this.offsetMs) this.offsetMs = offsetMs;
+  }
   get offset(): number {
     return this.offsetMs;
   }

@@ -40,6 +40,8 @@ export class DeadlineLoop {
   private readonly stopped = new Alarm();
   private readonly maxSleepMs: number;
   private readonly minWakeIntervalMs: number;
+  /** Callers of settled() waiting for the next whole pass. */
+  private waiting: (() => void)[] = [];
 
   constructor(private readonly o: DeadlineLoopOptions) {
     this.maxSleepMs = o.maxSleepMs ?? 15_000;
@@ -59,6 +61,18 @@ export class DeadlineLoop {
     this.wake();
     await this.loop;
     this.loop = null;
+    for (const done of this.waiting.splice(0)) done();
+  }
+
+  /**
+   * Resolves once a pass that starts after this call has ended, so everything due by now has
+   * been processed (or the pass failed and was logged). Without a running loop it runs one pass.
+   */
+  async settled(): Promise<void> {
+    if (!this.running) return this.tick();
+    const done = new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.wake();
+    return done;
   }
 
   /** Something changed (a new activation, the clock moved): look at the deadlines again. */
@@ -81,6 +95,7 @@ export class DeadlineLoop {
     while (this.running) {
       this.alarm.reset();
       const passStarted = performance.now();
+      const waiting = this.waiting.splice(0);
       let wait = this.maxSleepMs;
       try {
         await this.tick();
@@ -90,6 +105,7 @@ export class DeadlineLoop {
         this.o.logger.error({ err }, 'deadline processing failed; will retry');
         wait = Math.min(wait, 1_000);
       }
+      for (const done of waiting) done();
       if (!this.running) break;
       const woken = await this.alarm.sleep(wait);
       const since = performance.now() - passStarted;

@@ -107,9 +107,11 @@ function renderClock() {
   $('clock-offset').textContent = `(${formatOffset(state.clock.offsetMs)})`;
 }
 
+// The server answers once what the jump made due has been processed and delivered: the status
+// line says so while it waits and is cleared then.
 async function travel(by) {
   const status = $('clock-status');
-  status.textContent = `Moving the clock forward ${by}…`;
+  status.textContent = `Moving the clock forward ${by}; processing what came due…`;
   try {
     const res = await fetch('/playground/clock', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ by }) });
     const body = await res.json().catch(() => ({}));
@@ -118,7 +120,7 @@ async function travel(by) {
       return;
     }
     setClock(body);
-    status.textContent = `Moved forward ${by}. Deadlines that passed are being processed.`;
+    status.textContent = '';
   } catch {
     status.textContent = 'The bot did not answer. Is it still running?';
   }

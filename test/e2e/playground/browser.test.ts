@@ -109,7 +109,22 @@ describe.skipIf(!chromium.path)('the playground in a browser', () => {
     await page.getByRole('button', { name: 'Move the clock forward 10 minutes' }).click();
     await offset.filter({ hasText: '1h 10m ahead of real time' }).waitFor({ timeout: WAIT });
     await see(/Owner at \/subscriptions\/prod expired/);
+    // Once the bot has processed what the jump made due, the status line says nothing more.
+    await page.locator('#clock-status:empty').waitFor({ state: 'attached', timeout: WAIT });
     await shot('07-alice-owner-expired');
+  });
+
+  it('says how to write a custom step the clock cannot take', async () => {
+    const offset = await page.locator('#clock-offset').textContent();
+    const seen = problems.length;
+    await page.getByLabel(/Move the clock forward by/).fill('soon');
+    await page.getByRole('button', { name: 'Go' }).click();
+    await page.locator('#clock-status').filter({ hasText: 'Write a step like 2h30m.' }).waitFor({ timeout: WAIT });
+    expect(await page.locator('#clock-offset').textContent()).toBe(offset);
+    await page.getByLabel(/Move the clock forward by/).fill('');
+    // The refusal is an HTTP 400, which Chromium also logs as a failed load: that one was asked for.
+    const logged = problems.splice(seen);
+    expect(logged.filter((p) => !/status of 400/.test(p))).toEqual([]);
   });
 
   it('as Bob, fills in the activation form the bot answers with, and the form becomes the result', async () => {

@@ -56,4 +56,15 @@ describe('DeadlineLoop', () => {
     await loop.stop();
     expect(performance.now() - started).toBeLessThan(500);
   });
+
+  it('settled() resolves after a whole pass that began after the call', async () => {
+    const work = countingWork();
+    const loop = new DeadlineLoop({ work, clock: systemClock, logger: quiet, maxSleepMs: 60_000, minWakeIntervalMs: 0 });
+    loop.start();
+    await new Promise((r) => setTimeout(r, 20));
+    const before = work.passes;
+    await loop.settled();
+    expect(work.passes).toBeGreaterThan(before);
+    await loop.stop();
+  });
 });
