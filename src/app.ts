@@ -217,6 +217,7 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
     work: pim,
     clock,
     logger,
+    ...(clock instanceof OffsetClock ? { clockLandedAt: () => clock.landedAt } : {}),
     onProcessed: (r) => {
       for (const lag of r.expiryLagsMs) metrics.expiryLag.observe(lag);
     },

@@ -31,6 +31,11 @@ export interface DeadlineLoopOptions {
   minWakeIntervalMs?: number;
   /** Called after a pass that did something (metrics: expiry lag). */
   onProcessed?: (result: DeadlineResult) => void;
+  /**
+   * When the clock last jumped forward (playground time travel), the time it landed on. A
+   * deadline the jump passed over is late only from then, not from when it fell.
+   */
+  clockLandedAt?: () => Date | null;
 }
 
 export class DeadlineLoop {
@@ -83,12 +88,21 @@ export class DeadlineLoop {
   /** Processes what is due now; exposed for tests and the CLI. */
   async tick(): Promise<void> {
     const result = await this.o.work.processDeadlines();
-    const { expired, timedOut, started, warned, expiryLagsMs } = result;
+    const { expired, timedOut, started, warned } = result;
     if (expired || timedOut || started || warned) {
+      const expiryLagsMs = this.sinceLanding(result.expiryLagsMs);
       const maxLagMs = expiryLagsMs.reduce((m, x) => Math.max(m, x), 0);
       this.o.logger.info({ expired, timedOut, started, warned, ...(expired ? { maxExpiryLagMs: maxLagMs } : {}) }, 'deadlines processed');
-      this.o.onProcessed?.(result);
+      this.o.onProcessed?.({ ...result, expiryLagsMs });
     }
+  }
+
+  /** Lags counted from the last clock jump for deadlines it passed over (an upper bound: from now). */
+  private sinceLanding(lagsMs: number[]): number[] {
+    const landed = this.o.clockLandedAt?.();
+    if (!landed) return lagsMs;
+    const sinceMs = Math.max(0, this.o.clock.now().getTime() - landed.getTime());
+    return lagsMs.map((lag) => Math.min(lag, sinceMs));
   }
 
   private async run(): Promise<void> {
