@@ -1,13 +1,17 @@
 /**
  * The playground in headless Chromium, used as a person would: as Alice, ask for Owner (approval
  * needed); as Carol, press Approve on the card in #approvals; back as Alice, read the DM; move the
- * clock past the end and read the expiry. Screenshots of each step go to test-results/playground/.
- * Without a Chromium the suite skips and says why.
+ * clock past the end and read the expiry; restart the bot and find its clock where it was.
+ * Screenshots of each step go to test-results/playground/. Without a Chromium the suite skips and
+ * says why.
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApp, type AppHandle } from '../../../src/app.js';
+import { loadEnv } from '../../../src/config/env.js';
+import { loadDemoConfig } from '../../../src/config/pim-config.js';
 import { findChromium, launchChromium } from '../../support/browser.js';
 import { startPlayground, type Playground } from './harness.js';
 
@@ -21,6 +25,8 @@ describe.skipIf(!chromium.path)('the playground in a browser', () => {
   let pg: Playground;
   let browser: Browser;
   let page: Page;
+  /** The bot started again on the same database (the restart test). */
+  let restarted: AppHandle | undefined;
   const problems: string[] = [];
 
   const shot = (name: string) => page.screenshot({ path: `${SHOTS}${name}.png`, fullPage: false });
@@ -45,6 +51,7 @@ describe.skipIf(!chromium.path)('the playground in a browser', () => {
 
   afterAll(async () => {
     await browser?.close();
+    await restarted?.close();
     await pg?.close();
   });
 
@@ -147,5 +154,16 @@ describe.skipIf(!chromium.path)('the playground in a browser', () => {
   it('renders every card with the real Adaptive Cards renderer, with no errors in the page', async () => {
     expect(await page.locator('.ac-adaptiveCard').count()).toBeGreaterThan(0);
     expect(problems).toEqual([]);
+  });
+
+  it('keeps the bot time across a restart of the bot', async () => {
+    const before = await page.locator('#clock-offset').textContent();
+    expect(before).toContain('1h 10m ahead of real time');
+    await pg.app.close();
+    restarted = await startApp({ env: loadEnv({ PIM_DEV_MODE: 'true', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' }), config: await loadDemoConfig(), database: pg.database, port: 0 });
+    await page.goto(`${restarted.url}/`);
+    await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor({ timeout: WAIT });
+    await page.locator('#clock-offset').filter({ hasText: '1h 10m ahead of real time' }).waitFor({ timeout: WAIT });
+    await shot('10-after-restart');
   });
 });
