@@ -71,10 +71,10 @@ export class DeadlineLoop {
 
   /**
    * Resolves once a pass that starts after this call has ended, so everything due by now has
-   * been processed (or the pass failed and was logged). Without a running loop it runs one pass.
+   * been processed (or the pass failed and was logged). At once when the loop is not running.
    */
   async settled(): Promise<void> {
-    if (!this.running) return this.tick();
+    if (!this.running) return;
     const done = new Promise<void>((resolve) => this.waiting.push(resolve));
     this.wake();
     return done;
