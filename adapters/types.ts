@@ -72,6 +72,8 @@ export interface ConversationStorePort {
 export interface TimeTravel {
   /** Moves the clock forward by `ms`, then wakes the deadline loop and the outbox dispatcher. */
   advance(ms: number): Promise<void>;
+  /** Resolves once what came due by now has been processed and its messages delivered (or left to retry). */
+  settled(): Promise<void>;
   /** How far the bot's clock is ahead of real time, in ms. */
   offsetMs(): number;
 }

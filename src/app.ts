@@ -18,6 +18,7 @@ import { ConversationRefStore } from './db/conversation-refs.js';
 import { DedupeStore } from './db/dedupe.js';
 import { InboxStore } from './db/inbox.js';
 import { pruneAuditTrail } from './db/audit-retention.js';
+import { META_DEV_CLOCK_OFFSET, MetaStore } from './db/meta.js';
 import { PgRateLimiter } from './db/rate-limits.js';
 import { MessageRefStore } from './db/message-refs.js';
 import { OutboxQueue } from './db/outbox-queue.js';
@@ -106,6 +107,10 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
   const database =
     options.database ?? (await openDatabase(env.databaseUrl ? { url: env.databaseUrl } : { pgliteDir: env.pgliteDir }));
   if (ownsDatabase) await database.migrate();
+  const meta = new MetaStore(database.db);
+  // Dev mode's own clock goes on from where it was: what was made "in the future" stays there.
+  const devClock = !options.clock && clock instanceof OffsetClock ? clock : null;
+  if (devClock) devClock.restore((await meta.get<number>(META_DEV_CLOCK_OFFSET)) ?? 0);
   // This process's liveness: what it claims and then dies holding, a live replica takes over.
   const node = await database.joinAsNode();
 
@@ -158,8 +163,13 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
         ? {
             advance: async (ms: number) => {
               clock.advance(ms);
+              if (devClock) await meta.set(META_DEV_CLOCK_OFFSET, clock.offset);
               deadlines?.wake();
               dispatcher?.wake();
+            },
+            settled: async () => {
+              await deadlines?.settled();
+              await dispatcher?.drained();
             },
             offsetMs: () => clock.offset,
           }
@@ -207,6 +217,7 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
     work: pim,
     clock,
     logger,
+    ...(clock instanceof OffsetClock ? { clockLandedAt: () => clock.landedAt } : {}),
     onProcessed: (r) => {
       for (const lag of r.expiryLagsMs) metrics.expiryLag.observe(lag);
     },

@@ -60,7 +60,9 @@ main().catch((err: unknown) => {
     process.exit(2);
   }
   if (err instanceof DatabaseBusyError) {
-    process.stderr.write(`pimbot cannot start: ${err.message}\n`);
+    // The holder's own words are the CLI's ("stop the bot before running the CLI"): a second bot is told plainly.
+    const why = err.holderPid > 0 && err.holderPid !== process.pid ? `another pimbot (pid ${err.holderPid}) is running on ${err.dir} — stop it first` : err.message;
+    process.stderr.write(`pimbot cannot start: ${why}\n`);
     process.exit(1);
   }
   process.stderr.write(`pimbot failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

@@ -66,8 +66,25 @@ const CardUpdate = z.object({
 
 const Travel = z.union([
   z.object({ ms: z.number().int().positive().max(MAX_TRAVEL_MS) }),
-  z.object({ by: z.string().min(1).max(40) }),
+  z.object({ by: z.string().max(40) }),
 ]);
+/** What a person reads who typed a step the clock cannot take (the custom step box). */
+export const BAD_STEP = 'Write a step like 2h30m.';
+export const STEP_TOO_FAR = 'Write a step of at most 366d.';
+
+/** How long a clock move's answer waits for what the move made due. */
+const SETTLE_WAIT_MS = 20_000;
+
+/** True when what the move made due is still being worked on after `ms`. */
+async function settledWithin(travel: TimeTravel, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<true>((resolve) => (timer = setTimeout(() => resolve(true), ms)));
+  try {
+    return await Promise.race([travel.settled().then(() => false as const), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export function clientApi(d: ClientApiDeps) {
   const userByAad = (aad: string) => d.world.users.find((u) => u.aadObjectId === aad.toLowerCase());
@@ -130,14 +147,22 @@ export function clientApi(d: ClientApiDeps) {
       const body = await readJson(req, res, 1024);
       if (body === undefined) return;
       const parsed = Travel.safeParse(body);
-      if (!parsed.success) return refuse(res, parsed.error);
-      const ms = 'ms' in parsed.data ? parsed.data.ms : parseDuration(parsed.data.by);
-      if (ms === null || ms <= 0) return sendJson(res, 400, { error: 'by: expected a duration like 10m, 1h, 1d or 1h30m' });
-      if (ms > MAX_TRAVEL_MS) return sendJson(res, 400, { error: 'by: at most 366d at a time' });
+      if (!parsed.success) {
+        if (typeof body === 'object' && body !== null && 'by' in body) return sendJson(res, 400, { error: BAD_STEP });
+        return refuse(res, parsed.error);
+      }
+      const ms = 'ms' in parsed.data ? parsed.data.ms : parseDuration(parsed.data.by.trim());
+      if (ms === null || ms <= 0) return sendJson(res, 400, { error: BAD_STEP });
+      if (ms > MAX_TRAVEL_MS) return sendJson(res, 400, { error: STEP_TOO_FAR });
       await d.timeTravel.advance(ms);
+      // The answer waits for what the jump made due, so the page can say when that is over (or
+      // that it goes on: a page that never hears back would look stuck).
+      const busy = await settledWithin(d.timeTravel, SETTLE_WAIT_MS);
       const state = d.clock();
       d.streams()?.broadcast('clock', state);
-      sendJson(res, 200, state);
+      sendJson(res, 200, { ...state, ...(busy ? { busy: true } : {}) });
+      // The page clears its "still working" line on the clock event sent once that is over.
+      if (busy) void d.timeTravel.settled().then(() => d.streams()?.broadcast('clock', { ...d.clock(), settled: true }));
     },
   };
 }

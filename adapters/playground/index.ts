@@ -50,6 +50,7 @@ function travelWithSchedules(deps: ChatAdapterDeps, catchUp: ScheduleCatchUp): T
   if (!travel) return undefined;
   return {
     offsetMs: () => travel.offsetMs(),
+    settled: () => travel.settled(),
     async advance(ms) {
       const from = deps.clock.now();
       await travel.advance(ms);

@@ -90,12 +90,18 @@ export function toDeliveryError(e: unknown, what: string): DeliveryError {
   }
 }
 
+/**
+ * views.open refusals that mean this trigger can open no form (too old, not one Slack knows, or
+ * used already), not that anything is broken: the person runs the command again.
+ */
+const SPENT_TRIGGER_ERRORS: ReadonlySet<string> = new Set(['expired_trigger_id', 'invalid_trigger_id', 'exchanged_trigger_id']);
+
 /** The sentence a person reads for a failure: the core's refusal as is, anything else in general terms. */
 export function sayError(e: unknown): string {
   if (isPimError(e)) return e.message;
   const f = classifyWebApiError(e);
   if (f.kind === 'rate_limited') return `Slack is rate-limiting pimbot right now. Try again in ${Math.max(1, f.retryAfterSec)} seconds.`;
-  if (f.kind === 'platform' && f.error === 'expired_trigger_id') return 'Slack did not open the form in time. Run the command again, or give what it needs in the command itself.';
+  if (f.kind === 'platform' && SPENT_TRIGGER_ERRORS.has(f.error)) return 'Slack did not open the form; run the command again, or give what it needs in the command itself.';
   return 'pimbot could not finish that because of an internal error. Check `/pim status` before you try again, and tell a PIM admin if it keeps happening.';
 }
 

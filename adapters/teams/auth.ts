@@ -11,6 +11,7 @@
  * keys (OpenID metadata, JWKS) cannot be fetched, nothing can be checked and the answer is 503.
  * Neither runs the activity: authentication fails closed.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   CloudAdapter,
   ConfigurationBotFrameworkAuthentication,
@@ -128,4 +129,26 @@ export function createBotAdapter(env: Env, logger: Logger, overrides: BotAuthOve
     logger.error({ err }, 'Teams turn failed');
   };
   return { mode, adapter, auth, appId: env.teams.appId ?? '' };
+}
+
+const consoleTarget = new AsyncLocalStorage<(text: string) => void>();
+let consoleRouted = false;
+
+/**
+ * Runs `check` (a token check by botframework-connector) with what the library writes to
+ * console.error sent to `to` instead: it prints a refused token's whole stack trace (an expired
+ * one) or the signing key it tried, on every 401, bypassing the JSON log. Only calls made within
+ * `check` are routed (AsyncLocalStorage); everything else reaches the console as before.
+ */
+export function routingLibraryConsole<T>(to: (text: string) => void, check: () => Promise<T>): Promise<T> {
+  if (!consoleRouted) {
+    consoleRouted = true;
+    const original = console.error.bind(console);
+    console.error = (...args: unknown[]) => {
+      const target = consoleTarget.getStore();
+      if (target) target(args.map((a) => (a instanceof Error ? `${a.name}: ${a.message}` : String(a))).join(' '));
+      else original(...args);
+    };
+  }
+  return consoleTarget.run(to, check);
 }

@@ -10,7 +10,7 @@ import type { Activity, TurnContext } from 'botbuilder';
 import { sendJson } from '../../src/server.js';
 import { answerBadInput, BadInput, decodeUtf8, forbiddenCharactersIn, parseJsonObject, readRawBody } from '../../src/http-input.js';
 import type { Logger } from '../../src/logger.js';
-import { classifyAuthFailure, type AuthenticatedRequest, type BotAdapter } from './auth.js';
+import { classifyAuthFailure, routingLibraryConsole, type AuthenticatedRequest, type BotAdapter } from './auth.js';
 
 /** Bot Framework activities are small; anything bigger is not one. */
 export const MAX_ACTIVITY_BYTES = 512 * 1024;
@@ -65,9 +65,13 @@ export function messagesHandler(bot: BotAdapter, onTurn: (ctx: TurnContext) => P
       return;
     }
 
+    const check = bot.auth;
     let auth: AuthenticatedRequest;
     try {
-      auth = await bot.auth.authenticateRequest(activity, authorization);
+      auth = await routingLibraryConsole(
+        (text) => logger.debug({ detail: text.split('\n', 1)[0] }, 'teams: botframework-connector on the token'),
+        () => check.authenticateRequest(activity, authorization),
+      );
     } catch (err) {
       const failure = classifyAuthFailure(err);
       if (failure.status === 503) {

@@ -13,5 +13,5 @@ export type { AuditVerification } from './audit-verify.js';
 export { MessageRefStore } from './message-refs.js';
 export { ConversationRefStore } from './conversation-refs.js';
 export { DedupeStore } from './dedupe.js';
-export { MetaStore, META_BOOTSTRAP_APPLIED } from './meta.js';
+export { MetaStore, META_BOOTSTRAP_APPLIED, META_DEV_CLOCK_OFFSET } from './meta.js';
 export * as schema from './schema.js';

@@ -4,6 +4,8 @@ import type { Db } from './client.js';
 import { meta } from './system.sql.js';
 
 export const META_BOOTSTRAP_APPLIED = 'bootstrap_applied';
+/** How far dev mode's clock is ahead of real time (ms), so data made "in the future" stays there across a restart. */
+export const META_DEV_CLOCK_OFFSET = 'dev_clock_offset_ms';
 
 export class MetaStore {
   constructor(private readonly db: Db) {}

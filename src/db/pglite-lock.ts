@@ -14,7 +14,10 @@ export class DatabaseBusyError extends Error {
   readonly code = 'database_busy';
   constructor(
     message: string,
+    /** The holder's pid; 0 when no single holder could be named. */
     readonly holderPid: number,
+    /** The directory as it was given (PGLITE_DIR, e.g. `./.data/pglite`), for messages. */
+    readonly dir: string,
   ) {
     super(message);
     this.name = 'DatabaseBusyError';
@@ -100,6 +103,7 @@ export function lockPgliteDir(dir: string): () => void {
         throw new DatabaseBusyError(
           `The embedded database in ${resolve(dir)} is open in ${who}. PGlite allows one process at a time: stop the bot before running the CLI on it (or use PostgreSQL through DATABASE_URL to run both). If no such process is running, delete ${path}.`,
           held.pid,
+          dir,
         );
       }
       // A claim left behind by a process that is gone (or an unreadable one): take it over.
@@ -134,5 +138,5 @@ export function lockPgliteDir(dir: string): () => void {
     process.on('exit', release);
     return release;
   }
-  throw new DatabaseBusyError(`Could not claim the embedded database in ${resolve(dir)}: another process keeps claiming ${path}.`, 0);
+  throw new DatabaseBusyError(`Could not claim the embedded database in ${resolve(dir)}: another process keeps claiming ${path}.`, 0, dir);
 }

@@ -30,6 +30,11 @@ export interface DeadlineLoopOptions {
   minWakeIntervalMs?: number;
   /** Called after a pass that did something (metrics: expiry lag). */
   onProcessed?: (result: DeadlineResult) => void;
+  /**
+   * When the clock last jumped forward (playground time travel), the time it landed on. A
+   * deadline the jump passed over is late only from then, not from when it fell.
+   */
+  clockLandedAt?: () => Date | null;
 }
 
 export class DeadlineLoop {
@@ -39,6 +44,8 @@ export class DeadlineLoop {
   private readonly stopped = new Alarm();
   private readonly maxSleepMs: number;
   private readonly minWakeIntervalMs: number;
+  /** Callers of settled() waiting for the next whole pass. */
+  private waiting: (() => void)[] = [];
 
   constructor(private readonly o: DeadlineLoopOptions) {
     this.maxSleepMs = o.maxSleepMs ?? 15_000;
@@ -58,6 +65,18 @@ export class DeadlineLoop {
     this.wake();
     await this.loop;
     this.loop = null;
+    for (const done of this.waiting.splice(0)) done();
+  }
+
+  /**
+   * Resolves once a pass that starts after this call has ended, so everything due by now has
+   * been processed (or the pass failed and was logged). At once when the loop is not running.
+   */
+  async settled(): Promise<void> {
+    if (!this.running) return;
+    const done = new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.wake();
+    return done;
   }
 
   /** Something changed (a new activation, the clock moved): look at the deadlines again. */
@@ -68,18 +87,28 @@ export class DeadlineLoop {
   /** Processes what is due now; exposed for tests and the CLI. */
   async tick(): Promise<void> {
     const result = await this.o.work.processDeadlines();
-    const { expired, timedOut, started, warned, expiryLagsMs } = result;
+    const { expired, timedOut, started, warned } = result;
     if (expired || timedOut || started || warned) {
+      const expiryLagsMs = this.sinceLanding(result.expiryLagsMs);
       const maxLagMs = expiryLagsMs.reduce((m, x) => Math.max(m, x), 0);
       this.o.logger.info({ expired, timedOut, started, warned, ...(expired ? { maxExpiryLagMs: maxLagMs } : {}) }, 'deadlines processed');
-      this.o.onProcessed?.(result);
+      this.o.onProcessed?.({ ...result, expiryLagsMs });
     }
+  }
+
+  /** Lags counted from the last clock jump for deadlines it passed over (an upper bound: from now). */
+  private sinceLanding(lagsMs: number[]): number[] {
+    const landed = this.o.clockLandedAt?.();
+    if (!landed) return lagsMs;
+    const sinceMs = Math.max(0, this.o.clock.now().getTime() - landed.getTime());
+    return lagsMs.map((lag) => Math.min(lag, sinceMs));
   }
 
   private async run(): Promise<void> {
     while (this.running) {
       this.alarm.reset();
       const passStarted = performance.now();
+      const waiting = this.waiting.splice(0);
       let wait = this.maxSleepMs;
       try {
         await this.tick();
@@ -89,6 +118,7 @@ export class DeadlineLoop {
         this.o.logger.error({ err }, 'deadline processing failed; will retry');
         wait = Math.min(wait, 1_000);
       }
+      for (const done of waiting) done();
       if (!this.running) break;
       const woken = await this.alarm.sleep(wait);
       const since = performance.now() - passStarted;

@@ -94,6 +94,8 @@ export class Dispatcher {
   private loop: Promise<void> | null = null;
   private readonly alarm = new Alarm();
   private readonly marks: DeliveredMarks;
+  /** Callers of drained() waiting for a pass that finds nothing due. */
+  private waiting: (() => void)[] = [];
 
   constructor(options: DispatcherOptions) {
     this.o = {
@@ -125,11 +127,23 @@ export class Dispatcher {
     this.wake();
     await this.loop;
     this.loop = null;
+    for (const done of this.waiting.splice(0)) done();
   }
 
   /** Signals that new rows were committed. */
   wake(): void {
     this.alarm.ring();
+  }
+
+  /**
+   * Resolves once the loop, looking again after this call, finds nothing due: what was due by
+   * now has been delivered or has failed and waits for its retry. At once when not running.
+   */
+  drained(): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    const done = new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.wake();
+    return done;
   }
 
   private async run(): Promise<void> {
@@ -144,6 +158,7 @@ export class Dispatcher {
         continue;
       }
       if (n > 0 || this.alarm.signalled) continue;
+      for (const done of this.waiting.splice(0)) done();
       let wait = this.o.pollMs;
       try {
         const next = await this.o.queue.nextDueAt();

@@ -36,6 +36,8 @@ const state = {
   /** conversation id -> highest seq read */
   read: {},
   clock: { now: null, offsetMs: 0, canTravel: false },
+  /** A clock move answered before what it made due was worked through (the status line waits for the clock event that says so) */
+  travelBusy: false,
   /** bot time minus this browser's time, ms */
   skewMs: 0,
   /** message id -> <li> of the conversation on screen */
@@ -107,9 +109,11 @@ function renderClock() {
   $('clock-offset').textContent = `(${formatOffset(state.clock.offsetMs)})`;
 }
 
+// The server answers once what the jump made due has been processed and delivered: the status
+// line says so while it waits and is cleared then.
 async function travel(by) {
   const status = $('clock-status');
-  status.textContent = `Moving the clock forward ${by}…`;
+  status.textContent = `Moving the clock forward ${by}; processing what came due…`;
   try {
     const res = await fetch('/playground/clock', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ by }) });
     const body = await res.json().catch(() => ({}));
@@ -118,7 +122,8 @@ async function travel(by) {
       return;
     }
     setClock(body);
-    status.textContent = `Moved forward ${by}. Deadlines that passed are being processed.`;
+    state.travelBusy = Boolean(body.busy);
+    status.textContent = body.busy ? `Moved forward ${by}; the bot is still working through what came due.` : '';
   } catch {
     status.textContent = 'The bot did not answer. Is it still running?';
   }
@@ -526,7 +531,14 @@ function connect() {
   source.addEventListener('message', (e) => upsert(JSON.parse(e.data)));
   source.addEventListener('update', (e) => upsert(JSON.parse(e.data)));
   source.addEventListener('delete', (e) => removeMessage(JSON.parse(e.data)));
-  source.addEventListener('clock', (e) => setClock(JSON.parse(e.data)));
+  source.addEventListener('clock', (e) => {
+    const clock = JSON.parse(e.data);
+    setClock(clock);
+    if (clock.settled && state.travelBusy) {
+      state.travelBusy = false;
+      $('clock-status').textContent = '';
+    }
+  });
 }
 
 // ---------- start ----------

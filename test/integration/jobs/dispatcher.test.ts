@@ -322,6 +322,27 @@ describe('waking up', () => {
   });
 });
 
+describe('drained', () => {
+  it('resolves once what was due is delivered, and leaves a failed row to its retry', async () => {
+    const r = rig({ dispatcher: { baseBackoffMs: 60_000, maxBackoffMs: 60_000 } });
+    await r.startIdle();
+    r.messenger.delayMs = 50;
+    r.messenger.failNext(1);
+    await r.store.transaction(async (uow) => {
+      await uow.outbox.enqueue('msg:d1', text('one'));
+      await uow.outbox.enqueue('msg:d2', text('two', { kind: 'channel', channel: 'security' }));
+    });
+    await r.dispatcher.drained();
+    expect(r.messenger.attempts.length).toBe(2);
+    expect(r.messenger.sent.length).toBe(1);
+  });
+
+  it('resolves at once when the dispatcher is not running', async () => {
+    const r = rig();
+    await r.dispatcher.drained();
+  });
+});
+
 describe('retries', () => {
   it('retries a transient failure and delivers the row once', async () => {
     const r = rig({ messenger: new RecordingMessenger().failNext(2) });

@@ -1,6 +1,6 @@
 /** How /api/messages authenticates, decided from the environment. */
-import { describe, expect, it } from 'vitest';
-import { authMode, botConfiguration, classifyAuthFailure, createBotAdapter } from '../../../../adapters/teams/auth.js';
+import { describe, expect, it, vi } from 'vitest';
+import { authMode, botConfiguration, classifyAuthFailure, createBotAdapter, routingLibraryConsole } from '../../../../adapters/teams/auth.js';
 import { loadEnv } from '../../../../src/config/env.js';
 import { createLogger } from '../../../../src/logger.js';
 
@@ -57,5 +57,37 @@ describe('classifyAuthFailure', () => {
     ['anything else, which says nothing about the token', new TypeError('Only absolute URLs are supported')],
   ])('answers 503 to %s', (_name, err) => {
     expect(classifyAuthFailure(err).status).toBe(503);
+  });
+});
+
+describe('routingLibraryConsole', () => {
+  it("sends what the token check writes to console.error (an expired token's stack) to the given sink, as one line per call", async () => {
+    const heard: string[] = [];
+    const printed = vi.spyOn(process.stderr, 'write');
+    const expired = Object.assign(new Error('jwt expired'), { name: 'TokenExpiredError' });
+    await routingLibraryConsole(
+      (text) => heard.push(text),
+      async () => {
+        await new Promise((r) => setTimeout(r, 5));
+        console.error(expired);
+      },
+    );
+    expect(heard).toEqual(['TokenExpiredError: jwt expired']);
+    expect(printed.mock.calls.some(([chunk]) => String(chunk).includes('jwt expired'))).toBe(false);
+    printed.mockRestore();
+  });
+
+  it('routes what each check writes to its own sink when several run at once', async () => {
+    const heard: Record<string, string[]> = { a: [], b: [] };
+    const check = (name: 'a' | 'b', delayMs: number) =>
+      routingLibraryConsole(
+        (text) => heard[name]?.push(text),
+        async () => {
+          await new Promise((r) => setTimeout(r, delayMs));
+          console.error(`refused ${name}`);
+        },
+      );
+    await Promise.all([check('a', 20), check('b', 5)]);
+    expect(heard).toEqual({ a: ['refused a'], b: ['refused b'] });
   });
 });
