@@ -111,7 +111,11 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
   let dispatcher: Dispatcher | null = null;
   let deadlines: DeadlineLoop | null = null;
   const messengers: Messenger[] = [];
-  const { pim, store, provider, mfa } = buildCore(env, config, database, clock, {
+  const { pim, store, provider, mfa } = buildCore({
+    env,
+    config,
+    database,
+    clock,
     onOutboxCommit: () => {
       dispatcher?.wake();
       deadlines?.wake();
