@@ -33,18 +33,16 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import { systemClock } from '../src/clock.js';
-import { buildDirectory, parsePimConfig } from '../src/config/pim-config.js';
-import { type MessageRef, type Messenger, type Notice, Pim, type Recipient } from '../src/core/index.js';
+import { parsePimConfig } from '../src/config/pim-config.js';
+import type { MessageRef, Messenger, Notice, Recipient } from '../src/core/index.js';
+import { buildCore } from '../src/core-factory.js';
 import { openDatabase, type Database } from '../src/db/client.js';
 import { MessageRefStore } from '../src/db/message-refs.js';
 import { OutboxQueue } from '../src/db/outbox-queue.js';
 import { OUTBOX_CHANNEL } from '../src/db/repos/outbox.js';
-import { DrizzleStore } from '../src/db/store.js';
-import { randomIds } from '../src/ids.js';
 import { DeadlineLoop } from '../src/jobs/deadlines.js';
 import { Dispatcher } from '../src/jobs/dispatcher.js';
-import { encryptionKey, SecretBox } from '../src/mfa/secret-box.js';
-import { TotpVerifier } from '../src/mfa/verifier.js';
+import { encryptionKey } from '../src/mfa/secret-box.js';
 import { RecordProvider } from '../src/providers/record.js';
 
 const { values: args } = parseArgs({
@@ -110,19 +108,16 @@ async function startStack(database: Database, told: Map<string, number[]>): Prom
     dispatcher?.wake();
     deadlines?.wake();
   };
-  const store = new DrizzleStore(database.db, { clock: systemClock, onOutboxCommit: wake });
   const provider = new RecordProvider();
-  const pim = new Pim({
-    store,
+  const { pim } = buildCore({
+    config,
+    database,
     clock: systemClock,
-    ids: randomIds,
-    directory: buildDirectory(config),
-    roles: config.roles,
+    onOutboxCommit: wake,
     platforms: () => ['slack'],
-    channels: Object.keys(config.channels),
-    provider: { name: provider.name, inline: provider.inline },
     // Nobody enrols in this bench: a throwaway key.
-    mfa: new TotpVerifier({ box: new SecretBox({ current: encryptionKey(randomBytes(32)), previous: [] }) }),
+    keys: { current: encryptionKey(randomBytes(32)), previous: [] },
+    provider,
   });
   const messenger = new RecordingMessenger(told);
   dispatcher = new Dispatcher({

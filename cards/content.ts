@@ -540,30 +540,6 @@ function digestContent(d: DigestView, ctx: RenderContext): Content {
 
 // ---------------------------------------------------------------- replies
 
-/** The command list shown by `help` when the caller gives none. */
-export const HELP_LINES: HelpLine[] = [
-  { usage: 'roles', text: 'Your roles and what each needs' },
-  { usage: 'status', text: 'What is active now, and your open requests' },
-  { usage: 'activate <role> [<duration>] [--scope <scope>] [--reason "<text>"] [--ticket <id>] [--at <time>] [--code <mfa-code>]', text: 'Activate a role you are eligible for' },
-  { usage: 'deactivate <role> [--scope <scope>]', text: 'End an activation early' },
-  { usage: 'extend <role> <duration> [--scope <scope>] [--reason "<text>"] [--ticket <id>] [--code <mfa-code>]', text: 'Add time to an activation, within its maximum from its start, or renew an eligibility that ends soon' },
-  { usage: 'requests', text: 'Your open requests' },
-  { usage: 'cancel <request-id>', text: 'Cancel a pending or scheduled request' },
-  { usage: 'approvals', text: 'Requests waiting for your decision' },
-  { usage: 'approve <request-id> [--reason "<text>"]', text: 'Approve a request' },
-  { usage: 'deny <request-id> --reason "<text>"', text: 'Deny a request' },
-  { usage: 'reviews', text: 'Access reviews waiting for you' },
-];
-
-/** Commands for PIM admins. */
-export const ADMIN_HELP_LINES: HelpLine[] = [
-  { usage: 'assign <user> <role> [--scope <scope>] [--eligible|--active] [--for <duration>|--until <date>] --reason "<text>"', text: 'Make someone eligible (or active); they are told why' },
-  { usage: 'remove <user> <role> [--scope <scope>] --reason "<text>"', text: 'Remove an assignment; they are told why' },
-  { usage: 'review start <role> [--scope <scope>] --reviewers self|approvers|<user>... [--duration <days>d]', text: 'Start an access review' },
-  { usage: 'alerts', text: 'Open security alerts' },
-  { usage: 'audit [--user <user>] [--role <role>] [--since <duration>] [--csv]', text: 'Audit history' },
-];
-
 const helpLine = (l: HelpLine): Line => [c(l.usage), t(` — ${l.text}`)];
 
 function policyLine(row: RoleRow): Line {
@@ -639,7 +615,7 @@ function list<T>(items: T[], max: number, noun: string, render: (x: T) => Block)
 export function replyContent(r: Reply, ctx: RenderContext): Content {
   switch (r.kind) {
     case 'help': {
-      const lines = r.lines ?? (r.isAdmin ? [...HELP_LINES, ...ADMIN_HELP_LINES] : HELP_LINES);
+      const lines = r.lines;
       return {
         summary: 'pimbot commands',
         blocks: compact([

@@ -76,7 +76,8 @@ export interface AuditRow {
 
 /** The answer to a command. */
 export type Reply =
-  | { kind: 'help'; isAdmin: boolean; lines?: HelpLine[] }
+  /** `lines`: the help listing of src/commands/help.ts (`helpEntries`), the one list of commands. */
+  | { kind: 'help'; isAdmin: boolean; lines: HelpLine[] }
   | { kind: 'roles'; roles: RoleRow[] }
   | { kind: 'status'; active: AssignmentView[]; requests: RequestView[] }
   | ({ kind: 'activation' } & ActivationView)

@@ -117,7 +117,11 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
   let dispatcher: Dispatcher | null = null;
   let deadlines: DeadlineLoop | null = null;
   const messengers: Messenger[] = [];
-  const { pim, store, provider, mfa } = buildCore(env, config, database, clock, {
+  const { pim, store, provider, mfa } = buildCore({
+    env,
+    config,
+    database,
+    clock,
     onOutboxCommit: () => {
       dispatcher?.wake();
       deadlines?.wake();
@@ -206,11 +210,7 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
       completeGrant: (id) => pim.completeGrant(id),
       failGrant: (id, reason) => pim.failGrant(id, reason),
       revokeFailed: (target, reason) => pim.revokeFailed(target, reason),
-      deadLettered: async (row, error) => {
-        await store.transaction((uow) =>
-          uow.audit.append({ at: clock.now(), actor: 'system', action: 'delivery.failed', subject: `outbox:${row.id}`, details: { dedupeKey: row.dedupeKey, type: row.payload.type, attempts: row.attempts, error } }),
-        );
-      },
+      deadLettered: (row, error) => pim.deliveryFailed(row, error),
     },
   });
   deadlines = new DeadlineLoop({

@@ -1,12 +1,12 @@
 /**
- * Builds the core the same way for every entry point: the bot (src/app.ts) and the admin CLI
- * (src/cli.ts) share one store, grant provider, MFA verifier and `Pim`, so a rule can never
- * differ between chat and the command line.
+ * Builds the core the same way for every entry point: the bot (src/app.ts), the Slack work
+ * thread, the admin CLI (src/cli.ts), the benchmarks and the tests share one way to make the
+ * store, grant provider, MFA verifier and `Pim`, so a rule can never differ between them.
  */
 import { resolveEncryptionKeys } from './config/encryption-key.js';
 import type { Env } from './config/env.js';
 import { buildDirectory, type PimConfig } from './config/pim-config.js';
-import { type Clock, type GrantProvider, Pim, type Platform } from './core/index.js';
+import { Pim, type Clock, type GrantProvider, type IdGenerator, type Platform } from './core/index.js';
 import type { Database } from './db/client.js';
 import { DrizzleStore } from './db/store.js';
 import { randomIds } from './ids.js';
@@ -14,7 +14,19 @@ import { SecretBox, type KeyRing } from './mfa/secret-box.js';
 import { TotpVerifier } from './mfa/verifier.js';
 import { createProvider } from './providers/index.js';
 
-export interface CoreOptions {
+/** The parts of pim.config.yaml the core is built from (`mfa` defaults to the core's lockout; `provider` is needed unless one is given). */
+export type CoreConfig = Pick<PimConfig, 'principals' | 'groups' | 'admins' | 'auditors' | 'channels' | 'roles'> & Partial<Pick<PimConfig, 'mfa' | 'provider' | 'alerts'>>;
+
+export interface CoreInput {
+  config: CoreConfig;
+  /** An open (and migrated) database. */
+  database: Pick<Database, 'db'>;
+  clock: Clock;
+  /**
+   * The environment the bot or CLI runs with: where the default platforms and MFA keys come
+   * from. Without it (benchmarks, tests) `platforms` and `keys` must be given.
+   */
+  env?: Env;
   /** Called after a commit that queued outbox rows (the bot wakes its dispatcher). */
   onOutboxCommit?: () => void;
   /**
@@ -28,6 +40,10 @@ export interface CoreOptions {
    * without one.
    */
   keys?: KeyRing | (() => KeyRing);
+  /** The grant provider. Default: the one the config names (`providers:`). */
+  provider?: GrantProvider;
+  /** Request and assignment ids. Default: random. */
+  ids?: IdGenerator;
 }
 
 export interface Core {
@@ -38,25 +54,31 @@ export interface Core {
 }
 
 /** The store, provider, MFA verifier and `Pim` over an open (and migrated) database. */
-export function buildCore(env: Env, config: PimConfig, database: Database, clock: Clock, options: CoreOptions = {}): Core {
-  const store = new DrizzleStore(database.db, { clock, ...(options.onOutboxCommit ? { onOutboxCommit: options.onOutboxCommit } : {}) });
-  const provider = createProvider(config.provider, () => clock.now());
-  const mfa = new TotpVerifier({ box: new SecretBox(options.keys ?? (() => resolveEncryptionKeys(env).ring)) });
-  const fromEnv = platformsFor(env);
+export function buildCore(input: CoreInput): Core {
+  const { config, database, clock, env } = input;
+  const store = new DrizzleStore(database.db, { clock, ...(input.onOutboxCommit ? { onOutboxCommit: input.onOutboxCommit } : {}) });
+  const provider = input.provider ?? createProvider(config.provider ?? missing('provider'), () => clock.now());
+  const keys = input.keys ?? (env ? () => resolveEncryptionKeys(env).ring : missing('keys'));
+  const mfa = new TotpVerifier({ box: new SecretBox(keys) });
+  const fromEnv = env ? platformsFor(env) : null;
   const pim = new Pim({
     store,
     clock,
-    ids: randomIds,
+    ids: input.ids ?? randomIds,
     directory: buildDirectory(config),
     roles: config.roles,
-    platforms: options.platforms ?? (() => fromEnv),
+    platforms: input.platforms ?? (fromEnv ? () => fromEnv : missing('platforms')),
     channels: Object.keys(config.channels),
     provider: { name: provider.name, inline: provider.inline },
     mfa,
-    mfaLockout: config.mfa,
-    alerts: config.alerts,
+    ...(config.mfa ? { mfaLockout: config.mfa } : {}),
+    ...(config.alerts ? { alerts: config.alerts } : {}),
   });
   return { pim, store, provider, mfa };
+}
+
+function missing(what: 'keys' | 'platforms' | 'provider'): never {
+  throw new Error(`buildCore: give ${what}, or env to take ${what} from`);
 }
 
 /**

@@ -1,6 +1,6 @@
 /** Prometheus metrics served at /metrics. One registry per app instance (tests start several). */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { AuditEvent } from './core/index.js';
+import type { AuditAction, AuditEvent } from './core/index.js';
 
 export interface Metrics {
   registry: Registry;
@@ -43,7 +43,7 @@ export function createMetrics(options: { defaults?: boolean } = {}): Metrics {
 }
 
 /** Activation outcomes, by the audit action that records them. */
-const ACTIVATION_OUTCOMES: Record<string, string> = {
+const ACTIVATION_OUTCOMES: Partial<Record<AuditAction, string>> = {
   'activation.started': 'started',
   'activation.expired': 'expired',
   'activation.deactivated': 'deactivated',
@@ -53,7 +53,7 @@ const ACTIVATION_OUTCOMES: Record<string, string> = {
 };
 
 /** Approval outcomes, by the audit action that records them. */
-const APPROVAL_OUTCOMES: Record<string, string> = {
+const APPROVAL_OUTCOMES: Partial<Record<AuditAction, string>> = {
   'request.approved': 'approved',
   'request.denied': 'denied',
   'request.timed_out': 'timed_out',
@@ -74,10 +74,10 @@ export interface OutcomeCounters {
 
 export function countAudit(metrics: OutcomeCounters, events: readonly AuditEvent[]): void {
   for (const e of events) {
-    if (e.action === 'request.created' && e.details.kind === 'activate') metrics.activations.inc({ outcome: 'requested' });
-    const activation = ACTIVATION_OUTCOMES[e.action];
+    if (e.action === ('request.created' satisfies AuditAction) && e.details.kind === 'activate') metrics.activations.inc({ outcome: 'requested' });
+    const activation = ACTIVATION_OUTCOMES[e.action as AuditAction];
     if (activation) metrics.activations.inc({ outcome: activation });
-    const approval = APPROVAL_OUTCOMES[e.action];
+    const approval = APPROVAL_OUTCOMES[e.action as AuditAction];
     if (approval) metrics.approvals.inc({ outcome: approval });
   }
 }

@@ -50,7 +50,7 @@ async function run(port: MessagePort, data: SlackWorkThreadData): Promise<void> 
     const count = (metric: 'activations' | 'approvals') => ({ inc: (labels: { outcome: string }) => send({ type: 'count', metric, labels }) });
     const metrics: OutcomeCounters = { activations: count('activations'), approvals: count('approvals') };
     // No onOutboxCommit: on PostgreSQL a commit that queued messages NOTIFYs every replica's dispatcher.
-    const { pim, store } = buildCore(data.env, data.config, database, systemClock);
+    const { pim, store } = buildCore({ env: data.env, config: data.config, database, clock: systemClock });
     store.onCommit((events) => countAudit(metrics, events));
     const receiver = new ThreadReceiver();
     const slack = buildSlackApp({

@@ -1,6 +1,7 @@
 /** Teams renderings of notices and command replies, and their one-line fallbacks. */
 import { APPROVE_CODE, REFRESH } from '../actions.js';
 import { noticeContent, replyContent } from '../content.js';
+import { NOTICE_KINDS as ALL_NOTICE_KINDS } from '../../src/core/index.js';
 import type { Notice, RenderContext, Reply } from '../model.js';
 import { fallbackLine, messageCard, type AdaptiveCardJson } from './card.js';
 
@@ -45,21 +46,8 @@ export function teamsReply(reply: Reply, ctx: RenderContext): AdaptiveCardJson {
   return messageCard(replyContent(reply, ctx));
 }
 
-const NOTICE_KINDS = new Set<string>([
-  'approval_request',
-  'request_pending',
-  'request_decided',
-  'request_closed',
-  'activation_started',
-  'activation_scheduled',
-  'activation_ended',
-  'expiry_warning',
-  'activation_extended',
-  'assignment_changed',
-  'digest',
-  'mfa_locked',
-  'security_alert',
-]);
+/** Notice kinds that are not also reply kinds (`text` is both, with the same shape). */
+const NOTICE_KINDS = new Set<string>(Object.keys(ALL_NOTICE_KINDS).filter((k) => k !== 'text'));
 
 const isNotice = (x: Notice | Reply): x is Notice => NOTICE_KINDS.has(x.kind);
 

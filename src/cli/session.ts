@@ -83,7 +83,7 @@ export class CliSession {
   async core(): Promise<Core> {
     if (!this.built) {
       const config = await this.config();
-      this.built = buildCore(this.env, config, await this.database(), this.clock);
+      this.built = buildCore({ env: this.env, config, database: await this.database(), clock: this.clock });
     }
     return this.built;
   }

@@ -51,12 +51,30 @@ const ADMIN: readonly CommandName[] = ['assign', 'remove', 'review-start', 'aler
 const AUDITOR: readonly CommandName[] = ['audit', 'alerts'];
 const EVERYONE: readonly CommandName[] = COMMAND_NAMES.filter((name) => !ADMIN.includes(name));
 
-/** The short help listing; admin commands only for admins, the audit commands for auditors. */
+/** One entry of the help listing: how to type a command and what it does. */
+export interface HelpEntry {
+  usage: string;
+  text: string;
+}
+
+/** The commands a person may use: everyone's, then the admin commands for admins or the auditor commands for auditors. */
+function helpCommands(isAdmin: boolean, isAuditor: boolean): { everyone: readonly CommandName[]; extra: { title: string; names: readonly CommandName[] } | null } {
+  const extra = isAdmin ? { title: 'Admin commands:', names: ADMIN } : isAuditor ? { title: 'Auditor commands:', names: AUDITOR } : null;
+  return { everyone: EVERYONE, extra };
+}
+
+/** The help listing as entries: the one list every renderer shows (cards/ takes it as the help reply's lines). */
+export function helpEntries(isAdmin: boolean, isAuditor = false): HelpEntry[] {
+  const { everyone, extra } = helpCommands(isAdmin, isAuditor);
+  return [...everyone, ...(extra?.names ?? [])].map((c) => ({ usage: USAGE[c], text: SUMMARY[c] }));
+}
+
+/** The short help listing as plain text; admin commands only for admins, the audit commands for auditors. */
 export function helpText(isAdmin: boolean, isAuditor = false): string {
   const line = (c: CommandName): string => `• ${USAGE[c]} — ${SUMMARY[c]}`;
-  const lines = ['Commands:', ...EVERYONE.map(line)];
-  if (isAdmin) lines.push('Admin commands:', ...ADMIN.map(line));
-  else if (isAuditor) lines.push('Auditor commands:', ...AUDITOR.map(line));
+  const { everyone, extra } = helpCommands(isAdmin, isAuditor);
+  const lines = ['Commands:', ...everyone.map(line)];
+  if (extra) lines.push(extra.title, ...extra.names.map(line));
   lines.push('Put a role name or reason with spaces in quotes, e.g. activate "Global Reader" 1h --reason "INC-42 triage".');
   return lines.join('\n');
 }

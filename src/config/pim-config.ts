@@ -587,7 +587,7 @@ export async function loadPimConfig(
 }
 
 /** The directory the core resolves people and groups with. */
-export function buildDirectory(cfg: PimConfig): Directory {
+export function buildDirectory(cfg: Pick<PimConfig, 'principals' | 'groups' | 'admins' | 'auditors'>): Directory {
   return new Directory(cfg.principals, cfg.groups, cfg.admins, cfg.auditors);
 }
 

@@ -7,6 +7,7 @@ export * from './channels.js';
 export * from './directory.js';
 export * from './duration.js';
 export * from './errors.js';
+export * from './keys.js';
 export * from './notices.js';
 export * from './policy.js';
 export * from './ports.js';

@@ -17,7 +17,7 @@ import { sendDigest, type DigestOutcome } from './digest/index.js';
 import type { Directory } from './directory.js';
 import { enrollMfa } from './mfa/index.js';
 import type { AlertView, Notice } from './notices.js';
-import type { GrantTarget } from './ports.js';
+import type { GrantTarget, OutboxItem } from './ports.js';
 import { isAdmin, isAuditor, policyFor, type PimDeps } from './shared/index.js';
 import type { Actor, Assignment, AuditEvent, PimRequest, Policy, Principal, Role } from './types.js';
 
@@ -202,6 +202,11 @@ export class Pim {
   /** Called by the dispatcher when an external provider finally refused a grant. */
   failGrant(requestId: string, reason: string): Promise<PimRequest | null> {
     return activation.failGrant(this.deps, requestId, reason);
+  }
+
+  /** Records an outbox item the dispatcher gave up on. */
+  deliveryFailed(item: OutboxItem, error: string): Promise<void> {
+    return trail.deliveryFailed(this.deps, item, error);
   }
 
   /** Records a revoke the provider could not carry out after every retry. */

@@ -1,7 +1,7 @@
 /**
  * MFA with TOTP authenticator apps. The secret (encrypted, src/mfa/secret-box.ts) and the last
  * used time step live in the database (`MfaRepo`), so a code is accepted once across every
- * replica. Counting wrong codes and locking is the core's (Pim.verifyMfa); this answers whether
+ * replica. Counting wrong codes and locking is the core's (src/core/shared/mfa-check.ts); this answers whether
  * one code is right.
  */
 import type { MfaVerdict, MfaVerifier, Store, UnitOfWork } from '../core/index.js';

@@ -12,20 +12,20 @@
 import { asc } from 'drizzle-orm';
 import { expect } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
-import { type Actor, type Assignment, type AssignmentType, type AuditEvent, type ErrorCode, isPimError, type Notice, type OutboxPayload, Pim, type PimError, type PimRequest, type Recipient } from '../../src/core/index.js';
-import { buildDirectory, parsePimConfig, type PimConfig } from '../../src/config/pim-config.js';
+import { type Actor, type Assignment, type AssignmentType, type AuditEvent, type ErrorCode, isPimError, type Notice, type OutboxPayload, type Pim, type PimError, type PimRequest, type Recipient } from '../../src/core/index.js';
+import { parsePimConfig, type PimConfig } from '../../src/config/pim-config.js';
+import { buildCore } from '../../src/core-factory.js';
 import { auditEvents } from '../../src/db/audit.sql.js';
 import { assignments } from '../../src/db/assignments.sql.js';
 import { outbox } from '../../src/db/outbox.sql.js';
 import { toAssignment } from '../../src/db/repos/assignments.js';
 import { toAuditEvent } from '../../src/db/repos/audit.js';
-import { DrizzleStore } from '../../src/db/store.js';
-import { randomIds } from '../../src/ids.js';
+import type { DrizzleStore } from '../../src/db/store.js';
 import { totpAt } from '../../src/mfa/totp.js';
-import { TotpVerifier } from '../../src/mfa/verifier.js';
+import type { TotpVerifier } from '../../src/mfa/verifier.js';
 import { RecordProvider } from '../../src/providers/record.js';
 import { truncateAll, type TestDatabase } from './db.js';
-import { testSecretBox } from './keys.js';
+import { testKeyRing } from './keys.js';
 
 export const MIN = 60_000;
 export const HOUR = 60 * MIN;
@@ -150,7 +150,7 @@ export class PimFixture {
   readonly clock: ManualClock;
   readonly config: PimConfig;
   readonly store: DrizzleStore;
-  readonly mfa = new TotpVerifier({ box: testSecretBox() });
+  readonly mfa: TotpVerifier;
   readonly pim: Pim;
 
   constructor(
@@ -160,21 +160,19 @@ export class PimFixture {
     this.clock = options.clock ?? new ManualClock(START);
     const yaml = pimConfigYaml(options.extraUsers ?? 0);
     this.config = parsePimConfig(options.yaml ? options.yaml(yaml) : yaml, 'test.pim.config.yaml', { env: {} });
-    this.store = new DrizzleStore(database.db, { clock: this.clock });
-    const record = new RecordProvider();
-    this.pim = new Pim({
-      store: this.store,
+    // An external provider only as far as the core sees it: grants wait for completeGrant / failGrant.
+    const external = { name: 'webhook', inline: false, grant: async () => {}, revoke: async () => {} };
+    const core = buildCore({
+      config: this.config,
+      database,
       clock: this.clock,
-      ids: randomIds,
-      directory: buildDirectory(this.config),
-      roles: this.config.roles,
       platforms: () => ['slack'],
-      channels: Object.keys(this.config.channels),
-      provider: options.inline === false ? { name: 'webhook', inline: false } : { name: record.name, inline: record.inline },
-      mfa: this.mfa,
-      mfaLockout: this.config.mfa,
-      alerts: this.config.alerts,
+      keys: testKeyRing(),
+      provider: options.inline === false ? external : new RecordProvider(),
     });
+    this.store = core.store;
+    this.mfa = core.mfa;
+    this.pim = core.pim;
   }
 
   get db() {

@@ -1,5 +1,6 @@
 /** Activating an eligible role (plan, activate) and cancelling a request. */
 import { PimError } from '../errors.js';
+import { noticeKeys } from '../keys.js';
 import { checkActivation, defaultDuration, findRole, findScope, missingInputs, type MissingInput } from '../policy.js';
 import type { Actor, Assignment, PimRequest, Policy, Role } from '../types.js';
 import { requestView } from '../views.js';
@@ -133,7 +134,7 @@ export async function activate(deps: PimDeps, actor: Actor, input: ActivateInput
       if (request.state === 'pending_approval') {
         const approvers = otherApprovers(deps, request);
         await announceApprovalRequest(deps, uow, request, approvers);
-        await notifyChannels(deps, uow, policy, 'requested', `requested:${request.id}`, { kind: 'approval_request', request: requestView(deps.directory, request) });
+        await notifyChannels(deps, uow, policy, 'requested', noticeKeys.requested(request.id), { kind: 'approval_request', request: requestView(deps.directory, request) });
         return { outcome: 'pending_approval', request, approvers };
       }
       if (request.state === 'scheduled') {

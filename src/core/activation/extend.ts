@@ -1,5 +1,6 @@
 /** Adding time: extending an activation within its policy, or asking admins to renew an eligible assignment. */
 import { PimError } from '../errors.js';
+import { noticeKeys } from '../keys.js';
 import { checkExtension, checkReason, extensionRoom, findRole, findScope, missingInputs, RENEW_WINDOW_MS, type MissingInput } from '../policy.js';
 import type { UnitOfWork } from '../ports.js';
 import type { Actor, Assignment, PimRequest, Policy, Role } from '../types.js';
@@ -96,7 +97,7 @@ async function extendActivation(deps: PimDeps, uow: UnitOfWork, actor: Actor, ro
     const req = request('completed');
     await uow.requests.insert(req);
     await audit(deps, uow, actor.principal.id, 'activation.extended', req, { assignmentId: a.id, endsAt: newEnd.toISOString(), durationMs: input.durationMs, ...checks });
-    await sendTo(deps, uow, { kind: 'user', principalId: actor.principal.id }, `extended:${req.id}`, {
+    await sendTo(deps, uow, { kind: 'user', principalId: actor.principal.id }, noticeKeys.extended(req.id), {
       kind: 'activation_extended',
       assignment: assignmentView(deps.directory, updated),
       request: requestView(deps.directory, req, updated.endsAt),
@@ -108,7 +109,7 @@ async function extendActivation(deps: PimDeps, uow: UnitOfWork, actor: Actor, ro
   await audit(deps, uow, actor.principal.id, 'request.created', req, { kind: 'extend', durationMs: input.durationMs, assignmentId: a.id, ...checks });
   const approvers = otherApprovers(deps, req);
   await announceApprovalRequest(deps, uow, req, approvers);
-  await notifyChannels(deps, uow, policy, 'requested', `requested:${req.id}`, { kind: 'approval_request', request: requestView(deps.directory, req) });
+  await notifyChannels(deps, uow, policy, 'requested', noticeKeys.requested(req.id), { kind: 'approval_request', request: requestView(deps.directory, req) });
   return { outcome: 'pending_approval', request: req, approvers };
 }
 

@@ -1,8 +1,9 @@
 /** What an external grant provider reports back (through the dispatcher): granted, refused, or a revoke that failed. */
+import { noticeKeys, outboxKeys, subjects } from '../keys.js';
 import type { GrantTarget } from '../ports.js';
 import type { PimRequest } from '../types.js';
 import { requestView } from '../views.js';
-import { announceActivation, audit, createActivation, sendTo, type PimDeps } from '../shared/index.js';
+import { announceActivation, appendAudit, audit, createActivation, sendTo, type PimDeps } from '../shared/index.js';
 
 /** Called by the dispatcher when an external provider confirmed a grant. */
 export async function completeGrant(deps: PimDeps, requestId: string): Promise<PimRequest | null> {
@@ -30,12 +31,12 @@ export async function failGrant(deps: PimDeps, requestId: string, reason: string
       // A grant given up on may still have happened (a webhook that applied it, then timed
       // out): a queued revoke, retried like any delivery, makes sure no access outlives the
       // failed request. Revoking is idempotent by assignment id.
-      await uow.outbox.enqueue(`revoke:${failed.assignmentId}`, {
+      await uow.outbox.enqueue(outboxKeys.revoke(failed.assignmentId), {
         type: 'revoke',
         target: { assignmentId: failed.assignmentId, principalId: failed.principalId, role: failed.role, scope: failed.scope, endsAt: null, requestId: failed.id },
       });
     }
-    await sendTo(deps, uow, { kind: 'user', principalId: failed.principalId }, `failed:${failed.id}`, { kind: 'request_closed', request: requestView(deps.directory, failed) });
+    await sendTo(deps, uow, { kind: 'user', principalId: failed.principalId }, noticeKeys.failed(failed.id), { kind: 'request_closed', request: requestView(deps.directory, failed) });
     return failed;
   });
 }
@@ -43,6 +44,6 @@ export async function failGrant(deps: PimDeps, requestId: string, reason: string
 /** Records a revoke the provider could not carry out after every retry. */
 export async function revokeFailed(deps: PimDeps, target: GrantTarget, reason: string): Promise<void> {
   await deps.store.transaction((uow) =>
-    uow.audit.append({ at: deps.clock.now(), actor: 'system', action: 'revoke.failed', subject: `assignment:${target.assignmentId}`, details: { ...target, endsAt: target.endsAt?.toISOString() ?? null, reason } }),
+    appendAudit(uow, { at: deps.clock.now(), actor: 'system', action: 'revoke.failed', subject: subjects.assignment(target.assignmentId), details: { ...target, endsAt: target.endsAt?.toISOString() ?? null, reason } }),
   );
 }

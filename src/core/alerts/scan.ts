@@ -13,9 +13,10 @@
  */
 import { SECURITY_CHANNEL } from '../channels.js';
 import { PimError } from '../errors.js';
+import { noticeKeys, outboxKeys, subjects } from '../keys.js';
 import type { AlertView, Notice } from '../notices.js';
 import type { UnitOfWork } from '../ports.js';
-import { auditRefusal, person, requireAdmin, requireAuditReader, sendTo, type PimDeps } from '../shared/index.js';
+import { appendAudit, auditRefusal, person, requireAdmin, requireAuditReader, sendTo, type PimDeps } from '../shared/index.js';
 import type { Actor, Alert, AlertIncident, AlertRule, AlertSettings, Assignment } from '../types.js';
 import { evaluateRules, lookbackMs } from './rules.js';
 
@@ -67,17 +68,18 @@ function alertChannels(deps: PimDeps, a: Alert): string[] {
 /** Posts a new alert's card; with no channel to post to, the admins hear it by DM. */
 async function announce(deps: PimDeps, uow: UnitOfWork, a: Alert): Promise<void> {
   const notice: Notice = { kind: 'security_alert', alert: alertView(deps, a) };
-  const subject = `alert:${a.id}`;
+  const subject = subjects.alert(a.id);
+  const key = noticeKeys.alert(a.id);
   const channels = alertChannels(deps, a);
-  for (const channel of channels) await sendTo(deps, uow, { kind: 'channel', channel }, subject, notice, subject);
-  if (channels.length === 0) for (const id of deps.directory.adminIds()) await sendTo(deps, uow, { kind: 'user', principalId: id }, subject, notice, subject);
+  for (const channel of channels) await sendTo(deps, uow, { kind: 'channel', channel }, key, notice, subject);
+  if (channels.length === 0) for (const id of deps.directory.adminIds()) await sendTo(deps, uow, { kind: 'user', principalId: id }, key, notice, subject);
 }
 
 /** Updates every posted copy of an alert's card to its state now. */
-async function updateCards(deps: PimDeps, uow: UnitOfWork, a: Alert, why: string): Promise<void> {
+async function updateCards(deps: PimDeps, uow: UnitOfWork, a: Alert, why: 'resolved' | 'dismissed'): Promise<void> {
   const notice: Notice = { kind: 'security_alert', alert: alertView(deps, a) };
   for (const platform of deps.platforms()) {
-    await uow.outbox.enqueue(`alert-update:${a.id}:${why}:${platform}`, { type: 'update', platform, subject: `alert:${a.id}`, notice });
+    await uow.outbox.enqueue(outboxKeys.alertUpdate(a.id, why, platform), { type: 'update', platform, subject: subjects.alert(a.id), notice });
   }
 }
 
@@ -87,7 +89,7 @@ const newAlertId = (deps: PimDeps): string => `A-${deps.ids.requestId().replace(
 async function raise(deps: PimDeps, uow: UnitOfWork, i: AlertIncident, now: Date): Promise<Alert | null> {
   const alert: Alert = { ...i, id: newAlertId(deps), state: 'open', openedAt: now, updatedAt: now, resolvedAt: null, dismissedAt: null, dismissedBy: null, dismissReason: null };
   if (!(await uow.alerts.insert(alert))) return null;
-  await uow.audit.append({ at: now, actor: 'system', action: 'alert.raised', subject: `alert:${alert.id}`, details: { rule: i.rule, key: i.key, severity: i.severity, ...i.subject, measure: i.measure } });
+  await appendAudit(uow, { at: now, actor: 'system', action: 'alert.raised', subject: subjects.alert(alert.id), details: { rule: i.rule, key: i.key, severity: i.severity, ...i.subject, measure: i.measure } });
   await announce(deps, uow, alert);
   return alert;
 }
@@ -95,7 +97,7 @@ async function raise(deps: PimDeps, uow: UnitOfWork, i: AlertIncident, now: Date
 async function resolve(deps: PimDeps, uow: UnitOfWork, a: Alert, now: Date, why: 'cleared' | 'superseded' | 'rule_disabled'): Promise<Alert | null> {
   const done = await uow.alerts.transition(a.id, ['open', 'dismissed'], { state: 'resolved', resolvedAt: now, updatedAt: now });
   if (!done) return null;
-  await uow.audit.append({ at: now, actor: 'system', action: 'alert.resolved', subject: `alert:${a.id}`, details: { rule: a.rule, key: a.key, why, wasDismissed: a.state === 'dismissed' } });
+  await appendAudit(uow, { at: now, actor: 'system', action: 'alert.resolved', subject: subjects.alert(a.id), details: { rule: a.rule, key: a.key, why, wasDismissed: a.state === 'dismissed' } });
   await updateCards(deps, uow, done, 'resolved');
   return done;
 }
@@ -146,9 +148,9 @@ export async function raiseChannelFailing(deps: PimDeps, settings: AlertSettings
     const i: AlertIncident = { rule: 'channel_failing', key: `channel_failing:${channel}`, severity: settings.channel_failing.severity, subject: { channel }, facts: { error }, measure: 1, since: now };
     const alert: Alert = { ...i, id: newAlertId(deps), state: 'open', openedAt: now, updatedAt: now, resolvedAt: null, dismissedAt: null, dismissedBy: null, dismissReason: null };
     if (!(await uow.alerts.insert(alert))) return null;
-    await uow.audit.append({ at: now, actor: 'system', action: 'alert.raised', subject: `alert:${alert.id}`, details: { rule: i.rule, key: i.key, severity: i.severity, channel, error } });
+    await appendAudit(uow, { at: now, actor: 'system', action: 'alert.raised', subject: subjects.alert(alert.id), details: { rule: i.rule, key: i.key, severity: i.severity, channel, error } });
     const notice: Notice = { kind: 'security_alert', alert: alertView(deps, alert) };
-    for (const id of deps.directory.adminIds()) await sendTo(deps, uow, { kind: 'user', principalId: id }, `alert:${alert.id}`, notice, `alert:${alert.id}`);
+    for (const id of deps.directory.adminIds()) await sendTo(deps, uow, { kind: 'user', principalId: id }, noticeKeys.alert(alert.id), notice, subjects.alert(alert.id));
     return alert;
   });
 }
@@ -181,7 +183,7 @@ export function countOpenAlerts(deps: PimDeps): Promise<number> {
 /** An admin dismisses an open alert, with a reason; anyone else is refused, audited, and nothing changes. */
 export async function dismissAlert(deps: PimDeps, actor: Actor, id: string, reason: string): Promise<AlertView> {
   const alertId = id.trim().toUpperCase();
-  return auditRefusal(deps, actor, 'alert.dismiss', `alert:${alertId}`, {}, async () => {
+  return auditRefusal(deps, actor, 'alert-dismiss', subjects.alert(alertId), {}, async () => {
     requireAdmin(deps, actor);
     const why = reason.trim();
     if (!why) throw new PimError('reason_required', { command: 'alert dismiss', user: 'The security channel' });
@@ -192,7 +194,7 @@ export async function dismissAlert(deps: PimDeps, actor: Actor, id: string, reas
       if (!a) throw new PimError('unknown_alert', { id: alertId });
       const done = await uow.alerts.transition(a.id, ['open'], { state: 'dismissed', dismissedAt: now, dismissedBy: actor.principal.id, dismissReason: why, updatedAt: now });
       if (!done) throw new PimError('alert_closed', { id: a.id, state: a.state, by: a.dismissedBy ? person(deps, a.dismissedBy).name : undefined });
-      await uow.audit.append({ at: now, actor: actor.principal.id, action: 'alert.dismissed', subject: `alert:${a.id}`, details: { rule: a.rule, key: a.key, reason: why, measure: a.measure, platform: actor.platform } });
+      await appendAudit(uow, { at: now, actor: actor.principal.id, action: 'alert.dismissed', subject: subjects.alert(a.id), details: { rule: a.rule, key: a.key, reason: why, measure: a.measure, platform: actor.platform } });
       await updateCards(deps, uow, done, 'dismissed');
       return alertView(deps, done);
     });

@@ -1,5 +1,6 @@
 /** The approval card: posted when a request is made, updated to its state whenever it changes. */
 import { APPROVALS_CHANNEL } from '../channels.js';
+import { noticeKeys, outboxKeys, subjects, type CardUpdate } from '../keys.js';
 import type { Notice } from '../notices.js';
 import type { UnitOfWork } from '../ports.js';
 import type { PimRequest } from '../types.js';
@@ -9,24 +10,25 @@ import { normaliseId, sendTo, type PimDeps } from '../shared/index.js';
 /** Posts the approval card to the approvals channel, or to each approver's DM when there is none. */
 export async function announceApprovalRequest(deps: PimDeps, uow: UnitOfWork, r: PimRequest, approvers: string[]): Promise<void> {
   const notice: Notice = { kind: 'approval_request', request: requestView(deps.directory, r) };
-  const subject = `request:${r.id}`;
+  const subject = subjects.request(r.id);
   if (deps.channels.includes(APPROVALS_CHANNEL)) {
-    await sendTo(deps, uow, { kind: 'channel', channel: APPROVALS_CHANNEL }, `approval:${r.id}`, notice, subject);
+    await sendTo(deps, uow, { kind: 'channel', channel: APPROVALS_CHANNEL }, noticeKeys.approval(r.id), notice, subject);
   } else {
-    for (const id of approvers) await sendTo(deps, uow, { kind: 'user', principalId: id }, `approval:${r.id}`, notice, subject);
+    for (const id of approvers) await sendTo(deps, uow, { kind: 'user', principalId: id }, noticeKeys.approval(r.id), notice, subject);
   }
-  await sendTo(deps, uow, { kind: 'user', principalId: r.principalId }, `pending:${r.id}`, { kind: 'request_pending', request: requestView(deps.directory, r) }, `pending:${r.id}`);
+  const pending: Notice = { kind: 'request_pending', request: requestView(deps.directory, r) };
+  await sendTo(deps, uow, { kind: 'user', principalId: r.principalId }, noticeKeys.pending(r.id), pending, subjects.pending(r.id));
 }
 
 /**
  * Updates every posted copy of a request's approval card to its current state, and the
  * requester's "waiting for approval" message with it (its Cancel button goes once decided).
  */
-export async function updateApprovalCards(deps: PimDeps, uow: UnitOfWork, r: PimRequest, why: string): Promise<void> {
+export async function updateApprovalCards(deps: PimDeps, uow: UnitOfWork, r: PimRequest, why: CardUpdate): Promise<void> {
   const view = requestView(deps.directory, r);
   for (const platform of deps.platforms()) {
-    await uow.outbox.enqueue(`update:${r.id}:${why}:${platform}`, { type: 'update', platform, subject: `request:${r.id}`, notice: { kind: 'approval_request', request: view } });
-    await uow.outbox.enqueue(`update:pending:${r.id}:${why}:${platform}`, { type: 'update', platform, subject: `pending:${r.id}`, notice: { kind: 'request_pending', request: view } });
+    await uow.outbox.enqueue(outboxKeys.cardUpdate(r.id, why, platform), { type: 'update', platform, subject: subjects.request(r.id), notice: { kind: 'approval_request', request: view } });
+    await uow.outbox.enqueue(outboxKeys.pendingUpdate(r.id, why, platform), { type: 'update', platform, subject: subjects.pending(r.id), notice: { kind: 'request_pending', request: view } });
   }
 }
 

@@ -1,5 +1,6 @@
 /** Approve and deny: first decision wins, never by the requester; what an approval then leads to. */
 import { isPimError, PimError } from '../errors.js';
+import { noticeKeys } from '../keys.js';
 import type { Notice } from '../notices.js';
 import { checkExtensionLength, checkReason } from '../policy.js';
 import type { UnitOfWork } from '../ports.js';
@@ -60,12 +61,12 @@ export async function decide(
       }
       await audit(deps, uow, actor.principal.id, `request.${outcome}`, decided, { reason: decided.decisionReason });
       const policy = policyFor(deps, decided.role, decided.scope);
-      await notifyChannels(deps, uow, policy, outcome, `${outcome}:${id}`, { kind: 'request_decided', request: requestView(deps.directory, decided) });
+      await notifyChannels(deps, uow, policy, outcome, noticeKeys.decision(outcome, id), { kind: 'request_decided', request: requestView(deps.directory, decided) });
 
       let final = decided;
       if (outcome === 'approved') final = await afterApproval(deps, uow, decided, now);
       await updateApprovalCards(deps, uow, final, 'decided');
-      await sendTo(deps, uow, { kind: 'user', principalId: decided.principalId }, `decided:${id}`, {
+      await sendTo(deps, uow, { kind: 'user', principalId: decided.principalId }, noticeKeys.decided(id), {
         kind: 'request_decided',
         request: requestView(deps.directory, final, final.state === 'active' ? new Date(now.getTime() + final.durationMs) : null),
       });
@@ -136,7 +137,7 @@ async function afterApproval(deps: PimDeps, uow: UnitOfWork, r: PimRequest, now:
       r.kind === 'extend'
         ? { kind: 'activation_extended', assignment: assignmentView(deps.directory, updated), request: requestView(deps.directory, done ?? r, updated.endsAt) }
         : { kind: 'assignment_changed', assignment: assignmentView(deps.directory, updated), change: 'renewed', by: person(deps, r.decidedBy ?? 'system') };
-    await sendTo(deps, uow, { kind: 'user', principalId: r.principalId }, `${r.kind}ed:${r.id}`, notice);
+    await sendTo(deps, uow, { kind: 'user', principalId: r.principalId }, r.kind === 'extend' ? noticeKeys.extended(r.id) : noticeKeys.renewed(r.id), notice);
   }
   return done ?? r;
 }

@@ -1,5 +1,6 @@
 /** Admin assign and remove. */
 import { PimError } from '../errors.js';
+import { noticeKeys, outboxKeys } from '../keys.js';
 import type { Notice } from '../notices.js';
 import { checkAssignmentEnd, checkReason, findRole, findScope } from '../policy.js';
 import type { Actor, Assignment, AssignmentType, Principal } from '../types.js';
@@ -37,11 +38,11 @@ export async function assign(deps: PimDeps, actor: Actor, input: AssignInput): P
       await uow.assignments.insert(a);
       await audit(deps, uow, actor.principal.id, 'assignment.created', a, { type: a.type, endsAt: endsAt?.toISOString() ?? null, reason, permanent: endsAt === null });
       if (a.type === 'active' && !deps.provider.inline) {
-        await uow.outbox.enqueue(`grant:assignment:${a.id}`, { type: 'grant', target: targetOf(a) });
+        await uow.outbox.enqueue(outboxKeys.assignmentGrant(a.id), { type: 'grant', target: targetOf(a) });
       }
       const notice: Notice = { kind: 'assignment_changed', assignment: assignmentView(deps.directory, a), change: 'assigned', by: person(deps, actor.principal.id), reason };
-      await sendTo(deps, uow, { kind: 'user', principalId: principal.id }, `assigned:${a.id}`, notice);
-      await notifyChannels(deps, uow, policy, 'assigned', `assigned:${a.id}`, notice);
+      await sendTo(deps, uow, { kind: 'user', principalId: principal.id }, noticeKeys.assigned(a.id), notice);
+      await notifyChannels(deps, uow, policy, 'assigned', noticeKeys.assigned(a.id), notice);
       return a;
     });
   });

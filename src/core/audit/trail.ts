@@ -1,7 +1,8 @@
 /** The audit trail as a feature: reading it, recording the config a start runs on, refused sign-ins, and checks for commands the core has no method for yet. */
+import { SUBJECT_PREFIX, subjects } from '../keys.js';
 import { findRole } from '../policy.js';
 import type { Actor, AuditEvent } from '../types.js';
-import { auditRefusal, requireAdmin, requireAuditReader, type PimDeps } from '../shared/index.js';
+import { appendAudit, auditRefusal, requireAdmin, requireAuditReader, type PimDeps } from '../shared/index.js';
 import { changedSettings } from './config-history.js';
 
 /** Audit history for admins and auditors; anyone else is refused, and the refusal audited. */
@@ -35,7 +36,14 @@ export async function authorize(deps: PimDeps, actor: Actor, command: 'alerts' |
  */
 export async function identityRefused(deps: PimDeps, platform: 'slack' | 'teams', platformId: string, code: string, details: Record<string, unknown> = {}): Promise<void> {
   await deps.store.transaction((uow) =>
-    uow.audit.append({ at: deps.clock.now(), actor: `${platform}:${platformId}`, action: 'identity.refused', subject: `${platform}:${platformId}`, details: { code, ...details } }),
+    appendAudit(uow, { at: deps.clock.now(), actor: subjects.identity(platform, platformId), action: 'identity.refused', subject: subjects.identity(platform, platformId), details: { code, ...details } }),
+  );
+}
+
+/** Records an outbox item the dispatcher gave up on (dead-lettered) in the audit trail. */
+export async function deliveryFailed(deps: PimDeps, item: { id: number; dedupeKey: string; attempts: number; payload: { type: string } }, error: string): Promise<void> {
+  await deps.store.transaction((uow) =>
+    appendAudit(uow, { at: deps.clock.now(), actor: 'system', action: 'delivery.failed', subject: subjects.outbox(item.id), details: { dedupeKey: item.dedupeKey, type: item.payload.type, attempts: item.attempts, error } }),
   );
 }
 
@@ -48,15 +56,15 @@ export async function identityRefused(deps: PimDeps, platform: 'slack' | 'teams'
 export async function recordConfig(deps: PimDeps, fingerprint: { sha256: string; snapshot: Record<string, unknown> }, source: string): Promise<string[] | null> {
   return deps.store.transaction(async (uow) => {
     await uow.locks.lock('config');
-    const [last] = await uow.audit.list({ subjectPrefix: 'config:', limit: 1 });
+    const [last] = await uow.audit.list({ subjectPrefix: SUBJECT_PREFIX.config, limit: 1 });
     const previous = last?.details as { sha256?: string; snapshot?: unknown } | undefined;
     if (previous?.sha256 === fingerprint.sha256) return [];
     const changed = previous ? changedSettings(previous.snapshot, fingerprint.snapshot) : null;
-    await uow.audit.append({
+    await appendAudit(uow, {
       at: deps.clock.now(),
       actor: 'system',
       action: previous ? 'config.changed' : 'config.recorded',
-      subject: `config:${source}`,
+      subject: subjects.config(source),
       details: { sha256: fingerprint.sha256, previous: previous?.sha256 ?? null, changed, snapshot: fingerprint.snapshot },
     });
     return changed;

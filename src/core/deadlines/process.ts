@@ -1,4 +1,5 @@
 /** The deadline loop's work: expiries, approval time-outs, scheduled starts, then warnings. */
+import { noticeKeys } from '../keys.js';
 import { requestView } from '../views.js';
 import { updateApprovalCards } from '../approval/index.js';
 import { audit, findPolicy, finishAssignment, sendTo, startGrant, type PimDeps } from '../shared/index.js';
@@ -47,7 +48,7 @@ export async function processDeadlines(deps: PimDeps, batch = 1000): Promise<Dea
         if (!t) continue;
         await audit(deps, uow, 'system', 'request.timed_out', t, {});
         await updateApprovalCards(deps, uow, t, 'timed_out');
-        await sendTo(deps, uow, { kind: 'user', principalId: t.principalId }, `timed_out:${t.id}`, { kind: 'request_closed', request: requestView(deps.directory, t) });
+        await sendTo(deps, uow, { kind: 'user', principalId: t.principalId }, noticeKeys.timedOut(t.id), { kind: 'request_closed', request: requestView(deps.directory, t) });
       }
       return due.length;
     });

@@ -1,5 +1,6 @@
 /** Expiry warnings: an activation's `warnBefore`, a time-bound assignment's 14 days and 1 day. */
 import { DAY } from '../duration.js';
+import { noticeKeys } from '../keys.js';
 import type { AssignmentWarning } from '../ports.js';
 import { assignmentView } from '../views.js';
 import { sendTo, type PimDeps } from '../shared/index.js';
@@ -30,7 +31,7 @@ export async function sendActivationWarnings(deps: PimDeps, batch: number): Prom
         for (const a of due) {
           if (!a.endsAt || !(await uow.assignments.markWarned(a.id, now))) continue;
           if (a.principalId.startsWith('group:')) continue;
-          await sendTo(deps, uow, { kind: 'user', principalId: a.principalId }, `warn:${a.id}:${a.endsAt.toISOString()}`, {
+          await sendTo(deps, uow, { kind: 'user', principalId: a.principalId }, noticeKeys.activationWarning(a.id, a.endsAt), {
             kind: 'expiry_warning',
             assignment: assignmentView(deps.directory, a),
             warning: 'activation',
@@ -63,7 +64,7 @@ export async function sendAssignmentWarnings(deps: PimDeps, batch: number): Prom
         for (const a of due) {
           if (!marked.has(a.id) || !a.endsAt || a.principalId.startsWith('group:')) continue;
           if (which === '14d' && a.endsAt.getTime() - now.getTime() <= ASSIGNMENT_WARNINGS['1d']) continue;
-          await sendTo(deps, uow, { kind: 'user', principalId: a.principalId }, `warn${which}:${a.id}:${a.endsAt.toISOString()}`, {
+          await sendTo(deps, uow, { kind: 'user', principalId: a.principalId }, noticeKeys.assignmentWarning(which, a.id, a.endsAt), {
             kind: 'expiry_warning',
             assignment: assignmentView(deps.directory, a),
             warning: which,

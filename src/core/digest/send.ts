@@ -1,7 +1,8 @@
 /** Sending the weekly digest, once per ISO week across replicas. */
 import { SECURITY_CHANNEL } from '../channels.js';
+import { noticeKeys, subjects } from '../keys.js';
 import type { DigestView, Notice } from '../notices.js';
-import { sendTo, type PimDeps } from '../shared/index.js';
+import { appendAudit, sendTo, type PimDeps } from '../shared/index.js';
 import { buildDigest, DIGEST_PERIOD_MS, isoWeek } from './build.js';
 
 /** What a digest run did: sent it, found it sent already this week, or left it to a replica running it now. */
@@ -16,7 +17,7 @@ export type DigestOutcome = { outcome: 'sent'; week: string; digest: DigestView 
 export async function sendDigest(deps: PimDeps, opts: { timeZone: string }): Promise<DigestOutcome> {
   const now = deps.clock.now();
   const week = isoWeek(now, opts.timeZone);
-  const subject = `digest:${week}`;
+  const subject = subjects.digest(week);
   return deps.store.transaction(async (uow) => {
     if (!(await uow.locks.tryLock('digest'))) return { outcome: 'locked', week };
     if ((await uow.audit.list({ subjectPrefix: subject, limit: 1 })).some((e) => e.subject === subject)) return { outcome: 'already_sent', week };
@@ -28,10 +29,10 @@ export async function sendDigest(deps: PimDeps, opts: { timeZone: string }): Pro
     const digest = buildDigest({ now, timeZone: opts.timeZone, created, current, pending, directory: deps.directory });
     const notice: Notice = { kind: 'digest', digest };
     const admins = deps.directory.adminIds();
-    for (const id of admins) await sendTo(deps, uow, { kind: 'user', principalId: id }, subject, notice);
+    for (const id of admins) await sendTo(deps, uow, { kind: 'user', principalId: id }, noticeKeys.digest(week), notice);
     const toChannel = deps.channels.includes(SECURITY_CHANNEL);
-    if (toChannel) await sendTo(deps, uow, { kind: 'channel', channel: SECURITY_CHANNEL }, subject, notice);
-    await uow.audit.append({
+    if (toChannel) await sendTo(deps, uow, { kind: 'channel', channel: SECURITY_CHANNEL }, noticeKeys.digest(week), notice);
+    await appendAudit(uow, {
       at: now,
       actor: 'system',
       action: 'digest.sent',

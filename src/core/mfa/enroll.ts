@@ -1,7 +1,8 @@
 /** Enrolling an authenticator (the check itself, used by activation, extension and approval, is shared/mfa-check.ts). */
 import { PimError } from '../errors.js';
+import { subjects } from '../keys.js';
 import type { Actor } from '../types.js';
-import { auditRefusal, isAdmin, type PimDeps } from '../shared/index.js';
+import { appendAudit, auditRefusal, isAdmin, type PimDeps } from '../shared/index.js';
 
 /**
  * Enrols an authenticator for `principalId` and returns its secret and `otpauth://` URI, to be
@@ -10,7 +11,7 @@ import { auditRefusal, isAdmin, type PimDeps } from '../shared/index.js';
  * CLI: from a chat account it would let whoever holds that account past MFA.
  */
 export async function enrollMfa(deps: PimDeps, actor: Actor, principalId: string): Promise<{ secret: string; uri: string }> {
-  return auditRefusal(deps, actor, 'mfa_enroll', `principal:${principalId}`, { principal: principalId }, async () => {
+  return auditRefusal(deps, actor, 'mfa_enroll', subjects.principal(principalId), { principal: principalId }, async () => {
     const { enroll, isEnrolled } = deps.mfa;
     if (!enroll || !isEnrolled) throw new PimError('invalid_input', { message: 'MFA enrolment is not available in this pimbot.' });
     const target = deps.directory.require(principalId);
@@ -22,7 +23,7 @@ export async function enrollMfa(deps: PimDeps, actor: Actor, principalId: string
       const replaced = await isEnrolled.call(deps.mfa, uow, target.id);
       if (replaced && !adminAtCli) throw new PimError('mfa_already_enrolled');
       const enrollment = await enroll.call(deps.mfa, uow, target.id, now);
-      await uow.audit.append({ at: now, actor: actor.principal.id, action: 'mfa.enrolled', subject: `principal:${target.id}`, details: { principal: target.id, platform: actor.platform, replaced } });
+      await appendAudit(uow, { at: now, actor: actor.principal.id, action: 'mfa.enrolled', subject: subjects.principal(target.id), details: { principal: target.id, platform: actor.platform, replaced } });
       return enrollment;
     });
   });

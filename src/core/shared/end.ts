@@ -1,4 +1,5 @@
 /** Ending an assignment: shared by deactivation, admin removal and expiry. */
+import { noticeKeys, outboxKeys, type EndReason } from '../keys.js';
 import type { Notice } from '../notices.js';
 import type { UnitOfWork } from '../ports.js';
 import type { Assignment } from '../types.js';
@@ -14,7 +15,7 @@ export async function finishAssignment(
   uow: UnitOfWork,
   by: string,
   a: Assignment,
-  reason: 'expired' | 'deactivated' | 'removed',
+  reason: EndReason,
   now: Date,
   opts: { requestDone?: boolean; reason?: string } = {},
 ): Promise<void> {
@@ -22,7 +23,7 @@ export async function finishAssignment(
     await uow.requests.transition(a.requestId, ['active'], { state: reason === 'removed' ? 'revoked' : reason, updatedAt: now });
   }
   if (a.type === 'active' && !deps.provider.inline) {
-    await uow.outbox.enqueue(`revoke:${a.id}`, { type: 'revoke', target: targetOf(a) });
+    await uow.outbox.enqueue(outboxKeys.revoke(a.id), { type: 'revoke', target: targetOf(a) });
   }
   const why = opts.reason ? { reason: opts.reason } : {};
   await audit(deps, uow, by, a.type === 'active' && a.requestId ? `activation.${reason}` : `assignment.${reason}`, a, { endedAt: a.endedAt?.toISOString() ?? now.toISOString(), ...why });
@@ -32,7 +33,7 @@ export async function finishAssignment(
     a.requestId || reason !== 'removed'
       ? { kind: 'activation_ended', assignment: view, reason: reason === 'removed' ? 'revoked' : reason, ...(opts.reason ? { removedBy: person(deps, by), removalReason: opts.reason } : {}) }
       : { kind: 'assignment_changed', assignment: view, change: 'removed', by: person(deps, by), ...why };
-  await sendTo(deps, uow, { kind: 'user', principalId: a.principalId }, `ended:${a.id}`, notice);
+  await sendTo(deps, uow, { kind: 'user', principalId: a.principalId }, noticeKeys.ended(a.id), notice);
   const policy = findPolicy(deps, a.role, a.scope);
-  if (policy) await notifyChannels(deps, uow, policy, reason === 'removed' ? 'removed' : reason, `ended:${a.id}`, notice);
+  if (policy) await notifyChannels(deps, uow, policy, reason === 'removed' ? 'removed' : reason, noticeKeys.ended(a.id), notice);
 }

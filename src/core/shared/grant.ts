@@ -3,6 +3,7 @@
  * scheduled start that came).
  */
 import { PimError } from '../errors.js';
+import { noticeKeys, outboxKeys } from '../keys.js';
 import type { Notice } from '../notices.js';
 import type { GrantTarget, UnitOfWork } from '../ports.js';
 import type { Assignment, PimRequest } from '../types.js';
@@ -26,7 +27,7 @@ export async function startGrant(deps: PimDeps, uow: UnitOfWork, r: PimRequest, 
   if (!deps.provider.inline) {
     const pending = (await uow.requests.transition(r.id, ['approved', 'scheduled'], { state: 'approved', assignmentId, updatedAt: now })) ?? r;
     const target: GrantTarget = { assignmentId, principalId: r.principalId, role: r.role, scope: r.scope, endsAt, requestId: r.id };
-    await uow.outbox.enqueue(`grant:${r.id}`, { type: 'grant', target });
+    await uow.outbox.enqueue(outboxKeys.grant(r.id), { type: 'grant', target });
     await audit(deps, uow, 'system', 'grant.requested', pending, { provider: deps.provider.name, assignmentId });
     return { outcome: 'granting', request: pending };
   }
@@ -48,6 +49,6 @@ export async function createActivation(uow: UnitOfWork, r: PimRequest, assignmen
 export async function announceActivation(deps: PimDeps, uow: UnitOfWork, r: PimRequest, a: Assignment): Promise<void> {
   await audit(deps, uow, r.principalId, 'activation.started', r, { assignmentId: a.id, endsAt: a.endsAt?.toISOString() ?? null, durationMs: r.durationMs });
   const notice: Notice = { kind: 'activation_started', request: requestView(deps.directory, r, a.endsAt), assignment: assignmentView(deps.directory, a) };
-  await sendTo(deps, uow, { kind: 'user', principalId: r.principalId }, `activated:${r.id}`, notice);
-  await notifyChannels(deps, uow, policyFor(deps, r.role, r.scope), 'activated', `activated:${r.id}`, notice);
+  await sendTo(deps, uow, { kind: 'user', principalId: r.principalId }, noticeKeys.activated(r.id), notice);
+  await notifyChannels(deps, uow, policyFor(deps, r.role, r.scope), 'activated', noticeKeys.activated(r.id), notice);
 }

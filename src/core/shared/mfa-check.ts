@@ -2,7 +2,9 @@
 import { SECURITY_CHANNEL } from '../channels.js';
 import { PimError } from '../errors.js';
 import type { Notice } from '../notices.js';
+import { noticeKeys, subjects } from '../keys.js';
 import { CommitAndThrow, type UnitOfWork } from '../ports.js';
+import { appendAudit } from './audit.js';
 import type { Actor, MfaLockout } from '../types.js';
 import type { PimDeps } from './deps.js';
 import { person } from './lookups.js';
@@ -47,16 +49,16 @@ export async function verifyMfa(
   const since = new Date(Math.max(windowStart, state.lockedUntil?.getTime() ?? 0));
   await uow.mfa.recordFailure(id, now, new Date(windowStart));
   const failures = await uow.mfa.countFailures(id, since);
-  const subject = `principal:${id}`;
+  const subject = subjects.principal(id);
   const context = { principal: id, role, during, platform: actor.platform, ...(requestId ? { requestId } : {}) };
-  await uow.audit.append({ at: now, actor: id, action: 'mfa.failed', subject, details: { ...context, verdict, failures, maxFailures: lockout.maxFailures } });
+  await appendAudit(uow, { at: now, actor: id, action: 'mfa.failed', subject, details: { ...context, verdict, failures, maxFailures: lockout.maxFailures } });
   const codeOf = verdict === 'reused' ? 'mfa_reused' : 'mfa_invalid';
   if (failures < lockout.maxFailures) {
     throw new CommitAndThrow(new PimError(codeOf, { role, attemptsLeft: lockout.maxFailures - failures }));
   }
   const until = new Date(now.getTime() + lockout.lockForMs);
   await uow.mfa.lockUntil(id, until);
-  await uow.audit.append({ at: now, actor: 'system', action: 'mfa.locked', subject, details: { ...context, failures, windowMs: lockout.failureWindowMs, until: until.toISOString() } });
+  await appendAudit(uow, { at: now, actor: 'system', action: 'mfa.locked', subject, details: { ...context, failures, windowMs: lockout.failureWindowMs, until: until.toISOString() } });
   const notice: Notice = {
     kind: 'mfa_locked',
     principal: person(deps, id),
@@ -67,7 +69,7 @@ export async function verifyMfa(
     role,
     platform: actor.platform,
   };
-  const key = `mfa-locked:${id.toLowerCase()}:${until.toISOString()}`;
+  const key = noticeKeys.mfaLocked(id, until);
   if (deps.channels.includes(SECURITY_CHANNEL)) await sendTo(deps, uow, { kind: 'channel', channel: SECURITY_CHANNEL }, key, notice);
   await sendTo(deps, uow, { kind: 'user', principalId: id }, key, notice);
   throw new CommitAndThrow(new PimError(codeOf, { role, lockedUntil: until.toISOString() }));

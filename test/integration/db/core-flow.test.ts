@@ -3,14 +3,14 @@
  * flow from request to expiry, every notice delivered, and an audit chain that verifies.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY, Directory, type GrantProvider, Pim } from '../../../src/core/index.js';
+import { DEFAULT_POLICY, type GrantProvider } from '../../../src/core/index.js';
+import { buildCore } from '../../../src/core-factory.js';
 import { verifyAuditChain } from '../../../src/db/audit-verify.js';
 import { MessageRefStore } from '../../../src/db/message-refs.js';
 import { OutboxQueue } from '../../../src/db/outbox-queue.js';
-import { DrizzleStore } from '../../../src/db/store.js';
 import { Dispatcher } from '../../../src/jobs/dispatcher.js';
-import { randomIds } from '../../../src/ids.js';
 import { testDatabase, truncateAll, type TestDatabase } from '../../support/db.js';
+import { testKeyRing } from '../../support/keys.js';
 import { HOUR, ManualClock, MIN, T0 } from '../../support/db-fixtures.js';
 import { RecordingMessenger } from '../../support/recording-messenger.js';
 
@@ -28,29 +28,28 @@ beforeEach(async () => {
 
 function setup() {
   let wakes = 0;
-  const store = new DrizzleStore(database.db, { clock, onOutboxCommit: () => wakes++ });
-  const directory = new Directory(
-    [
-      { id: 'alice@example.com', name: 'Alice', kind: 'user', slack: 'U0ALICE' },
-      { id: 'carol@example.com', name: 'Carol', kind: 'user', slack: 'U0CAROL' },
-    ],
-    [{ id: 'sre-leads', members: ['carol@example.com'] }],
-    ['carol@example.com'],
-  );
   const policy = { ...DEFAULT_POLICY, maxActivationMs: HOUR, approval: { required: true, approvers: ['group:sre-leads'], timeoutMs: 24 * HOUR } };
-  const pim = new Pim({
-    store,
+  const provider: GrantProvider = { name: 'record', inline: true, grant: async () => {}, revoke: async () => {} };
+  const { pim } = buildCore({
+    config: {
+      principals: [
+        { id: 'alice@example.com', name: 'Alice', kind: 'user', slack: 'U0ALICE' },
+        { id: 'carol@example.com', name: 'Carol', kind: 'user', slack: 'U0CAROL' },
+      ],
+      groups: [{ id: 'sre-leads', members: ['carol@example.com'] }],
+      admins: ['carol@example.com'],
+      auditors: [],
+      roles: [{ name: 'Owner', scopes: [{ path: '/subscriptions/prod', policy }] }],
+      channels: { approvals: {} },
+    },
+    database,
     clock,
-    ids: randomIds,
-    directory,
-    roles: [{ name: 'Owner', scopes: [{ path: '/subscriptions/prod', policy }] }],
+    onOutboxCommit: () => wakes++,
     platforms: () => ['slack'],
-    channels: ['approvals'],
-    provider: { name: 'record', inline: true },
-    mfa: { verify: async () => 'ok' },
+    keys: testKeyRing(),
+    provider,
   });
   const messenger = new RecordingMessenger();
-  const provider: GrantProvider = { name: 'record', inline: true, grant: async () => {}, revoke: async () => {} };
   const silent = { info() {}, warn() {}, error() {} };
   const dispatcher = new Dispatcher({
     queue: new OutboxQueue(database.db),

@@ -8,8 +8,9 @@
 import { asc } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/clock.js';
-import { buildDirectory, parsePimConfig } from '../../../src/config/pim-config.js';
-import { type MessageRef, type Messenger, type Notice, Pim, type Recipient } from '../../../src/core/index.js';
+import { parsePimConfig } from '../../../src/config/pim-config.js';
+import { buildCore } from '../../../src/core-factory.js';
+import type { MessageRef, Messenger, Notice, Pim, Recipient } from '../../../src/core/index.js';
 import { assignments } from '../../../src/db/assignments.sql.js';
 import { verifyAuditChain } from '../../../src/db/audit-verify.js';
 import { auditEvents } from '../../../src/db/audit.sql.js';
@@ -18,15 +19,12 @@ import { MessageRefStore } from '../../../src/db/message-refs.js';
 import { OutboxQueue } from '../../../src/db/outbox-queue.js';
 import { OUTBOX_CHANNEL } from '../../../src/db/repos/outbox.js';
 import { requests } from '../../../src/db/requests.sql.js';
-import { DrizzleStore } from '../../../src/db/store.js';
-import { randomIds } from '../../../src/ids.js';
 import { DeadlineLoop } from '../../../src/jobs/deadlines.js';
 import { Dispatcher } from '../../../src/jobs/dispatcher.js';
 import { digestJob, Schedules } from '../../../src/jobs/schedules.js';
-import { TotpVerifier } from '../../../src/mfa/verifier.js';
 import { RecordProvider } from '../../../src/providers/record.js';
 import { noteSkippedWithoutPostgres, onPostgres, testDatabase, type TestDatabase } from '../../support/db.js';
-import { testSecretBox } from '../../support/keys.js';
+import { testKeyRing } from '../../support/keys.js';
 import { HOUR, pimConfigYaml, START } from '../../support/pim.js';
 
 const N = 1000;
@@ -67,19 +65,8 @@ async function replica(k: number, database: Database): Promise<Replica> {
     dispatcher?.wake();
     deadlines?.wake();
   };
-  const store = new DrizzleStore(database.db, { clock, onOutboxCommit: wake });
   const provider = new RecordProvider();
-  const pim = new Pim({
-    store,
-    clock,
-    ids: randomIds,
-    directory: buildDirectory(config),
-    roles: config.roles,
-    platforms: () => ['slack'],
-    channels: Object.keys(config.channels),
-    provider: { name: provider.name, inline: provider.inline },
-    mfa: new TotpVerifier({ box: testSecretBox() }),
-  });
+  const { pim } = buildCore({ config, database, clock, onOutboxCommit: wake, platforms: () => ['slack'], keys: testKeyRing(), provider });
   const messenger = new Recorder(k);
   const d = new Dispatcher({
     queue: new OutboxQueue(database.db),

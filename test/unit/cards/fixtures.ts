@@ -7,6 +7,7 @@ import type {
   AuditRow,
   DenyForm,
   DigestView,
+  HelpLine,
   HomeView,
   Notice,
   RenderContext,
@@ -223,10 +224,34 @@ const auditRows: AuditRow[] = [
   { seq: 42, at: at(-29), actor: 'Carol', action: 'request.approved', subject: 'request:R7K2Q', summary: 'alice@example.com Owner /subscriptions/prod' },
 ];
 
+/** A user's help listing, as a help reply carries it (the lines these snapshots were taken with). */
+const HELP_LINES: HelpLine[] = [
+  { usage: 'roles', text: 'Your roles and what each needs' },
+  { usage: 'status', text: 'What is active now, and your open requests' },
+  { usage: 'activate <role> [<duration>] [--scope <scope>] [--reason "<text>"] [--ticket <id>] [--at <time>] [--code <mfa-code>]', text: 'Activate a role you are eligible for' },
+  { usage: 'deactivate <role> [--scope <scope>]', text: 'End an activation early' },
+  { usage: 'extend <role> <duration> [--scope <scope>] [--reason "<text>"] [--ticket <id>] [--code <mfa-code>]', text: 'Add time to an activation, within its maximum from its start, or renew an eligibility that ends soon' },
+  { usage: 'requests', text: 'Your open requests' },
+  { usage: 'cancel <request-id>', text: 'Cancel a pending or scheduled request' },
+  { usage: 'approvals', text: 'Requests waiting for your decision' },
+  { usage: 'approve <request-id> [--reason "<text>"]', text: 'Approve a request' },
+  { usage: 'deny <request-id> --reason "<text>"', text: 'Deny a request' },
+  { usage: 'reviews', text: 'Access reviews waiting for you' },
+];
+
+/** The admin commands of an admin's help listing. */
+const ADMIN_HELP_LINES: HelpLine[] = [
+  { usage: 'assign <user> <role> [--scope <scope>] [--eligible|--active] [--for <duration>|--until <date>] --reason "<text>"', text: 'Make someone eligible (or active); they are told why' },
+  { usage: 'remove <user> <role> [--scope <scope>] --reason "<text>"', text: 'Remove an assignment; they are told why' },
+  { usage: 'review start <role> [--scope <scope>] --reviewers self|approvers|<user>... [--duration <days>d]', text: 'Start an access review' },
+  { usage: 'alerts', text: 'Open security alerts' },
+  { usage: 'audit [--user <user>] [--role <role>] [--since <duration>] [--csv]', text: 'Audit history' },
+];
+
 /** Every reply kind, with the variants that change what it shows. */
 export const REPLIES: [string, Reply][] = [
-  ['help', { kind: 'help', isAdmin: false }],
-  ['help admin', { kind: 'help', isAdmin: true }],
+  ['help', { kind: 'help', isAdmin: false, lines: HELP_LINES }],
+  ['help admin', { kind: 'help', isAdmin: true, lines: [...HELP_LINES, ...ADMIN_HELP_LINES] }],
   ['help custom lines', { kind: 'help', isAdmin: false, lines: [{ usage: 'roles', text: 'Your roles' }] }],
   [
     'roles',
