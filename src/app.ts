@@ -288,6 +288,7 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
       await schedules.stop();
       await deadlines?.stop();
       await dispatcher?.stop();
+      await provider.close?.();
       stopCounting();
       await unlisten();
       await node.close();

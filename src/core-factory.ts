@@ -14,7 +14,7 @@ import { DrizzleStore } from './db/store.js';
 import { randomIds } from './ids.js';
 import { SecretBox, type KeyRing } from './mfa/secret-box.js';
 import { TotpVerifier } from './mfa/verifier.js';
-import { createProvider } from './providers/index.js';
+import { createGrantProvider } from './providers/index.js';
 
 export interface CoreOptions {
   /** Called after a commit that queued outbox rows (the bot wakes its dispatcher). */
@@ -35,14 +35,15 @@ export interface CoreOptions {
 export interface Core {
   pim: Pim;
   store: DrizzleStore;
-  provider: GrantProvider;
+  /** `close` releases the provider's connections (PostgreSQL targets). */
+  provider: GrantProvider & { close?(): Promise<void> };
   mfa: TotpVerifier;
 }
 
 /** The store, provider, MFA verifier and `Pim` over an open (and migrated) database. */
 export function buildCore(env: Env, config: PimConfig, database: Database, clock: Clock, options: CoreOptions = {}): Core {
   const store = new DrizzleStore(database.db, { clock, ...(options.onOutboxCommit ? { onOutboxCommit: options.onOutboxCommit } : {}) });
-  const provider = createProvider(config.provider, () => clock.now());
+  const provider = createGrantProvider(config.grants, () => clock.now());
   const mfa = new TotpVerifier({ box: new SecretBox(options.keys ?? (() => resolveEncryptionKeys(env).ring)) });
   const fromEnv = platformsFor(env);
   const pim = new Pim({

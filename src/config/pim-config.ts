@@ -12,6 +12,8 @@ import { Directory } from '../core/directory.js';
 import { DAY, HOUR, MINUTE, formatDuration } from '../core/duration.js';
 import type { AssignmentType, Group, MfaLockout, NotifyEvent, Policy, Principal, Role, RoleScope } from '../core/types.js';
 import { ConfigError, show } from './errors.js';
+import type { GrantsConfig, ProviderConfig } from '../providers/config.js';
+import { resolveGrants, resolveReconcile, type ReconcileConfig } from './grants.js';
 import { PimConfigInput, fallbackError, type PolicyInput } from './pim-config-schema.js';
 
 export { NOTIFY_EVENTS } from './pim-config-schema.js';
@@ -36,7 +38,7 @@ export const DEFAULT_POLICY: Readonly<Policy> = Object.freeze({
 });
 
 export const DEFAULT_DIGEST_CRON = '0 9 * * 1';
-export const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
+export { DEFAULT_WEBHOOK_TIMEOUT_MS } from './grants.js';
 /** `delivery.giveUpAfter`: long enough to outlast a platform outage of a working day. */
 export const DEFAULT_GIVE_UP_AFTER_MS = 8 * 60 * 60_000;
 /** `mfa`: 5 wrong codes within 15 minutes lock MFA for 15 minutes. */
@@ -60,9 +62,8 @@ export interface AlertThresholds {
   staleEligibleDays: number;
 }
 
-export type ProviderConfig =
-  | { type: 'record' }
-  | { type: 'webhook'; url: string; secret: string; timeoutMs: number };
+export type { GrantsConfig, ProviderConfig } from '../providers/config.js';
+export { DEFAULT_RECONCILE, type ReconcileConfig } from './grants.js';
 
 /** An assignment applied once to an empty database. `forMs` counts from when it is applied. */
 export interface BootstrapAssignment {
@@ -96,7 +97,12 @@ export interface PimConfig {
   };
   /** When wrong MFA codes lock a principal's MFA. */
   mfa: MfaLockout;
+  /** The default grant provider: the one for roles and scopes that name none (`provider:`). */
   provider: ProviderConfig;
+  /** Every named provider and which one grants each role at each scope, with what it maps to. */
+  grants: GrantsConfig;
+  /** The reconciliation job: how often, and what a grant the target lost leads to. */
+  reconcile: ReconcileConfig;
   /**
    * The Slack workspace(s) this bot serves: requests from any other are refused, and a Slack
    * account is found by its profile e-mail only when this is set.
@@ -111,7 +117,7 @@ export interface PimConfig {
 }
 
 export interface ParseOptions {
-  /** Environment for `provider.secretEnv` (default: process.env). */
+  /** Environment for the variables providers name (`secretEnv`, `urlEnv`, ...; default: process.env). */
   env?: Record<string, string | undefined>;
 }
 
@@ -445,26 +451,6 @@ function resolveBootstrap(
   return assignments;
 }
 
-/** The grant provider; a webhook's secret may come from the variable `secretEnv` names. */
-function resolveProvider(pv: PimConfigInput['provider'], env: Env, at: At): ProviderConfig {
-  if (pv.type === 'record') return { type: 'record' };
-  let secret = pv.secret;
-  if (pv.secret !== undefined && pv.secretEnv !== undefined) {
-    at(['provider', 'secretEnv'], 'expected either secret or secretEnv, not both');
-  } else if (pv.secretEnv !== undefined) {
-    const name = pv.secretEnv;
-    secret = env[name]?.trim() || undefined;
-    if (secret === undefined) {
-      at(['provider', 'secretEnv'], `expected environment variable ${name} to hold the webhook signing secret, but it is not set`);
-    } else if (secret.length < 16) {
-      at(['provider', 'secretEnv'], `expected environment variable ${name} to hold a signing secret of at least 16 characters`);
-    }
-  } else if (secret === undefined) {
-    at(['provider', 'secret'], 'expected a signing secret, or secretEnv naming the environment variable that holds it');
-  }
-  return { type: 'webhook', url: pv.url, secret: secret ?? '', timeoutMs: pv.timeout ?? DEFAULT_WEBHOOK_TIMEOUT_MS };
-}
-
 /** Checks references between sections and converts the parsed input to core types. */
 function resolve(input: PimConfigInput, problems: Problems, env: Env): Omit<PimConfig, 'source' | 'isDemo'> {
   const at: At = (path, message) => problems.at(path, message);
@@ -496,7 +482,8 @@ function resolve(input: PimConfigInput, problems: Problems, env: Env): Omit<PimC
       lockForMs: input.mfa.lockFor ?? DEFAULT_MFA_LOCKOUT.lockForMs,
     },
     slack: { teamIds: input.slack.teamIds, enterpriseId: input.slack.enterpriseId ?? null },
-    provider: resolveProvider(input.provider, env, at),
+    ...resolveGrants(input, env, at, normalizeScope),
+    reconcile: resolveReconcile(input.reconcile),
     bootstrap: { assignments: resolveBootstrap(input.bootstrap.assignments, roles, dir, at) },
   };
 }

@@ -53,7 +53,7 @@ function setup() {
     mfa: { verify: async () => 'ok' },
   });
   const messenger = new RecordingMessenger();
-  const provider: GrantProvider = { name: 'record', inline: true, grant: async () => {}, revoke: async () => {} };
+  const provider: GrantProvider = { name: 'record', inline: true, grant: async () => {}, revoke: async () => {}, list: async () => null };
   const silent = { info() {}, warn() {}, error() {} };
   const dispatcher = new Dispatcher({
     queue: new OutboxQueue(database.db),
