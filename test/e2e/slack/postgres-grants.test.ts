@@ -1,0 +1,115 @@
+/**
+ * Real grants through the real bot: Slack on the front, the postgres provider behind, against a
+ * scratch database and roles on the test server (TEST_DATABASE_URL). An activation lets the
+ * login SET ROLE; its end takes that away, and ends a session that already had (terminateSessions).
+ */
+import { sql } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { OffsetClock } from '../../../src/clock.js';
+import { noteSkippedWithoutPostgres, onPostgres } from '../../support/db.js';
+import { eventually, textOf, type SlackUser } from '../../support/fake-slack.js';
+import { createPgTarget, type PgTarget } from '../../support/pg-target.js';
+import { dmsTo, slackSuite } from './harness.js';
+
+noteSkippedWithoutPostgres('e2e grants through the postgres provider');
+
+const HOUR = 60 * 60_000;
+const URL_ENV = 'PIM_E2E_GRANTS_URL';
+const alice: SlackUser = { id: 'U0ALICE', name: 'alice' };
+const bob: SlackUser = { id: 'U0BOB', name: 'bob' };
+
+describe.runIf(onPostgres)('activation -> expiry through the postgres provider', () => {
+  let target: PgTarget;
+  const clock = new OffsetClock();
+  let suite: ReturnType<typeof slackSuite>;
+
+  beforeAll(async () => {
+    target = await createPgTarget(process.env.TEST_DATABASE_URL as string, ['alice', 'bob']);
+    process.env[URL_ENV] = target.botUrl;
+    const [aliceLogin, bobLogin] = target.logins;
+    suite = slackSuite({
+      workThread: 'off',
+      clock,
+      config: `
+directory:
+  users:
+    - { id: alice@example.com, name: Alice, slack: U0ALICE, postgres: ${aliceLogin} }
+    - { id: bob@example.com, name: Bob, slack: U0BOB, postgres: ${bobLogin} }
+slack: { teamIds: [T0PIM] }
+channels:
+  approvals: { slack: C0APPROVALS }
+providers:
+  pg: { type: postgres, urlEnv: ${URL_ENV}, terminateSessions: true }
+roles:
+  - name: DbAdmin
+    provider: pg
+    target: ${target.role}
+    policy: { requireJustification: false, maxActivation: 2h }
+  - name: Broken
+    provider: pg
+    target: ${target.role}_missing
+    policy: { requireJustification: false }
+bootstrap:
+  assignments:
+    - { principal: alice@example.com, role: DbAdmin, type: eligible }
+    - { principal: bob@example.com, role: Broken, type: eligible }
+`,
+    });
+    await suite.setup();
+  });
+  afterAll(async () => {
+    await suite?.teardown();
+    await target?.drop();
+    delete process.env[URL_ENV];
+  });
+  beforeEach(() => suite.start());
+  afterEach(() => suite.stop());
+
+  const canSetRole = async (login: string): Promise<boolean> => {
+    const sql = target.connectAs(login);
+    try {
+      await sql.begin((tx) => tx.unsafe(`set local role "${target.role}"`));
+      return true;
+    } catch (err) {
+      if ((err as { code?: string }).code === '42501') return false;
+      throw err;
+    } finally {
+      await sql.end({ timeout: 1 });
+    }
+  };
+
+  it('the login can SET ROLE during the activation and cannot after it; a session that had is ended', async () => {
+    const { slack, fake, settled, app } = suite.get();
+    const login = target.logins[0] as string;
+    expect(await canSetRole(login)).toBe(false);
+
+    await fake.waitForResponse((await slack.command(alice, 'activate DbAdmin 1h')).responseId);
+    await settled();
+    expect(textOf(dmsTo(fake, alice).at(-1)?.args.blocks ?? [])).toMatch(/\*Alice\* activated \*DbAdmin\*/);
+    expect(await canSetRole(login)).toBe(true);
+    expect(await app.dispatcher['o'].provider.list({ role: 'DbAdmin', scope: '/' })).toEqual([{ identity: login, principalId: 'alice@example.com' }]);
+
+    // A session that took the role while it was granted.
+    const held = target.connectAs(login);
+    await held.unsafe(`set role "${target.role}"`);
+    expect((await held`select v from secrets`)[0]?.v).toBe('the crown jewels');
+
+    clock.advance(HOUR + 1000);
+    await app.pim.processDeadlines();
+    await settled();
+    expect(await canSetRole(login)).toBe(false);
+    await expect(held`select v from secrets`).rejects.toThrow();
+  });
+
+  it('a grant the target refuses fails the request with the reason, told to the requester, and nothing stays granted', async () => {
+    const { slack, fake, settled } = suite.get();
+    await fake.waitForResponse((await slack.command(bob, 'activate Broken 1h')).responseId);
+    await settled();
+    const dm = await eventually(() => dmsTo(fake, bob).find((c) => /does not exist/.test(textOf(c.args.blocks))), 'the failure DM to bob');
+    expect(textOf(dm.args.blocks)).toContain(`role "${target.role}_missing" does not exist`);
+    const rows = await suite.get().app.database.db.execute(sql`select state, failure_reason from requests where principal_id = 'bob@example.com'`);
+    expect([...rows]).toEqual([{ state: 'failed', failure_reason: expect.stringContaining('does not exist (42704)') }]);
+    const members = await target.admin`select 1 from pg_auth_members am join pg_roles m on m.oid = am.member where m.rolname = ${target.logins[1] as string}`;
+    expect(members).toHaveLength(0);
+  });
+});
