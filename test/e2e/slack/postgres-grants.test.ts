@@ -87,7 +87,7 @@ bootstrap:
     await settled();
     expect(textOf(dmsTo(fake, alice).at(-1)?.args.blocks ?? [])).toMatch(/\*Alice\* activated \*DbAdmin\*/);
     expect(await canSetRole(login)).toBe(true);
-    expect(await app.dispatcher['o'].provider.list({ role: 'DbAdmin', scope: '/' })).toEqual([{ identity: login, principalId: 'alice@example.com' }]);
+    expect(await app.provider.list({ role: 'DbAdmin', scope: '/' })).toEqual([{ identity: login, principalId: 'alice@example.com' }]);
 
     // A session that took the role while it was granted.
     const held = target.connectAs(login);
@@ -111,5 +111,42 @@ bootstrap:
     expect([...rows]).toEqual([{ state: 'failed', failure_reason: expect.stringContaining('does not exist (42704)') }]);
     const members = await target.admin`select 1 from pg_auth_members am join pg_roles m on m.oid = am.member where m.rolname = ${target.logins[1] as string}`;
     expect(members).toHaveLength(0);
+  });
+
+  it('reconciliation: a direct grant is found, a lost PIM grant re-applied, an outlived one revoked, all counted', async () => {
+    const { slack, fake, settled, app } = suite.get();
+    const [aliceLogin, bobLogin] = target.logins as [string, string];
+    const findings = async () => (await app.reconciler.run()).findings.map((f) => [f.kind, f.identity, f.action]);
+
+    // Made on the target, not through PIM: found and left to the alerts.
+    await target.admin.unsafe(`grant "${target.role}" to "${bobLogin}"`);
+    expect(await findings()).toEqual([['outside_pim', bobLogin, 'reported']]);
+    await target.admin.unsafe(`revoke "${target.role}" from "${bobLogin}"`);
+
+    // A PIM grant someone took away on the target: granted again.
+    await fake.waitForResponse((await slack.command(alice, 'activate DbAdmin 1h')).responseId);
+    await settled();
+    await target.admin.unsafe(`revoke "${target.role}" from "${aliceLogin}"`);
+    expect(await canSetRole(aliceLogin)).toBe(false);
+    clock.advance(3 * 60_000);
+    expect(await findings()).toEqual([['missing', null, 'reapplied']]);
+    await settled();
+    expect(await canSetRole(aliceLogin)).toBe(true);
+
+    // Granted again on the target after the activation ended: revoked again.
+    clock.advance(HOUR);
+    await app.pim.processDeadlines();
+    await settled();
+    expect(await canSetRole(aliceLogin)).toBe(false);
+    await target.admin.unsafe(`grant "${target.role}" to "${aliceLogin}"`);
+    clock.advance(3 * 60_000);
+    expect(await findings()).toEqual([['outlived', aliceLogin, 'revoked']]);
+    await settled();
+    expect(await canSetRole(aliceLogin)).toBe(false);
+
+    const counted = await app.metrics.registry.getSingleMetricAsString('pimbot_reconcile_findings_total');
+    expect(counted).toContain('pimbot_reconcile_findings_total{kind="outside_pim",action="reported"} 1');
+    expect(counted).toContain('pimbot_reconcile_findings_total{kind="missing",action="reapplied"} 1');
+    expect(counted).toContain('pimbot_reconcile_findings_total{kind="outlived",action="revoked"} 1');
   });
 });

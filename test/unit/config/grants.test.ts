@@ -120,3 +120,14 @@ roles:
     ]);
   });
 });
+
+describe('reconcile', () => {
+  it('defaults to every five minutes, re-applying lost grants, with a two-minute grace', () => {
+    expect(parse('').reconcile).toEqual({ schedule: '*/5 * * * *', missing: 'reapply', graceMs: 120_000 });
+  });
+
+  it('reads its keys, and names a bad one', () => {
+    expect(parse('reconcile: { schedule: "*/10 * * * *", missing: alert, grace: 5m }').reconcile).toEqual({ schedule: '*/10 * * * *', missing: 'alert', graceMs: 300_000 });
+    expect(problemsOf('reconcile: { missing: revoke }')).toEqual(['pim.config.yaml: reconcile.missing: expected one of: reapply, alert, got "revoke"']);
+  });
+});
