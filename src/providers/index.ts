@@ -1,5 +1,6 @@
 import type { GrantProvider } from '../core/ports.js';
 import type { GrantsConfig, ProviderConfig } from './config.js';
+import { EntraProvider } from './entra.js';
 import { PostgresProvider } from './postgres.js';
 import { RecordProvider } from './record.js';
 import { RoutingProvider, unrouted, type TargetProvider } from './routing.js';
@@ -15,6 +16,8 @@ export {
   type WebhookEvent,
   type WebhookProviderOptions,
 } from './webhook.js';
+export { EntraProvider, type EntraProviderOptions } from './entra.js';
+export { MicrosoftClient, resourceScope, type MicrosoftCall, type MicrosoftError } from './microsoft.js';
 export { PostgresProvider, quoteIdent, type PostgresProviderOptions } from './postgres.js';
 export { RoutingProvider, unrouted, type RoutedGrant, type RoutingOptions, type TargetProvider } from './routing.js';
 export * from './config.js';
@@ -29,6 +32,7 @@ export function createTargetProvider(config: ProviderConfig, now: () => Date = (
     case 'postgres':
       return new PostgresProvider({ url: config.url, terminateSessions: config.terminateSessions, timeoutMs: config.timeoutMs });
     case 'entra':
+      return new EntraProvider({ ...config, now });
     case 'azure':
       throw new Error(`the ${config.type} provider is not available in this build`);
   }
