@@ -6,6 +6,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { OffsetClock } from '../../../src/clock.js';
+import { rowsOf } from '../../../src/db/rows.js';
 import { noteSkippedWithoutPostgres, onPostgres } from '../../support/db.js';
 import { eventually, textOf, type SlackUser } from '../../support/fake-slack.js';
 import { createPgTarget, type PgTarget } from '../../support/pg-target.js';
@@ -107,8 +108,8 @@ bootstrap:
     await settled();
     const dm = await eventually(() => dmsTo(fake, bob).find((c) => /does not exist/.test(textOf(c.args.blocks))), 'the failure DM to bob');
     expect(textOf(dm.args.blocks)).toContain(`role "${target.role}_missing" does not exist`);
-    const rows = await suite.get().app.database.db.execute(sql`select state, failure_reason from requests where principal_id = 'bob@example.com'`);
-    expect([...rows]).toEqual([{ state: 'failed', failure_reason: expect.stringContaining('does not exist (42704)') }]);
+    const rows = rowsOf(await suite.get().app.database.db.execute(sql`select state, failure_reason from requests where principal_id = 'bob@example.com'`));
+    expect(rows).toEqual([{ state: 'failed', failure_reason: expect.stringContaining('does not exist (42704)') }]);
     const members = await target.admin`select 1 from pg_auth_members am join pg_roles m on m.oid = am.member where m.rolname = ${target.logins[1] as string}`;
     expect(members).toHaveLength(0);
   });
