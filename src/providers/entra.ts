@@ -13,7 +13,7 @@
  */
 import { DeliveryError } from '../core/ports.js';
 import { parseEntraTarget, type EntraTarget, type MicrosoftApp } from './config.js';
-import { MicrosoftClient, resourceScope, type MicrosoftError } from './microsoft.js';
+import { justification as justifyAs, MicrosoftClient, resourceScope, type MicrosoftError } from './microsoft.js';
 import type { RoutedGrant, TargetProvider } from './routing.js';
 
 export interface EntraProviderOptions extends MicrosoftApp {
@@ -55,7 +55,7 @@ export class EntraProvider implements TargetProvider {
       startDateTime: now.toISOString(),
       expiration: g.endsAt ? { type: 'afterDateTime', endDateTime: g.endsAt.toISOString() } : { type: 'noExpiration' },
     };
-    const justification = justify(g, 'granted');
+    const justification = justifyAs(g, 'granted');
     await this.client.call(
       target.kind === 'role'
         ? {
@@ -77,7 +77,7 @@ export class EntraProvider implements TargetProvider {
 
   async revoke(g: RoutedGrant): Promise<void> {
     const { target, principalId } = this.parse(g);
-    const justification = justify(g, 'ended');
+    const justification = justifyAs(g, 'ended');
     const gone = (e: MicrosoftError) => (e.status === 400 || e.status === 404) && GONE.test(e.code);
     await this.client.call(
       target.kind === 'role'
@@ -118,7 +118,3 @@ export class EntraProvider implements TargetProvider {
   }
 }
 
-/** The justification Entra records with each request: who asked, through which request. */
-function justify(g: RoutedGrant, what: 'granted' | 'ended'): string {
-  return `pimbot ${what} ${g.role} at ${g.scope} for ${g.principalId}${g.requestId ? ` (${g.requestId})` : ''}, assignment ${g.assignmentId}`.slice(0, 500);
-}

@@ -1,5 +1,6 @@
 import type { GrantProvider } from '../core/ports.js';
 import type { GrantsConfig, ProviderConfig } from './config.js';
+import { AzureProvider } from './azure.js';
 import { EntraProvider } from './entra.js';
 import { PostgresProvider } from './postgres.js';
 import { RecordProvider } from './record.js';
@@ -16,6 +17,7 @@ export {
   type WebhookEvent,
   type WebhookProviderOptions,
 } from './webhook.js';
+export { ARM_API_VERSION, AzureProvider, type AzureProviderOptions } from './azure.js';
 export { EntraProvider, type EntraProviderOptions } from './entra.js';
 export { MicrosoftClient, resourceScope, type MicrosoftCall, type MicrosoftError } from './microsoft.js';
 export { PostgresProvider, quoteIdent, type PostgresProviderOptions } from './postgres.js';
@@ -34,7 +36,7 @@ export function createTargetProvider(config: ProviderConfig, now: () => Date = (
     case 'entra':
       return new EntraProvider({ ...config, now });
     case 'azure':
-      throw new Error(`the ${config.type} provider is not available in this build`);
+      return new AzureProvider({ ...config, now });
   }
 }
 

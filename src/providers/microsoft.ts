@@ -180,3 +180,8 @@ function parseError(status: number, text: string): MicrosoftError {
 export function resourceScope(baseUrl: string): string {
   return `${new URL(baseUrl).origin}/.default`;
 }
+
+/** The justification Entra and Azure record with each request: what, for whom, through which request. */
+export function justification(g: { role: string; scope: string; principalId: string; requestId: string | null; assignmentId: string }, what: 'granted' | 'ended'): string {
+  return `pimbot ${what} ${g.role} at ${g.scope} for ${g.principalId}${g.requestId ? ` (${g.requestId})` : ''}, assignment ${g.assignmentId}`.slice(0, 500);
+}

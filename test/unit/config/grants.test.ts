@@ -131,3 +131,33 @@ describe('reconcile', () => {
     expect(problemsOf('reconcile: { missing: revoke }')).toEqual(['pim.config.yaml: reconcile.missing: expected one of: reapply, alert, got "revoke"']);
   });
 });
+
+describe('entra and azure targets', () => {
+  const PROVIDERS = `
+providers:
+  ms: { type: entra, tenantId: contoso.onmicrosoft.com, clientId: 6f1a0c2e-0000-4000-8000-000000000001, clientSecretEnv: S }
+  az: { type: azure, tenantId: contoso.onmicrosoft.com, clientId: 6f1a0c2e-0000-4000-8000-000000000001, clientSecretEnv: S }
+`;
+  const ROLE_DEF = '/subscriptions/00000000-0000-4000-8000-000000000001/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635';
+
+  it('reads a directory role, a group and an Azure role definition, with the default Graph and ARM URLs', () => {
+    const cfg = parse(
+      `${PROVIDERS}
+roles:
+  - { name: GA, provider: ms, target: 62e90394-69f5-4237-9190-012177145e10 }
+  - { name: Owners, provider: ms, target: "group:0b6e1d2c-0000-4000-8000-0000000000aa:owner" }
+  - { name: AzOwner, provider: az, target: ${ROLE_DEF} }
+`,
+      { S: 'secret' },
+    );
+    expect(cfg.grants.routes.map((r) => r.target)).toEqual(['62e90394-69f5-4237-9190-012177145e10', 'group:0b6e1d2c-0000-4000-8000-0000000000aa:owner', ROLE_DEF]);
+    expect(cfg.grants.providers.ms).toMatchObject({ graphUrl: 'https://graph.microsoft.com/v1.0', authority: 'https://login.microsoftonline.com', credential: { secret: 'secret' } });
+    expect(cfg.grants.providers.az).toMatchObject({ armUrl: 'https://management.azure.com' });
+  });
+
+  it('names an Azure target that is not a role definition at a scope', () => {
+    expect(problemsOf(`${PROVIDERS}\nroles: [{ name: AzOwner, provider: az, target: Owner }]`, { S: 'secret' })).toEqual([
+      'pim.config.yaml: roles.0.target: expected /subscriptions/<id>[/...]/providers/Microsoft.Authorization/roleDefinitions/<guid>, got "Owner"',
+    ]);
+  });
+});

@@ -2,7 +2,7 @@
  * Real grants through the real bot: Slack on the front, the entra provider behind, against a
  * local fake Entra ID token endpoint and fake Microsoft Graph. Activation -> expiry sends the
  * documented requests; a 403 fails the request with Microsoft's reason told to the requester; a
- * 429 is waited out and the grant made.
+ * 429 is waited out and the grant made. The azure provider likewise against a fake ARM.
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -18,6 +18,8 @@ const ROLE = '62e90394-69f5-4237-9190-012177145e10';
 const DENIED = 'fe930be7-5e62-47db-91af-98c3a49a38b1';
 const GROUP = '0b6e1d2c-0000-4000-8000-0000000000aa';
 const ALICE_OID = '6f1a0c2e-0000-4000-8000-000000000001';
+const AZ_SCOPE = '/subscriptions/00000000-0000-4000-8000-000000000001';
+const AZ_TARGET = `${AZ_SCOPE}/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635`;
 const alice: SlackUser = { id: 'U0ALICE', name: 'alice' };
 
 const ms = await FakeMicrosoft.start();
@@ -40,7 +42,19 @@ providers:
     clientSecretEnv: ${SECRET_ENV}
     authority: ${ms.url}
     graphUrl: ${ms.graphUrl}
+  arm:
+    type: azure
+    tenantId: ${TENANT}
+    clientId: ${CLIENT_ID}
+    clientSecretEnv: ${SECRET_ENV}
+    authority: ${ms.url}
+    armUrl: ${ms.armUrl}
 roles:
+  - name: AzOwner
+    provider: arm
+    target: ${AZ_TARGET}
+    scopes: [/subscriptions/prod]
+    policy: { requireJustification: false }
   - { name: GlobalAdmin, provider: entra, target: ${ROLE}, policy: { requireJustification: false, maxActivation: 2h } }
   - { name: UserAdmin, provider: entra, target: ${DENIED}, policy: { requireJustification: false } }
   - { name: SreOwners, provider: entra, target: "group:${GROUP}:owner", policy: { requireJustification: false } }
@@ -49,6 +63,7 @@ bootstrap:
     - { principal: alice@example.com, role: GlobalAdmin, type: eligible }
     - { principal: alice@example.com, role: UserAdmin, type: eligible }
     - { principal: alice@example.com, role: SreOwners, type: eligible }
+    - { principal: alice@example.com, role: AzOwner, type: eligible }
 `,
 });
 
@@ -136,5 +151,22 @@ describe('activation -> expiry through the entra provider', () => {
     expect(ms.roles.size).toBe(1);
     const [row] = rowsOf(await app.database.db.execute(sql`select attempts from outbox where dedupe_key like 'grant:%'`)) as { attempts: number }[];
     expect(row?.attempts).toBe(1);
+  });
+
+  it('azure: AdminAssign at the ARM scope on activation, AdminRemove at its end', async () => {
+    const { slack, fake, settled, app } = suite.get();
+    await fake.waitForResponse((await slack.command(alice, 'activate AzOwner 1h')).responseId);
+    await settled();
+    const puts = () => ms.apiCalls().filter((r) => r.method === 'PUT');
+    expect(puts()[0]?.path).toMatch(new RegExp(`^/arm${AZ_SCOPE}/providers/Microsoft.Authorization/roleAssignmentScheduleRequests/`));
+    expect(puts()[0]?.body.properties).toMatchObject({ requestType: 'AdminAssign', principalId: ALICE_OID, roleDefinitionId: AZ_TARGET, scheduleInfo: { expiration: { type: 'AfterDateTime' } } });
+    expect(ms.azure.size).toBe(1);
+    expect(await app.provider.list({ role: 'AzOwner', scope: '/subscriptions/prod' })).toEqual([{ identity: ALICE_OID, principalId: 'alice@example.com' }]);
+
+    clock.advance(HOUR + 1000);
+    await app.pim.processDeadlines();
+    await settled();
+    expect(puts().map((c) => c.body.properties.requestType)).toEqual(['AdminAssign', 'AdminRemove']);
+    expect(ms.azure.size).toBe(0);
   });
 });
