@@ -148,9 +148,10 @@ export function resolveGrants(input: PimConfigInput, env: Env, at: At, normalize
         if (byScope || k === 0) at(path, problem);
         return;
       }
-      if (provider.type === 'record' && target !== null) {
+      if ((provider.type === 'record' || provider.type === 'webhook') && target !== null) {
         const path = s.target !== undefined ? ['roles', i, 'scopes', k, 'target'] : ['roles', i, 'target'];
-        if (s.target !== undefined || k === 0) at(path, `expected no target: provider ${name} is record-only and grants nothing elsewhere`);
+        const why = provider.type === 'record' ? 'is record-only and grants nothing elsewhere' : 'is a webhook: its receiver gets the role and scope as they are';
+        if (s.target !== undefined || k === 0) at(path, `expected no target: provider ${name} ${why}`);
         return;
       }
       routes.push({ role: r.name, scope: normalizeScope(s.path), provider: name, target });

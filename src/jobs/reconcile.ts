@@ -124,7 +124,10 @@ export class Reconciler {
     const holders = new Set(held.map((h) => h.principalId?.toLowerCase()).filter((p): p is string => Boolean(p)));
 
     for (const a of current) {
-      if (holders.has(a.principalId.toLowerCase()) || a.createdAt.getTime() > settled || a.principalId.startsWith('group:')) continue;
+      // Begun within the grace (its grant may be queued) or ending within it (a target that ends
+      // grants itself, like Entra, may be a moment ahead): not a lost grant.
+      const ending = a.endsAt !== null && a.endsAt.getTime() - now.getTime() < this.o.graceMs;
+      if (holders.has(a.principalId.toLowerCase()) || a.createdAt.getTime() > settled || ending || a.principalId.startsWith('group:')) continue;
       const reapply = this.o.missing === 'reapply';
       if (reapply) await uow.outbox.enqueue(`reconcile:grant:${a.id}:${now.toISOString()}`, { type: 'grant', target: targetOf(a) });
       findings.push({ kind: 'missing', ...at, identity: null, principalId: a.principalId, assignmentId: a.id, action: reapply ? 'reapplied' : 'reported' });

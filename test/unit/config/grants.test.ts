@@ -93,6 +93,12 @@ roles:
     ]);
   });
 
+  it('a target on a webhook role', () => {
+    expect(problemsOf('provider: { type: webhook, url: "https://h.example.com/x", secret: 0123456789abcdef }\nroles: [{ name: A, target: x }]')).toEqual([
+      'pim.config.yaml: roles.0.target: expected no target: provider default is a webhook: its receiver gets the role and scope as they are',
+    ]);
+  });
+
   it('an environment variable that is not set, and an unknown key', () => {
     expect(problemsOf('providers: { pg: { type: postgres, urlEnv: PIM_PG_URL, terminate: true } }')).toEqual([
       'pim.config.yaml: providers.pg.terminate: unknown key; expected one of: type, urlEnv, terminateSessions, timeout',
