@@ -16,6 +16,7 @@ noteSkippedWithoutPostgres('e2e grants through the postgres provider');
 
 const HOUR = 60 * 60_000;
 const URL_ENV = 'PIM_E2E_GRANTS_URL';
+const DOWN_ENV = 'PIM_E2E_GRANTS_DOWN_URL';
 const alice: SlackUser = { id: 'U0ALICE', name: 'alice' };
 const bob: SlackUser = { id: 'U0BOB', name: 'bob' };
 
@@ -27,6 +28,8 @@ describe.runIf(onPostgres)('activation -> expiry through the postgres provider',
   beforeAll(async () => {
     target = await createPgTarget(process.env.TEST_DATABASE_URL as string, ['alice', 'bob']);
     process.env[URL_ENV] = target.botUrl;
+    // Nothing listens on port 1: every attempt fails as a network error, retried.
+    process.env[DOWN_ENV] = 'postgres://pimbot@127.0.0.1:1/app';
     const [aliceLogin, bobLogin] = target.logins;
     suite = slackSuite({
       workThread: 'off',
@@ -41,6 +44,7 @@ channels:
   approvals: { slack: C0APPROVALS }
 providers:
   pg: { type: postgres, urlEnv: ${URL_ENV}, terminateSessions: true }
+  down: { type: postgres, urlEnv: ${DOWN_ENV}, timeout: 1s }
 roles:
   - name: DbAdmin
     provider: pg
@@ -50,9 +54,14 @@ roles:
     provider: pg
     target: ${target.role}_missing
     policy: { requireJustification: false }
+  - name: Unreachable
+    provider: down
+    target: ${target.role}
+    policy: { requireJustification: false }
 bootstrap:
   assignments:
     - { principal: alice@example.com, role: DbAdmin, type: eligible }
+    - { principal: bob@example.com, role: Unreachable, type: eligible }
     - { principal: bob@example.com, role: Broken, type: eligible }
 `,
     });
@@ -62,6 +71,7 @@ bootstrap:
     await suite?.teardown();
     await target?.drop();
     delete process.env[URL_ENV];
+    delete process.env[DOWN_ENV];
   });
   beforeEach(() => suite.start());
   afterEach(() => suite.stop());
@@ -149,5 +159,24 @@ bootstrap:
     expect(counted).toContain('pimbot_reconcile_findings_total{kind="outside_pim",action="reported"} 1');
     expect(counted).toContain('pimbot_reconcile_findings_total{kind="missing",action="reapplied"} 1');
     expect(counted).toContain('pimbot_reconcile_findings_total{kind="outlived",action="revoked"} 1');
+  });
+
+  it('a target that cannot be reached: the grant is retried, then given up on with the reason, and never reported active', async () => {
+    const { slack, fake, app } = suite.get();
+    await fake.waitForResponse((await slack.command(bob, 'activate Unreachable 1h')).responseId);
+    const state = async () => rowsOf<{ state: string; failure_reason: string | null }>(await app.database.db.execute(sql`select state, failure_reason from requests where principal_id = 'bob@example.com'`))[0];
+    const attempts = async () => rowsOf<{ attempts: number }>(await app.database.db.execute(sql`select attempts from outbox where dedupe_key like 'grant:%'`))[0]?.attempts ?? 0;
+    await eventually(async () => (await attempts()) >= 2, 'the grant to be retried');
+    expect((await state())?.state).toBe('approved');
+
+    // delivery.giveUpAfter (8h by default) later, the next failure is the last.
+    clock.advance(8 * HOUR + 60_000);
+    app.dispatcher.wake();
+    const failed = await eventually(async () => ((await state())?.state === 'failed' ? await state() : undefined), 'the request to fail');
+    expect(failed?.failure_reason).toMatch(/127\.0\.0\.1:1 failed/);
+    const dm = await eventually(() => dmsTo(fake, bob).find((c) => /127\.0\.0\.1:1/.test(textOf(c.args.blocks))), 'the failure DM');
+    expect(textOf(dm.args.blocks)).not.toMatch(/activated/);
+    const members = await target.admin`select 1 from pg_auth_members am join pg_roles m on m.oid = am.member where m.rolname = ${target.logins[1] as string}`;
+    expect(members).toHaveLength(0);
   });
 });
