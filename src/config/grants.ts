@@ -129,6 +129,7 @@ export function resolveGrants(input: PimConfigInput, env: Env, at: At, normalize
   const fallback = providers[defaultProvider] ?? { type: 'record' };
 
   const routes: GrantRoute[] = [];
+  const targets = new Map<string, string>();
   input.roles.forEach((r, i) => {
     const scopes = r.scopes ?? [{ path: '/', provider: undefined, target: undefined }];
     scopes.forEach((s, k) => {
@@ -153,6 +154,18 @@ export function resolveGrants(input: PimConfigInput, env: Env, at: At, normalize
         const why = provider.type === 'record' ? 'is record-only and grants nothing elsewhere' : 'is a webhook: its receiver gets the role and scope as they are';
         if (s.target !== undefined || k === 0) at(path, `expected no target: provider ${name} ${why}`);
         return;
+      }
+      if (target !== null) {
+        // Two grants of one target would take each other away: ending one revokes what the other gave.
+        const key = `${name}\n${provider.type === 'postgres' ? target : target.toLowerCase()}`;
+        const other = targets.get(key);
+        const where = `${r.name} at ${normalizeScope(s.path)}`;
+        if (other !== undefined) {
+          const path = s.target !== undefined ? ['roles', i, 'scopes', k, 'target'] : ['roles', i, 'target'];
+          at(path, `expected each target of provider ${name} once (a scope may name its own), but "${target}" is also what ${other} grants`);
+          return;
+        }
+        targets.set(key, where);
       }
       routes.push({ role: r.name, scope: normalizeScope(s.path), provider: name, target });
     });

@@ -93,6 +93,18 @@ roles:
     ]);
   });
 
+  it('one target granted by two roles or scopes (ending one would take the other away)', () => {
+    expect(
+      problemsOf(
+        'providers: { pg: { type: postgres, urlEnv: PIM_PG_URL } }\nroles:\n  - { name: A, provider: pg, target: app_admin, scopes: [/x, /y] }\n  - { name: B, provider: pg, target: app_admin }',
+        PG_ENV,
+      ),
+    ).toEqual([
+      'pim.config.yaml: roles.0.target: expected each target of provider pg once (a scope may name its own), but "app_admin" is also what A at /x grants',
+      'pim.config.yaml: roles.1.target: expected each target of provider pg once (a scope may name its own), but "app_admin" is also what A at /x grants',
+    ]);
+  });
+
   it('a target on a webhook role', () => {
     expect(problemsOf('provider: { type: webhook, url: "https://h.example.com/x", secret: 0123456789abcdef }\nroles: [{ name: A, target: x }]')).toEqual([
       'pim.config.yaml: roles.0.target: expected no target: provider default is a webhook: its receiver gets the role and scope as they are',
