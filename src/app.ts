@@ -10,7 +10,7 @@ import { resolveEncryptionKeys } from './config/encryption-key.js';
 import type { Env } from './config/env.js';
 import { ConfigError } from './config/errors.js';
 import type { PimConfig } from './config/pim-config.js';
-import type { Clock, Messenger, Pim, Platform } from './core/index.js';
+import type { Clock, GrantProvider, Messenger, Pim, Platform } from './core/index.js';
 import { configFingerprint } from './config/fingerprint.js';
 import { applyBootstrap, buildCore } from './core-factory.js';
 import { openDatabase, type Database } from './db/client.js';
@@ -25,6 +25,7 @@ import { OutboxQueue } from './db/outbox-queue.js';
 import { OUTBOX_CHANNEL } from './db/repos/outbox.js';
 import { DeadlineLoop } from './jobs/deadlines.js';
 import { Dispatcher } from './jobs/dispatcher.js';
+import { Reconciler, reconcileJob, type ReconcileFinding } from './jobs/reconcile.js';
 import { auditRetentionJob, DEDUPE_KEEP_MS, digestJob, housekeepingJob, Schedules } from './jobs/schedules.js';
 import { createLogger, type Logger } from './logger.js';
 import { countAudit, createMetrics, type Metrics } from './metrics.js';
@@ -48,6 +49,11 @@ export interface AppOptions {
   dispatcher?: { baseBackoffMs?: number; giveUpAfterMs?: number; pollMs?: number };
   /** Do not run the deadline loop (tests drive deadlines by hand). */
   noDeadlineLoop?: boolean;
+  /**
+   * Called once per reconciliation finding, after it is audited (`reconcile.finding`): the port the
+   * security alerts ("assigned outside PIM") consume.
+   */
+  onReconcileFinding?: (f: ReconcileFinding) => void | Promise<void>;
 }
 
 /** Nice levels the Slack work thread runs below the main thread (see src/slack-work-thread.ts). */
@@ -82,6 +88,10 @@ export interface AppHandle {
   deadlines: DeadlineLoop;
   /** Cron jobs (the weekly digest); `runNow('digest')` runs one as its schedule would. */
   schedules: Schedules;
+  /** The grant provider (routing to each role's provider). */
+  provider: GrantProvider;
+  /** Compares the target systems with PIM (`schedules.runNow('reconcile')` runs it as scheduled). */
+  reconciler: Reconciler;
   metrics: Metrics;
   logger: Logger;
   adapters: ChatAdapter[];
@@ -224,12 +234,34 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
   });
   // Activations and approvals are counted from the audit rows of committed transactions.
   const stopCounting = store.onCommit((events) => countAudit(metrics, events));
+  const reconciler = new Reconciler({
+    store,
+    provider,
+    clock,
+    logger,
+    routes: () => config.grants.routes,
+    missing: config.reconcile.missing,
+    graceMs: config.reconcile.graceMs,
+    ...(options.onReconcileFinding ? { onFinding: options.onReconcileFinding } : {}),
+    onRun: (r) => {
+      metrics.reconcileRuns.inc({ outcome: r.outcome });
+      for (const f of r.findings) metrics.reconcileFindings.inc({ kind: f.kind, action: f.action });
+      if (r.errors.length > 0) metrics.reconcileErrors.inc(r.errors.length);
+    },
+  });
   const schedules = new Schedules({
-    jobs: [digestJob(pim, { cron: config.schedules.digest, timeZone: env.timezone }), housekeepingJob(dedupe, clock, DEDUPE_KEEP_MS, rateLimiter),
+    jobs: [
+      digestJob(pim, { cron: config.schedules.digest, timeZone: env.timezone }),
+      housekeepingJob(dedupe, clock, DEDUPE_KEEP_MS, rateLimiter),
       auditRetentionJob(() => pruneAuditTrail(database.db, clock, config.audit.retentionMs)),
+      // Only a provider that grants outside the database has anything to reconcile.
+      ...(provider.inline ? [] : [reconcileJob(reconciler, config.reconcile.schedule)]),
     ],
     timezone: env.timezone,
     logger,
+    onRun: (name, outcome) => {
+      if (name === 'reconcile' && outcome === 'failed') metrics.reconcileRuns.inc({ outcome: 'failed' });
+    },
   });
   const unlisten = await database.listen(OUTBOX_CHANNEL, () => {
     dispatcher?.wake();
@@ -285,6 +317,8 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
     dispatcher,
     deadlines,
     schedules,
+    provider,
+    reconciler,
     metrics,
     logger,
     adapters,
@@ -301,6 +335,7 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
       await schedules.stop();
       await deadlines?.stop();
       await dispatcher?.stop();
+      await provider.close?.();
       stopCounting();
       await unlisten();
       await node.close();

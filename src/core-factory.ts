@@ -12,10 +12,10 @@ import { DrizzleStore } from './db/store.js';
 import { randomIds } from './ids.js';
 import { SecretBox, type KeyRing } from './mfa/secret-box.js';
 import { TotpVerifier } from './mfa/verifier.js';
-import { createProvider } from './providers/index.js';
+import { createGrantProvider } from './providers/index.js';
 
-/** The parts of pim.config.yaml the core is built from (`mfa` defaults to the core's lockout; `provider` is needed unless one is given). */
-export type CoreConfig = Pick<PimConfig, 'principals' | 'groups' | 'admins' | 'auditors' | 'channels' | 'roles'> & Partial<Pick<PimConfig, 'mfa' | 'provider' | 'alerts'>>;
+/** The parts of pim.config.yaml the core is built from (`mfa` defaults to the core's lockout; `grants` is needed unless a provider is given). */
+export type CoreConfig = Pick<PimConfig, 'principals' | 'groups' | 'admins' | 'auditors' | 'channels' | 'roles'> & Partial<Pick<PimConfig, 'mfa' | 'grants' | 'alerts'>>;
 
 export interface CoreInput {
   config: CoreConfig;
@@ -49,7 +49,8 @@ export interface CoreInput {
 export interface Core {
   pim: Pim;
   store: DrizzleStore;
-  provider: GrantProvider;
+  /** `close` releases the provider's connections (PostgreSQL targets). */
+  provider: GrantProvider & { close?(): Promise<void> };
   mfa: TotpVerifier;
 }
 
@@ -57,7 +58,7 @@ export interface Core {
 export function buildCore(input: CoreInput): Core {
   const { config, database, clock, env } = input;
   const store = new DrizzleStore(database.db, { clock, ...(input.onOutboxCommit ? { onOutboxCommit: input.onOutboxCommit } : {}) });
-  const provider = input.provider ?? createProvider(config.provider ?? missing('provider'), () => clock.now());
+  const provider = input.provider ?? createGrantProvider(config.grants ?? missing('grants'), () => clock.now());
   const keys = input.keys ?? (env ? () => resolveEncryptionKeys(env).ring : missing('keys'));
   const mfa = new TotpVerifier({ box: new SecretBox(keys) });
   const fromEnv = env ? platformsFor(env) : null;
@@ -77,7 +78,7 @@ export function buildCore(input: CoreInput): Core {
   return { pim, store, provider, mfa };
 }
 
-function missing(what: 'keys' | 'platforms' | 'provider'): never {
+function missing(what: 'keys' | 'platforms' | 'grants'): never {
   throw new Error(`buildCore: give ${what}, or env to take ${what} from`);
 }
 

@@ -13,6 +13,12 @@ export interface Metrics {
   setOutboxDepthSource(fn: () => Promise<number>): void;
   deliveryLatency: Histogram<'type' | 'platform'>;
   deliveryFailures: Counter<'type' | 'platform' | 'final'>;
+  /** Differences reconciliation found between a target system and PIM, by kind and what was done. */
+  reconcileFindings: Counter<'kind' | 'action'>;
+  /** Reconciliation runs: `ran`, `locked` (another replica ran it), `failed`. */
+  reconcileRuns: Counter<'outcome'>;
+  /** Role-and-scope pairs whose target could not be listed. */
+  reconcileErrors: Counter;
 }
 
 export function createMetrics(options: { defaults?: boolean } = {}): Metrics {
@@ -39,6 +45,9 @@ export function createMetrics(options: { defaults?: boolean } = {}): Metrics {
     },
     deliveryLatency: new Histogram({ name: 'pimbot_delivery_latency_ms', help: 'Time from commit to delivery of an outbox item', labelNames: ['type', 'platform'], buckets: ms, registers: [registry] }),
     deliveryFailures: new Counter({ name: 'pimbot_delivery_failures_total', help: 'Failed deliveries (final = given up)', labelNames: ['type', 'platform', 'final'], registers: [registry] }),
+    reconcileFindings: new Counter({ name: 'pimbot_reconcile_findings_total', help: 'Differences between a target system and PIM found by reconciliation', labelNames: ['kind', 'action'], registers: [registry] }),
+    reconcileRuns: new Counter({ name: 'pimbot_reconcile_runs_total', help: 'Reconciliation runs by outcome', labelNames: ['outcome'], registers: [registry] }),
+    reconcileErrors: new Counter({ name: 'pimbot_reconcile_list_errors_total', help: 'Role-and-scope pairs whose target could not be listed', registers: [registry] }),
   };
 }
 

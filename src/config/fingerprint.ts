@@ -22,8 +22,24 @@ function canonical(value: unknown): string {
   );
 }
 
+/** A provider without what must not reach the audit trail: secrets, keys, connection URLs. */
+function publicPart(p: PimConfig['provider']): Record<string, unknown> {
+  const { secret: _secret, credential: _credential, ...rest } = p as PimConfig['provider'] & { secret?: unknown; credential?: unknown };
+  if (rest.type === 'postgres') {
+    const { url, ...more } = rest;
+    let host = '';
+    try {
+      host = new URL(url).host;
+    } catch {
+      // an unreadable URL was refused at start; nothing to show
+    }
+    return { ...more, host };
+  }
+  return rest;
+}
+
 export function configFingerprint(config: PimConfig): ConfigFingerprint {
-  const { secret: _secret, ...provider } = config.provider as PimConfig['provider'] & { secret?: string };
+  const provider = publicPart(config.provider);
   const roles = Object.fromEntries(
     config.roles.map((r) => [r.name, Object.fromEntries(r.scopes.map((s) => [s.path, s.policy]))]),
   );
@@ -37,6 +53,15 @@ export function configFingerprint(config: PimConfig): ConfigFingerprint {
     delivery: config.delivery,
     slack: config.slack,
     provider,
+    // Only a config that names providers or routes records them, so the fingerprint of one that
+    // does not is what it was before they existed.
+    ...(config.grants.routes.some((r) => r.target !== null) || Object.keys(config.grants.providers).some((n) => n !== 'default')
+      ? {
+          providers: Object.fromEntries(Object.entries(config.grants.providers).map(([n, p]) => [n, publicPart(p)])),
+          routes: config.grants.routes,
+          reconcile: config.reconcile,
+        }
+      : {}),
     directory: sha256({ principals: config.principals, groups: config.groups }),
   };
   return { sha256: sha256(snapshot), snapshot: JSON.parse(canonical(snapshot)) as Record<string, unknown> };

@@ -142,6 +142,8 @@ const User = mapping({
   ).optional(),
   kind: z.enum(['user', 'service']).optional(),
   breakGlass: bool.optional(),
+  postgres: text('a PostgreSQL login name of 1 to 63 bytes', (s) => s.length > 0 && Buffer.byteLength(s) <= 63).optional(),
+  entra: text('an Entra ID object id, a GUID like 6f1a0c2e-0000-4000-8000-000000000000', (s) => GUID_RE.test(s)).optional(),
 });
 
 const GroupDef = mapping({
@@ -190,9 +192,12 @@ export const PolicyInput = mapping({
 });
 export type PolicyInput = z.output<typeof PolicyInput>;
 
+const providerName = text('a provider name from providers', (s) => /^[A-Za-z][A-Za-z0-9_-]*$/.test(s));
+const targetText = text('what the role maps to on the provider (a role name, a role definition id, group:<id>)');
+
 const Scope = z.preprocess(
   (v) => (typeof v === 'string' ? { path: v } : v),
-  mapping({ path: scopePath, policy: PolicyInput.optional() }),
+  mapping({ path: scopePath, policy: PolicyInput.optional(), provider: providerName.optional(), target: targetText.optional() }),
 );
 
 const RoleDef = mapping({
@@ -202,6 +207,8 @@ const RoleDef = mapping({
     .min(1, { error: 'expected at least one scope, like [/subscriptions/prod]' })
     .optional(),
   policy: PolicyInput.optional(),
+  provider: providerName.optional(),
+  target: targetText.optional(),
 });
 
 const SlackSection = mapping({
@@ -262,27 +269,68 @@ const Alerts = mapping({
   channelFailing: mapping(ruleSetting).optional(),
 });
 
-const Provider = z.discriminatedUnion('type', [
+const envName = (example: string) =>
+  text(`the name of an environment variable like ${example}`, (s) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(s));
+
+const httpUrl = (example: string) =>
+  text(`an http(s) URL like ${example}`, (s) => {
+    try {
+      return ['http:', 'https:'].includes(new URL(s).protocol);
+    } catch {
+      return false;
+    }
+  });
+
+/** Who the bot is in Microsoft Entra ID (entra and azure): client credentials by secret or certificate. */
+const microsoftApp = {
+  tenantId: text('a tenant id (a GUID) or domain like contoso.onmicrosoft.com', (s) => GUID_RE.test(s) || /^[a-z0-9.-]+\.[a-z]{2,}$/i.test(s)),
+  clientId: text('an application (client) id, a GUID', (s) => GUID_RE.test(s)),
+  clientSecretEnv: envName('PIM_ENTRA_CLIENT_SECRET').optional(),
+  certificate: mapping({
+    thumbprint: text('the certificate\'s SHA-1 or SHA-256 thumbprint in hex', (s) => /^([0-9a-f]{40}|[0-9a-f]{64})$/i.test(s)),
+    privateKeyEnv: envName('PIM_ENTRA_PRIVATE_KEY'),
+  }).optional(),
+  authority: httpUrl('https://login.microsoftonline.com').optional(),
+  timeout: duration({ min: '1s', max: '5m', example: '30s' }),
+};
+
+export const ProviderDef = z.discriminatedUnion('type', [
   mapping({ type: z.literal('record') }),
   mapping({
     type: z.literal('webhook'),
-    url: text('an http(s) URL like https://grants.example.com/pim', (s) => {
-      try {
-        return ['http:', 'https:'].includes(new URL(s).protocol);
-      } catch {
-        return false;
-      }
-    }),
+    url: httpUrl('https://grants.example.com/pim'),
     secret: z
       .string({ error: 'expected the signing secret as a string' })
       .refine((s) => s.length >= 16, { error: 'expected a signing secret of at least 16 characters' })
       .optional(),
-    secretEnv: text('the name of an environment variable like PIM_WEBHOOK_SECRET', (s) =>
-      /^[A-Za-z_][A-Za-z0-9_]*$/.test(s),
-    ).optional(),
+    secretEnv: envName('PIM_WEBHOOK_SECRET').optional(),
     timeout: duration({ min: '1s', max: '5m', example: '10s' }),
   }),
+  mapping({
+    type: z.literal('postgres'),
+    urlEnv: envName('PIM_GRANTS_DATABASE_URL'),
+    terminateSessions: bool.optional(),
+    timeout: duration({ min: '1s', max: '5m', example: '10s' }),
+  }),
+  mapping({ type: z.literal('entra'), ...microsoftApp, graphUrl: httpUrl('https://graph.microsoft.com/v1.0').optional() }),
+  mapping({ type: z.literal('azure'), ...microsoftApp, armUrl: httpUrl('https://management.azure.com').optional() }),
 ]);
+export type ProviderDef = z.output<typeof ProviderDef>;
+
+/** `provider:` is a provider, or the name of one in `providers:` (read as `{ type: '@name', name }`). */
+const NAMED = '@name';
+const Provider = z
+  .preprocess(
+    (v) => (typeof v === 'string' ? { type: NAMED, name: v } : v),
+    z.discriminatedUnion('type', [mapping({ type: z.literal(NAMED), name: providerName }), ...ProviderDef.options]),
+  )
+  .transform((p) => ('name' in p && p.type === NAMED ? p.name : (p as ProviderDef)));
+
+const Reconcile = mapping({
+  schedule: cron.optional(),
+  missing: z.enum(['reapply', 'alert']).optional(),
+  grace: duration({ min: '0s', max: '1h', example: '2m' }),
+});
 
 const BootstrapAssignment = mapping({
   principal: principalRef,
@@ -311,7 +359,11 @@ export const PimConfigInput = mapping({
   mfa: Mfa.prefault({}),
   audit: Audit.prefault({}),
   slack: SlackSection.prefault({}),
-  provider: Provider.prefault({ type: 'record' }),
+  provider: Provider.optional(),
+  providers: z
+    .record(providerName, ProviderDef, { error: (iss) => `expected a mapping of provider names to providers, got ${show(iss.input)}` })
+    .default({}),
+  reconcile: Reconcile.prefault({}),
   bootstrap: mapping({ assignments: list(BootstrapAssignment, 'assignments').default([]) }).prefault({}),
 });
 export type PimConfigInput = z.output<typeof PimConfigInput>;
@@ -336,7 +388,9 @@ export const fallbackError: z.core.$ZodErrorMap = (iss) => {
       const { discriminator, options } = iss as { discriminator?: string; options?: unknown[] };
       if (discriminator !== undefined && options !== undefined) {
         const input = iss.input as Record<string, unknown> | undefined;
-        return `expected one of: ${options.map(String).join(', ')}, got ${show(input?.[discriminator])}`;
+        // Internal tags (a provider given by name) are not something to write.
+        const written = options.map(String).filter((o) => !o.startsWith('@'));
+        return `expected one of: ${written.join(', ')}, got ${show(input?.[discriminator])}`;
       }
       return undefined;
     }

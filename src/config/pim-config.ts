@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import { type AlertSettings, assignmentLimits, DEFAULT_ALERT_SETTINGS, type AssignmentType, DAY, DEFAULT_POLICY, Directory, formatDuration, type Group, type MfaLockout, MINUTE, type NotifyEvent, type Policy, type Principal, type Role, type RoleScope } from '../core/index.js';
 import { ConfigError, show } from './errors.js';
+import type { GrantsConfig, ProviderConfig } from '../providers/config.js';
+import { resolveGrants, resolveReconcile, type ReconcileConfig } from './grants.js';
 import { PimConfigInput, fallbackError, type PolicyInput } from './pim-config-schema.js';
 
 export { NOTIFY_EVENTS } from './pim-config-schema.js';
@@ -18,7 +20,7 @@ export { NOTIFY_EVENTS } from './pim-config-schema.js';
 export { APPROVALS_CHANNEL, DEFAULT_POLICY, SECURITY_CHANNEL } from '../core/index.js';
 
 export const DEFAULT_DIGEST_CRON = '0 9 * * 1';
-export const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
+export { DEFAULT_WEBHOOK_TIMEOUT_MS } from './grants.js';
 /** `delivery.giveUpAfter`: long enough to outlast a platform outage of a working day. */
 export const DEFAULT_GIVE_UP_AFTER_MS = 8 * 60 * 60_000;
 /** `audit.retention`: 400 days, past a year of history for a yearly review. */
@@ -39,9 +41,8 @@ export interface ScheduleConfig {
 }
 
 
-export type ProviderConfig =
-  | { type: 'record' }
-  | { type: 'webhook'; url: string; secret: string; timeoutMs: number };
+export type { GrantsConfig, ProviderConfig } from '../providers/config.js';
+export { DEFAULT_RECONCILE, type ReconcileConfig } from './grants.js';
 
 /** An assignment applied once to an empty database. `forMs` counts from when it is applied. */
 export interface BootstrapAssignment {
@@ -78,7 +79,12 @@ export interface PimConfig {
   mfa: MfaLockout;
   /** Audit rows older than `retentionMs` are pruned daily (default 400 days, at least 30). */
   audit: { retentionMs: number };
+  /** The default grant provider: the one for roles and scopes that name none (`provider:`). */
   provider: ProviderConfig;
+  /** Every named provider and which one grants each role at each scope, with what it maps to. */
+  grants: GrantsConfig;
+  /** The reconciliation job: how often, and what a grant the target lost leads to. */
+  reconcile: ReconcileConfig;
   /**
    * The Slack workspace(s) this bot serves: requests from any other are refused, and a Slack
    * account is found by its profile e-mail only when this is set.
@@ -93,7 +99,7 @@ export interface PimConfig {
 }
 
 export interface ParseOptions {
-  /** Environment for `provider.secretEnv` (default: process.env). */
+  /** Environment for the variables providers name (`secretEnv`, `urlEnv`, ...; default: process.env). */
   env?: Record<string, string | undefined>;
 }
 
@@ -426,26 +432,6 @@ function resolveBootstrap(
   return assignments;
 }
 
-/** The grant provider; a webhook's secret may come from the variable `secretEnv` names. */
-function resolveProvider(pv: PimConfigInput['provider'], env: Env, at: At): ProviderConfig {
-  if (pv.type === 'record') return { type: 'record' };
-  let secret = pv.secret;
-  if (pv.secret !== undefined && pv.secretEnv !== undefined) {
-    at(['provider', 'secretEnv'], 'expected either secret or secretEnv, not both');
-  } else if (pv.secretEnv !== undefined) {
-    const name = pv.secretEnv;
-    secret = env[name]?.trim() || undefined;
-    if (secret === undefined) {
-      at(['provider', 'secretEnv'], `expected environment variable ${name} to hold the webhook signing secret, but it is not set`);
-    } else if (secret.length < 16) {
-      at(['provider', 'secretEnv'], `expected environment variable ${name} to hold a signing secret of at least 16 characters`);
-    }
-  } else if (secret === undefined) {
-    at(['provider', 'secret'], 'expected a signing secret, or secretEnv naming the environment variable that holds it');
-  }
-  return { type: 'webhook', url: pv.url, secret: secret ?? '', timeoutMs: pv.timeout ?? DEFAULT_WEBHOOK_TIMEOUT_MS };
-}
-
 /** Checks references between sections and converts the parsed input to core types. */
 function resolve(input: PimConfigInput, problems: Problems, env: Env): Omit<PimConfig, 'source' | 'isDemo'> {
   const at: At = (path, message) => problems.at(path, message);
@@ -474,7 +460,8 @@ function resolve(input: PimConfigInput, problems: Problems, env: Env): Omit<PimC
     },
     audit: { retentionMs: input.audit.retention ?? DEFAULT_AUDIT_RETENTION_MS },
     slack: { teamIds: input.slack.teamIds, enterpriseId: input.slack.enterpriseId ?? null },
-    provider: resolveProvider(input.provider, env, at),
+    ...resolveGrants(input, env, at, normalizeScope),
+    reconcile: resolveReconcile(input.reconcile),
     bootstrap: { assignments: resolveBootstrap(input.bootstrap.assignments, roles, dir, at) },
   };
 }

@@ -271,6 +271,19 @@ export interface GrantProvider {
   readonly inline: boolean;
   grant(a: GrantTarget): Promise<void>;
   revoke(a: GrantTarget): Promise<void>;
+  /**
+   * Who the target system holds the role at the scope for right now, for reconciliation; null
+   * when the provider keeps nothing to compare (record, webhook). Throws DeliveryError to retry.
+   */
+  list(at: { role: string; scope: string }): Promise<HeldGrant[] | null>;
+}
+
+/** One holder of a role as the target system reports it. */
+export interface HeldGrant {
+  /** The directory principal this identity belongs to; null for an identity the directory does not know. */
+  principalId: string | null;
+  /** The identity as the target names it (a database login, an Entra object id). */
+  identity: string;
 }
 
 export interface GrantTarget {

@@ -1,4 +1,4 @@
-import type { GrantProvider, GrantTarget } from '../core/index.js';
+import type { GrantProvider, GrantTarget, HeldGrant } from '../core/index.js';
 
 /**
  * Record-only grants: the assignment row in the database is the grant, so there is nothing to
@@ -11,4 +11,9 @@ export class RecordProvider implements GrantProvider {
   async grant(_a: GrantTarget): Promise<void> {}
 
   async revoke(_a: GrantTarget): Promise<void> {}
+
+  /** Nothing outside the database to compare with. */
+  async list(_at: { role: string; scope: string }): Promise<HeldGrant[] | null> {
+    return null;
+  }
 }

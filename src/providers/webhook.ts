@@ -10,7 +10,7 @@
  *   another 4xx only when retrying can never help.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { DeliveryError, type GrantProvider, type GrantTarget } from '../core/index.js';
+import { DeliveryError, type GrantProvider, type GrantTarget, type HeldGrant } from '../core/index.js';
 
 export const DEFAULT_WEBHOOK_TIMEOUT_MS = 5_000;
 export const SIGNATURE_HEADER = 'x-pim-signature';
@@ -94,6 +94,11 @@ export class WebhookProvider implements GrantProvider {
 
   revoke(a: GrantTarget): Promise<void> {
     return this.deliver('revoke', a);
+  }
+
+  /** The receiver's state is its own: nothing to compare. */
+  async list(_at: { role: string; scope: string }): Promise<HeldGrant[] | null> {
+    return null;
   }
 
   private async deliver(event: WebhookEvent, a: GrantTarget): Promise<void> {

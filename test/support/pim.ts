@@ -161,7 +161,7 @@ export class PimFixture {
     const yaml = pimConfigYaml(options.extraUsers ?? 0);
     this.config = parsePimConfig(options.yaml ? options.yaml(yaml) : yaml, 'test.pim.config.yaml', { env: {} });
     // An external provider only as far as the core sees it: grants wait for completeGrant / failGrant.
-    const external = { name: 'webhook', inline: false, grant: async () => {}, revoke: async () => {} };
+    const external = { name: 'webhook', inline: false, grant: async () => {}, revoke: async () => {}, list: async () => null };
     const core = buildCore({
       config: this.config,
       database,

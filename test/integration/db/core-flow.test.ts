@@ -29,7 +29,7 @@ beforeEach(async () => {
 function setup() {
   let wakes = 0;
   const policy = { ...DEFAULT_POLICY, maxActivationMs: HOUR, approval: { required: true, approvers: ['group:sre-leads'], timeoutMs: 24 * HOUR } };
-  const provider: GrantProvider = { name: 'record', inline: true, grant: async () => {}, revoke: async () => {} };
+  const provider: GrantProvider = { name: 'record', inline: true, grant: async () => {}, revoke: async () => {}, list: async () => null };
   const { pim } = buildCore({
     config: {
       principals: [

@@ -122,6 +122,10 @@ class RecordingProvider implements GrantProvider {
     if (this.failRevoke) throw this.failRevoke();
     this.revoked.push(a);
   }
+
+  async list(): Promise<null> {
+    return null;
+  }
 }
 
 const quietLogger = { info() {}, warn() {}, error() {} };

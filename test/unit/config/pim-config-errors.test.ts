@@ -70,7 +70,7 @@ describe('parsePimConfig schema errors', () => {
 
   it('names an unknown provider type', () => {
     expect(problemsOf('provider: { type: ldap }')).toEqual([
-      'pim.config.yaml: provider.type: expected one of: record, webhook, got "ldap"',
+      'pim.config.yaml: provider.type: expected one of: record, webhook, postgres, entra, azure, got "ldap"',
     ]);
   });
 
