@@ -757,6 +757,27 @@ export function replyContent(r: Reply, ctx: RenderContext): Content {
         buttons: [],
       };
     }
+    case 'alerts': {
+      const shown = r.alerts.slice(0, 20);
+      return {
+        summary: r.alerts.length ? `${plural(r.alerts.length, 'open security alert')}` : 'No open security alerts',
+        blocks: compact([
+          { type: 'header', text: 'Security alerts' },
+          ...(shown.length
+            ? [text(...shown.map((a): Line => [t(`${SEVERITY_MARK[a.severity]} · `), c(a.id), t(' · '), b(alertWords(a).title), t(` · since ${formatDay(a.since ?? a.openedAt, ctx)}`)]))]
+            : [text([t('No open security alerts.')])]),
+          more(shown.length, r.alerts.length, 'alerts'),
+          shown.length ? note([t('Dismiss one (admins) with '), c('alert dismiss <alert-id> --reason "…"'), t('.')]) : null,
+        ]),
+        buttons: [],
+      };
+    }
+    case 'alert_dismissed':
+      return {
+        summary: `Alert ${r.alert.id} dismissed`,
+        blocks: compact([text([t('Alert '), c(r.alert.id), t(' ('), b(alertWords(r.alert).title), t(') is dismissed; its card in the security channel says so.')]), facts([fact('Reason', r.alert.dismissReason)])]),
+        buttons: [],
+      };
     case 'audit': {
       const rows = r.rows.slice(0, LIST_MAX.audit);
       const chunks: Block[] = [];

@@ -101,6 +101,9 @@ export type Reply =
   | { kind: 'assigned'; assignment: AssignmentView }
   | { kind: 'removed'; assignments: AssignmentView[] }
   | { kind: 'audit'; rows: AuditRow[] }
+  /** The open security alerts, most severe first. */
+  | { kind: 'alerts'; alerts: AlertView[] }
+  | { kind: 'alert_dismissed'; alert: AlertView }
   /**
    * To the person only (Slack ephemeral, a Teams personal chat): their new authenticator secret,
    * shown this once. `uri` is the `otpauth://` URI an authenticator app imports.

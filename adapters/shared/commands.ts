@@ -160,10 +160,15 @@ const auditCommands = {
   },
 } satisfies Partial<Handlers>;
 
-/** Access reviews and alerts: parsed and authorised today, built by the next issues. */
+/** Security alerts: the open ones (admins and auditors), and an admin's dismissal. */
+const alertCommands = {
+  alerts: async ({ pim, actor }) => reply({ kind: 'alerts', alerts: await pim.alerts(actor) }),
+  'alert-dismiss': async ({ pim, actor }, c) => reply({ kind: 'alert_dismissed', alert: await pim.dismissAlert(actor, c.alertId, c.reason) }),
+} satisfies Partial<Handlers>;
+
+/** Access reviews: parsed and authorised today, built by the next issue. */
 const notYetCommands = {
   'review-start': (ctx, c) => notYet(ctx, c.name),
-  alerts: (ctx, c) => notYet(ctx, c.name),
   reviews: async () =>
     reply({
       kind: 'text',
@@ -171,12 +176,12 @@ const notYetCommands = {
     }),
 } satisfies Partial<Handlers>;
 
-async function notYet({ pim, actor }: CommandContext, name: 'review-start' | 'alerts'): Promise<CommandOutcome> {
+async function notYet({ pim, actor }: CommandContext, name: 'review-start'): Promise<CommandOutcome> {
   // Who may use them is settled now (admins; auditors may read alerts), before they exist.
   await pim.authorize(actor, name);
   return reply({
     kind: 'text',
-    text: `\`${name === 'review-start' ? 'review start' : name}\` is not available in this version of pimbot yet. Use \`audit\` for history and \`approvals\` for decisions waiting for you.`,
+    text: `\`${name === 'review-start' ? 'review start' : String(name)}\` is not available in this version of pimbot yet. Use \`audit\` for history and \`approvals\` for decisions waiting for you.`,
   });
 }
 
@@ -189,6 +194,7 @@ const HANDLERS: Handlers = {
   ...adminCommands,
   ...mfaCommands,
   ...auditCommands,
+  ...alertCommands,
   ...notYetCommands,
 };
 

@@ -21,6 +21,7 @@ export const USAGE: Readonly<Record<CommandName, string>> = {
   remove: 'remove <user> <role> [--scope <scope>] --reason "<text>"',
   'review-start': 'review start <role> [--scope <scope>] --reviewers self|approvers|<user>... [--duration <days>d]',
   alerts: 'alerts',
+  'alert-dismiss': 'alert dismiss <alert-id> --reason "<text>"',
   audit: 'audit [--user <user>] [--role <role>] [--since <duration>] [--csv]',
   mfa: 'mfa enroll',
 };
@@ -41,12 +42,13 @@ const SUMMARY: Readonly<Record<CommandName, string>> = {
   assign: 'make a user eligible for (or active in) a role; the user is told, with the reason',
   remove: 'remove a user’s assignment; the user is told, with the reason',
   'review-start': 'start an access review of a role',
-  alerts: 'security alerts',
+  alerts: 'the open security alerts',
+  'alert-dismiss': 'dismiss a security alert, saying why',
   audit: 'the audit trail',
   mfa: 'set up your authenticator app for MFA (shown to you once, to scan)',
 };
 
-const ADMIN: readonly CommandName[] = ['assign', 'remove', 'review-start', 'alerts', 'audit'];
+const ADMIN: readonly CommandName[] = ['assign', 'remove', 'review-start', 'alerts', 'alert-dismiss', 'audit'];
 /** What an auditor may use of the admin commands: reading, never changing. */
 const AUDITOR: readonly CommandName[] = ['audit', 'alerts'];
 const EVERYONE: readonly CommandName[] = COMMAND_NAMES.filter((name) => !ADMIN.includes(name));

@@ -253,6 +253,17 @@ const SPECS: Readonly<Record<CommandName, Spec>> = {
     },
   },
   alerts: noArgs('alerts'),
+  'alert-dismiss': {
+    verb: 'alert dismiss',
+    example: 'alert dismiss A-7K2Q9XA --reason "service account, reviewed quarterly"',
+    positionals: [{ what: 'alert id (like A-7K2Q9XA)', required: true }],
+    flags: { reason: 'text' },
+    build: (a) => {
+      const reason = str(a, 'reason');
+      if (reason === undefined) return fail('alert dismiss needs a reason, e.g. alert dismiss A-7K2Q9XA --reason "service account, reviewed quarterly".');
+      return ok({ name: 'alert-dismiss', alertId: a.pos[0], reason });
+    },
+  },
   mfa: {
     verb: 'mfa',
     example: 'mfa enroll',
@@ -316,6 +327,19 @@ function parse(text: string, opts: ParseOptions, general: () => string): ParseRe
   const word = first.text.toLowerCase();
   let name: CommandName | undefined = word === 'review' ? undefined : lookupVerb(word);
   let args = rest;
+  if (word === 'alert') {
+    const next = rest[0];
+    if (next?.kind === 'word' && next.text.toLowerCase() === 'dismiss') {
+      name = 'alert-dismiss';
+      args = rest.slice(1);
+    } else if (next === undefined) {
+      name = 'alerts';
+    } else if (!hasHelpFlag(rest)) {
+      return refuse('alert needs dismiss, e.g. alert dismiss A-7K2Q9XA --reason "why"; alerts lists the open ones.', USAGE['alert-dismiss'], 'alert-dismiss');
+    } else {
+      name = 'alert-dismiss';
+    }
+  }
   if (word === 'review') {
     const next = rest[0];
     if (next?.kind === 'word' && next.text.toLowerCase() === 'start') {

@@ -21,6 +21,7 @@ export const COMMAND_NAMES = [
   'remove',
   'review-start',
   'alerts',
+  'alert-dismiss',
   'audit',
   'mfa',
 ] as const;
@@ -100,6 +101,7 @@ export const CommandSchema = z.discriminatedUnion('name', [
     durationDays: z.number().int().positive().optional(),
   }),
   bare('alerts'),
+  z.object({ name: z.literal('alert-dismiss'), alertId: text, reason: text }),
   /** `mfa enroll`: set up one's own authenticator (the only `mfa` action in chat). */
   z.object({ name: z.literal('mfa'), action: z.literal('enroll') }),
   z.object({

@@ -286,6 +286,9 @@ export const REPLIES: [string, Reply][] = [
   ['removed', { kind: 'removed', assignments: [assignment({ type: 'eligible', requestId: null }), assignment()] }],
   ['removed nothing', { kind: 'removed', assignments: [] }],
   ['audit', { kind: 'audit', rows: auditRows }],
+  ['alerts', { kind: 'alerts', alerts: [alertView({ rule: 'break_glass', severity: 'critical', facts: { activation: true } }), alertView({ id: 'A-2', facts: { scopes: ['/'] } })] }],
+  ['alerts none', { kind: 'alerts', alerts: [] }],
+  ['alert_dismissed', { kind: 'alert_dismissed', alert: alertView({ state: 'dismissed', dismissedBy: carol, dismissedAt: at(1), dismissReason: 'Known: MFA comes in Q3', facts: { scopes: ['/'] } }) }],
   ['audit empty', { kind: 'audit', rows: [] }],
   [
     'mfa_enrolled',
@@ -301,6 +304,8 @@ export const REPLIES: [string, Reply][] = [
 ];
 
 export const ALL_REPLY_KINDS: Record<ReplyKind, true> = {
+  alerts: true,
+  alert_dismissed: true,
   mfa_enrolled: true,
   help: true,
   roles: true,
