@@ -113,6 +113,15 @@ export const outboxKeys = {
 
 export type OutboxKey = ReturnType<(typeof outboxKeys)[keyof typeof outboxKeys]>;
 
+/** Advisory lock names (PostgreSQL, held to the end of the transaction): what runs one at a time across replicas. */
+export const lockKeys = {
+  /** One principal's open activation or request per role and scope: activate and extend queue on it. */
+  activation: (principalId: string, role: string, scope: string) => `activation:${principalId.toLowerCase()}:${role}:${scope}` as const,
+  bootstrap: 'bootstrap',
+  config: 'config',
+  digest: 'digest',
+} as const;
+
 /**
  * Every notice kind, as a table the compiler keeps complete: a kind added to `Notice` and not
  * here, or renamed in one and not the other, fails to compile. Renderers that tell notices from

@@ -1,6 +1,6 @@
 /** Activating an eligible role (plan, activate) and cancelling a request. */
 import { PimError } from '../errors.js';
-import { noticeKeys } from '../keys.js';
+import { lockKeys, noticeKeys } from '../keys.js';
 import { checkActivation, defaultDuration, findRole, findScope, missingInputs, type MissingInput } from '../policy.js';
 import type { Actor, Assignment, PimRequest, Policy, Role } from '../types.js';
 import { requestView } from '../views.js';
@@ -71,11 +71,6 @@ export async function planActivation(deps: PimDeps, actor: Actor, input: Activat
   return { role, eligibleScopes, scope, policy, missing, durationMs: input.durationMs ?? (policy ? defaultDuration(policy) : 0) };
 }
 
-/** The lock that serialises everything one principal does to one role at one scope (activate, extend). */
-export function activationLock(principalId: string, role: string, scope: string): string {
-  return `activation:${principalId.toLowerCase()}:${role}:${scope}`;
-}
-
 /** Activates an eligible role: at once, at a scheduled time, or after approval. */
 export async function activate(deps: PimDeps, actor: Actor, input: ActivateInput): Promise<ActivateResult> {
   return auditRefusal(deps, actor, 'activate', input.role, { role: input.role, scope: input.scope }, async () => {
@@ -92,7 +87,7 @@ export async function activate(deps: PimDeps, actor: Actor, input: ActivateInput
     return deps.store.transaction(async (uow) => {
       // One open activation or request per principal, role and scope: concurrent activations
       // queue on this lock, and each reads what the one before it committed.
-      await uow.locks.lock(activationLock(actor.principal.id, role.name, scope));
+      await uow.locks.lock(lockKeys.activation(actor.principal.id, role.name, scope));
       const active = await uow.assignments.find({ principalId: actor.principal.id, role: role.name, scope, type: 'active', currentAt: now });
       if (active.length > 0) {
         throw new PimError('already_active', { role: role.name, until: active[0]?.endsAt?.toISOString() ?? null });

@@ -1,13 +1,12 @@
 /** Adding time: extending an activation within its policy, or asking admins to renew an eligible assignment. */
 import { PimError } from '../errors.js';
-import { noticeKeys } from '../keys.js';
+import { lockKeys, noticeKeys } from '../keys.js';
 import { checkExtension, checkReason, extensionRoom, findRole, findScope, missingInputs, RENEW_WINDOW_MS, type MissingInput } from '../policy.js';
 import type { UnitOfWork } from '../ports.js';
 import type { Actor, Assignment, PimRequest, Policy, Role } from '../types.js';
 import { assignmentView, requestView } from '../views.js';
 import { announceApprovalRequest, otherApprovers } from '../approval/index.js';
 import { audit, auditRefusal, currentAssignmentsOf, newRequest, notifyChannels, sendTo, verifyMfa, type PimDeps } from '../shared/index.js';
-import { activationLock } from './activate.js';
 import { findActivation } from './deactivate.js';
 
 export interface ExtendInput {
@@ -72,7 +71,7 @@ async function extendActivation(deps: PimDeps, uow: UnitOfWork, actor: Actor, ro
   const policy = findScope(role, found.scope).policy;
   // The lock activate takes: concurrent extensions of one activation queue here, and each
   // re-reads the end the one before it committed.
-  await uow.locks.lock(activationLock(actor.principal.id, role.name, found.scope));
+  await uow.locks.lock(lockKeys.activation(actor.principal.id, role.name, found.scope));
   const a = await uow.assignments.get(found.id);
   if (!a || a.endedAt || (a.endsAt && a.endsAt.getTime() <= now.getTime())) throw new PimError('not_active', { role: role.name });
   checkExtension(role.name, policy, a, input, now);

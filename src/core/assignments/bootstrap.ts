@@ -1,4 +1,5 @@
 /** `bootstrap.assignments` from the config: applied once, to an empty database. */
+import { lockKeys } from '../keys.js';
 import { findRole } from '../policy.js';
 import type { AssignmentType } from '../types.js';
 import { audit, newAssignment, pickScope, type PimDeps } from '../shared/index.js';
@@ -17,7 +18,7 @@ export async function bootstrap(deps: PimDeps, items: BootstrapItem[]): Promise<
   return deps.store.transaction(async (uow) => {
     // Replicas starting together on an empty database: the second waits here, then counts the
     // first one's assignments (a new statement sees what committed meanwhile) and applies nothing.
-    await uow.locks.lock('bootstrap');
+    await uow.locks.lock(lockKeys.bootstrap);
     if ((await uow.assignments.count()) > 0) return 0;
     for (const item of items) {
       const principal = item.principal.startsWith('group:') ? item.principal : deps.directory.require(item.principal).id;

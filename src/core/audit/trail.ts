@@ -1,5 +1,5 @@
 /** The audit trail as a feature: reading it, recording the config a start runs on, refused sign-ins, and checks for commands the core has no method for yet. */
-import { SUBJECT_PREFIX, subjects } from '../keys.js';
+import { lockKeys, SUBJECT_PREFIX, subjects } from '../keys.js';
 import { findRole } from '../policy.js';
 import type { Actor, AuditEvent } from '../types.js';
 import { appendAudit, auditRefusal, requireAdmin, requireAuditReader, type PimDeps } from '../shared/index.js';
@@ -55,7 +55,7 @@ export async function deliveryFailed(deps: PimDeps, item: { id: number; dedupeKe
  */
 export async function recordConfig(deps: PimDeps, fingerprint: { sha256: string; snapshot: Record<string, unknown> }, source: string): Promise<string[] | null> {
   return deps.store.transaction(async (uow) => {
-    await uow.locks.lock('config');
+    await uow.locks.lock(lockKeys.config);
     const [last] = await uow.audit.list({ subjectPrefix: SUBJECT_PREFIX.config, limit: 1 });
     const previous = last?.details as { sha256?: string; snapshot?: unknown } | undefined;
     if (previous?.sha256 === fingerprint.sha256) return [];

@@ -1,6 +1,6 @@
 /** Sending the weekly digest, once per ISO week across replicas. */
 import { SECURITY_CHANNEL } from '../channels.js';
-import { noticeKeys, subjects } from '../keys.js';
+import { lockKeys, noticeKeys, subjects } from '../keys.js';
 import type { DigestView, Notice } from '../notices.js';
 import { appendAudit, sendTo, type PimDeps } from '../shared/index.js';
 import { buildDigest, DIGEST_PERIOD_MS, isoWeek } from './build.js';
@@ -19,7 +19,7 @@ export async function sendDigest(deps: PimDeps, opts: { timeZone: string }): Pro
   const week = isoWeek(now, opts.timeZone);
   const subject = subjects.digest(week);
   return deps.store.transaction(async (uow) => {
-    if (!(await uow.locks.tryLock('digest'))) return { outcome: 'locked', week };
+    if (!(await uow.locks.tryLock(lockKeys.digest))) return { outcome: 'locked', week };
     if ((await uow.audit.list({ subjectPrefix: subject, limit: 1 })).some((e) => e.subject === subject)) return { outcome: 'already_sent', week };
     const [created, current, pending] = await Promise.all([
       uow.assignments.createdBetween(new Date(now.getTime() - DIGEST_PERIOD_MS), now),
