@@ -120,6 +120,7 @@ export const lockKeys = {
   bootstrap: 'bootstrap',
   config: 'config',
   digest: 'digest',
+  alerts: 'alerts',
 } as const;
 
 /**

@@ -13,7 +13,7 @@
  */
 import { SECURITY_CHANNEL } from '../channels.js';
 import { PimError } from '../errors.js';
-import { noticeKeys, outboxKeys, subjects } from '../keys.js';
+import { lockKeys, noticeKeys, outboxKeys, subjects } from '../keys.js';
 import type { AlertView, Notice } from '../notices.js';
 import type { UnitOfWork } from '../ports.js';
 import { appendAudit, auditRefusal, person, requireAdmin, requireAuditReader, sendTo, type PimDeps } from '../shared/index.js';
@@ -105,7 +105,7 @@ async function resolve(deps: PimDeps, uow: UnitOfWork, a: Alert, now: Date, why:
 /** One scan: raise what is new, keep what holds, resolve what cleared. */
 export async function scanAlerts(deps: PimDeps, settings: AlertSettings): Promise<AlertScanResult> {
   return deps.store.transaction(async (uow) => {
-    if (!(await uow.locks.tryLock('alerts'))) return { outcome: 'locked', raised: [], resolved: [], open: 0 };
+    if (!(await uow.locks.tryLock(lockKeys.alerts))) return { outcome: 'locked', raised: [], resolved: [], open: 0 };
     const now = deps.clock.now();
     const [current, created] = await Promise.all([uow.assignments.find({ currentAt: now }), uow.assignments.createdBetween(new Date(now.getTime() - lookbackMs(settings)), new Date(now.getTime() + 1))]);
     const incidents = evaluateRules({ now, roles: deps.roles, directory: deps.directory, current, recentActivations: created.filter(isActivation) }, settings);
