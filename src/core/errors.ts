@@ -45,6 +45,11 @@ export const ERROR_CODES = [
   'renew_too_early',
   'unknown_alert',
   'alert_closed',
+  'unknown_review',
+  'review_closed',
+  'review_not_ended',
+  'not_reviewer',
+  'no_review_items',
   'invalid_input',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -167,6 +172,16 @@ export function describeError(code: ErrorCode, d: Record<string, unknown> = {}):
       return `There is no alert ${str(d.id)}. Type \`alerts\` to see the open ones.`;
     case 'alert_closed':
       return `Alert ${str(d.id)} is already ${str(d.state)}${d.by ? ` (by ${str(d.by)})` : ''}. Nothing was changed.`;
+    case 'unknown_review':
+      return `There is no access review ${str(d.id)}. Type \`reviews\` to see the ones waiting for you.`;
+    case 'review_closed':
+      return `Access review ${str(d.id)} has ended${d.state === 'applied' ? ' and been applied' : ''}; decisions can no longer be made or changed.`;
+    case 'review_not_ended':
+      return `Access review ${str(d.id)} is still open until ${str(d.until)}. Stop it first with \`review stop ${str(d.id)}\`.`;
+    case 'not_reviewer':
+      return `You are not a reviewer of this item of access review ${str(d.id)}. Nothing was changed.`;
+    case 'no_review_items':
+      return `No assignment of ${str(d.role)}${d.scope ? ` at ${str(d.scope)}` : ''} is in scope of a review; none was started.`;
     case 'invalid_input':
       return str(d.message, 'That input is not valid.');
   }

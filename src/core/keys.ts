@@ -11,7 +11,7 @@ import type { Platform } from './types.js';
 export type EndReason = 'expired' | 'deactivated' | 'removed';
 
 /** Commands whose refusal is audited as `refused.<command>`. */
-export type RefusedAction = 'activate' | 'cancel' | 'approve' | 'deny' | 'deactivate' | 'extend' | 'assign' | 'remove' | 'audit' | 'alerts' | 'review-start' | 'mfa_enroll' | 'alert-dismiss';
+export type RefusedAction = 'activate' | 'cancel' | 'approve' | 'deny' | 'deactivate' | 'extend' | 'assign' | 'remove' | 'audit' | 'alerts' | 'review-start' | 'mfa_enroll' | 'alert-dismiss' | 'review-decide' | 'review-stop' | 'review-apply' | 'review-results';
 
 /** Every audit action the bot writes. */
 export type AuditAction =
@@ -43,6 +43,11 @@ export type AuditAction =
   | 'alert.resolved'
   | 'alert.dismissed'
   | 'audit.pruned'
+  | 'review.started'
+  | 'review.decided'
+  | 'review.ended'
+  | 'review.applied'
+  | 'review.reminded'
   | `refused.${RefusedAction}`;
 
 /** Subjects: what an audit row, or a posted message that is later updated, is about. */
@@ -59,13 +64,17 @@ export const subjects = {
   identity: (platform: string, platformId: string) => `${platform}:${platformId}` as const,
   /** A security alert; also its card's subject, so its updates find every copy posted. */
   alert: (id: string) => `alert:${id}` as const,
+  /** An access review (its audit rows). */
+  review: (id: string) => `review:${id}` as const,
+  /** One reviewer's DM card of a review, updated in place as they decide. */
+  reviewCard: (reviewId: string, reviewerId: string) => `review:${reviewId}:${reviewerId.toLowerCase()}` as const,
 };
 
 /** Prefixes of the subjects that `list({ subjectPrefix })` looks up. */
 export const SUBJECT_PREFIX = { config: 'config:' } as const;
 
 /** The subjects posted messages are kept under (message refs), to be updated in place. */
-export type MessageSubject = ReturnType<typeof subjects.request> | ReturnType<typeof subjects.pending> | ReturnType<typeof subjects.alert>;
+export type MessageSubject = ReturnType<typeof subjects.request> | ReturnType<typeof subjects.pending> | ReturnType<typeof subjects.alert> | ReturnType<typeof subjects.reviewCard>;
 
 /**
  * What a notice is queued under: one key per reason to tell someone, so telling them twice for
@@ -89,6 +98,10 @@ export const noticeKeys = {
   mfaLocked: (principalId: string, until: Date) => `mfa-locked:${principalId.toLowerCase()}:${until.toISOString()}` as const,
   digest: (week: string) => subjects.digest(week),
   alert: (alertId: string) => subjects.alert(alertId),
+  /** A reviewer's DM card of a review. */
+  reviewRequest: (reviewId: string, reviewerId: string) => `review-request:${reviewId}:${reviewerId.toLowerCase()}` as const,
+  reviewReminder: (which: 'halfway' | '1d', reviewId: string, reviewerId: string) => `review-remind-${which}:${reviewId}:${reviewerId.toLowerCase()}` as const,
+  reviewSummary: (reviewId: string, stage: 'ended' | 'applied') => `review-summary:${reviewId}:${stage}` as const,
 };
 
 export type NoticeKey = ReturnType<(typeof noticeKeys)[keyof typeof noticeKeys]>;
@@ -109,6 +122,8 @@ export const outboxKeys = {
   assignmentGrant: (assignmentId: string) => `grant:assignment:${assignmentId}` as const,
   revoke: (assignmentId: string) => `revoke:${assignmentId}` as const,
   alertUpdate: (alertId: string, why: 'resolved' | 'dismissed', platform: Platform) => `alert-update:${alertId}:${why}:${platform}` as const,
+  /** A reviewer's card brought up to date: one row per change (`seq` counts the review's audit rows). */
+  reviewCardUpdate: (reviewId: string, reviewerId: string, change: string, platform: Platform) => `review-update:${reviewId}:${reviewerId.toLowerCase()}:${change}:${platform}` as const,
 };
 
 export type OutboxKey = ReturnType<(typeof outboxKeys)[keyof typeof outboxKeys]>;
@@ -121,6 +136,8 @@ export const lockKeys = {
   config: 'config',
   digest: 'digest',
   alerts: 'alerts',
+  /** Opening the runs of recurring reviews (`reviews:` in the config). */
+  reviews: 'reviews',
 } as const;
 
 /**
@@ -142,5 +159,7 @@ export const NOTICE_KINDS: Readonly<Record<NoticeKind, true>> = Object.freeze({
   digest: true,
   mfa_locked: true,
   security_alert: true,
+  review_request: true,
+  review_summary: true,
   text: true,
 });
