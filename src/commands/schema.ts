@@ -20,6 +20,9 @@ export const COMMAND_NAMES = [
   'assign',
   'remove',
   'review-start',
+  'review-stop',
+  'review-apply',
+  'review-results',
   'alerts',
   'alert-dismiss',
   'audit',
@@ -99,7 +102,12 @@ export const CommandSchema = z.discriminatedUnion('name', [
     scope: text.optional(),
     reviewers: ReviewersSchema,
     durationDays: z.number().int().positive().optional(),
+    /** `--name`: what the review is called in its cards. */
+    title: text.optional(),
   }),
+  z.object({ name: z.literal('review-stop'), reviewId: text }),
+  z.object({ name: z.literal('review-apply'), reviewId: text }),
+  z.object({ name: z.literal('review-results'), reviewId: text, csv: z.boolean() }),
   bare('alerts'),
   z.object({ name: z.literal('alert-dismiss'), alertId: text, reason: text }),
   /** `mfa enroll`: set up one's own authenticator (the only `mfa` action in chat). */

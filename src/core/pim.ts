@@ -18,7 +18,7 @@ import type { Directory } from './directory.js';
 import { enrollMfa } from './mfa/index.js';
 import * as reviews from './reviews/index.js';
 import type { ReviewInput } from './reviews/index.js';
-import type { AlertView, Notice, ReviewItemView } from './notices.js';
+import type { AlertView, Notice, ReviewItemView, ReviewSummaryView } from './notices.js';
 import type { GrantTarget, OutboxItem } from './ports.js';
 import { isAdmin, isAuditor, policyFor, type PimDeps } from './shared/index.js';
 import type { Actor, Assignment, AuditEvent, PimRequest, Policy, Principal, Review, ReviewDecision, ReviewItem, Role } from './types.js';
@@ -269,6 +269,11 @@ export class Pim {
   /** Open reviews with items for the actor to decide. */
   pendingReviews(actor: Actor): Promise<{ review: Review; items: ReviewItem[] }[]> {
     return reviews.pendingReviews(this.deps, actor);
+  }
+
+  /** A review's outcome counts, overall and by reviewer. */
+  reviewSummary(review: Review, items: ReviewItem[]): ReviewSummaryView {
+    return reviews.summarise(this.deps, review, items);
   }
 
   /** Review items as cards and replies show them (names resolved). */
