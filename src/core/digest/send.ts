@@ -26,7 +26,9 @@ export async function sendDigest(deps: PimDeps, opts: { timeZone: string }): Pro
       uow.assignments.find({ currentAt: now }),
       uow.requests.find({ states: ['pending_approval'] }),
     ]);
-    const digest = buildDigest({ now, timeZone: opts.timeZone, created, current, pending, directory: deps.directory });
+    let pendingReviewItems = 0;
+    for (const r of await uow.reviews.find(['open'])) pendingReviewItems += (await uow.reviews.items(r.id)).filter((i) => i.decision === null).length;
+    const digest = buildDigest({ now, timeZone: opts.timeZone, created, current, pending, directory: deps.directory, pendingReviewItems });
     const notice: Notice = { kind: 'digest', digest };
     const admins = deps.directory.adminIds();
     for (const id of admins) await sendTo(deps, uow, { kind: 'user', principalId: id }, noticeKeys.digest(week), notice);

@@ -127,6 +127,10 @@ describe('a self-review of a role', () => {
     const listed = textOf((await fake.waitForResponse(mine.responseId)).body.blocks);
     expect(listed).toContain('Reader access review');
     expect(listed).toContain('2 of 2 items to decide');
+    const before = fake.callsTo('views.publish', (c) => c.args.user_id === alice.id).length;
+    await slack.event({ type: 'app_home_opened', user: alice.id, channel: 'D0ALICE', tab: 'home' });
+    await fake.waitForCall('views.publish', (c) => c.args.user_id === alice.id && fake.callsTo('views.publish', (x) => x.args.user_id === alice.id).length > before);
+    expect(textOf(fake.homes.get(alice.id)?.blocks ?? [])).toContain('2 review items waiting for you');
     const none = await slack.command(erin, 'reviews');
     expect(textOf((await fake.waitForResponse(none.responseId)).body.blocks)).toContain('No access reviews wait for you.');
     const refused = await slack.command(alice, `review results ${reviewId}`);

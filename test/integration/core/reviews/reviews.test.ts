@@ -170,6 +170,14 @@ describe('decisions', () => {
     expect(await fx.pim.pendingReviews(fx.actor('carol'))).toEqual([]);
     expect(await fx.pim.pendingReviewCount()).toEqual({ reviews: 1, items: 2 });
   });
+
+  it('the weekly digest counts the items still unanswered', async () => {
+    const { items } = await selfReviewOfReader();
+    await fx.pim.decideReviewItem(fx.actor('bob'), itemOf(items, USERS.bob).id, 'keep');
+    await fx.pim.sendDigest({ timeZone: 'UTC' });
+    const [sent] = await fx.messages({ kind: 'digest' });
+    expect(sent?.notice.kind === 'digest' ? sent.notice.digest.pendingReviews : undefined).toBe(1);
+  });
 });
 
 describe('ending and applying', () => {
