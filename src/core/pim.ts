@@ -281,6 +281,11 @@ export class Pim {
     return items.map((i) => reviews.itemView(this.deps, i));
   }
 
+  /** Opens the recurring reviews' runs whose start has come (also run by the deadline loop). */
+  openDueReviews(): Promise<string[]> {
+    return reviews.openDueRuns(this.deps, this.deps.reviewDefinitions ?? []);
+  }
+
   /** Items of open reviews still unanswered (the digest, the App Home). */
   pendingReviewCount(): Promise<{ reviews: number; items: number }> {
     return reviews.countPendingReviewItems(this.deps);
@@ -313,7 +318,8 @@ export class Pim {
   /** Processes everything that has come due: expiries, time-outs, scheduled starts, warnings. */
   async processDeadlines(batch = 1000): Promise<DeadlineResult> {
     const result = await deadlines.processDeadlines(this.deps, batch);
-    // Access reviews end (and auto-apply) and remind on the same loop.
+    // Access reviews open (recurring runs), end (and auto-apply) and remind on the same loop.
+    await reviews.openDueRuns(this.deps, this.deps.reviewDefinitions ?? []);
     await reviews.endDueReviews(this.deps);
     await reviews.sendReminders(this.deps);
     return result;
@@ -322,7 +328,8 @@ export class Pim {
   /** The next instant something comes due (a review's end or reminder included), so a scheduler can wake for it. */
   async nextDeadline(): Promise<Date | null> {
     const [a, b] = await Promise.all([deadlines.nextDeadline(this.deps), reviews.nextReviewDeadline(this.deps)]);
-    return a && b ? (a < b ? a : b) : (a ?? b);
+    const c = reviews.nextRunStart(this.deps.reviewDefinitions ?? [], this.deps.clock.now());
+    return [a, b, c].reduce<Date | null>((m, d) => (d && (!m || d < m) ? d : m), null);
   }
 
   /** Sends the weekly digest to admins and the security channel, once per ISO week across replicas. */

@@ -366,3 +366,26 @@ export interface ReviewItem {
   applied: ReviewDecision | null;
   appliedAt: Date | null;
 }
+
+/** How often a recurring review opens a new run. */
+export const REVIEW_RECURRENCES = ['once', 'weekly', 'monthly', 'quarterly', 'semiannual', 'annual'] as const;
+export type ReviewRecurrence = (typeof REVIEW_RECURRENCES)[number];
+
+/** A recurring review from `reviews:` in the config: each run opens by itself at its start. */
+export interface ReviewDefinition {
+  /** Unique among definitions; names its runs (with the role) in the database. */
+  name: string;
+  roles: string[];
+  /** null: every scope of each role. */
+  scope: string | null;
+  reviewers: ReviewReviewers;
+  settings: ReviewSettings;
+  durationDays: number;
+  recurrence: ReviewRecurrence;
+  /** The first run's start (a calendar day, midnight in `timeZone`). */
+  start: { year: number; month: number; day: number };
+  /** No run starts after this instant. */
+  endAt: Date | null;
+  /** The IANA zone the calendar days are counted in (default UTC). */
+  timeZone: string;
+}

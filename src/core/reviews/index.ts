@@ -6,3 +6,5 @@ export { countPendingReviewItems, currentReviewNotice, pendingReviews } from './
 export { DEFAULT_REVIEW_SETTINGS, inScope, outcomeOf, recommend, REVIEW_DEFAULT_DAYS, REVIEW_MAX_DAYS, REVIEW_MIN_DAYS, type Activity } from './recommend.js';
 export { nextReviewDeadline, reminderTimes, sendReminders } from './remind.js';
 export { itemView, reviewView, summarise } from './views.js';
+export { currentRun, nextRun, runStart, zonedMidnight } from './recurrence.js';
+export { definitionKey, nextRunStart, openDueRuns } from './recurring.js';

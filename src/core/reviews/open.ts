@@ -33,8 +33,11 @@ export async function startReview(deps: PimDeps, actor: Actor, input: ReviewInpu
   });
 }
 
-/** Opens a review in the caller's transaction; `definition` names the recurring one it is a run of. */
-export async function openReview(deps: PimDeps, uow: UnitOfWork, by: string, input: ReviewInput, definition: string | null, now: Date): Promise<{ review: Review; items: ReviewItem[] }> {
+/**
+ * Opens a review in the caller's transaction; `definition` names the recurring one it is a run
+ * of, and `startsAt` the run's start (the items are what is in scope now).
+ */
+export async function openReview(deps: PimDeps, uow: UnitOfWork, by: string, input: ReviewInput, definition: string | null, now: Date, startsAt: Date = now): Promise<{ review: Review; items: ReviewItem[] }> {
   const role = findRole(deps.roles, input.role);
   const scope = input.scope ? findScope(role, input.scope).path : null;
   const days = input.durationDays ?? REVIEW_DEFAULT_DAYS;
@@ -60,8 +63,8 @@ export async function openReview(deps: PimDeps, uow: UnitOfWork, by: string, inp
     settings,
     state: 'open',
     createdBy: by,
-    startsAt: now,
-    endsAt: new Date(now.getTime() + days * DAY_MS),
+    startsAt,
+    endsAt: new Date(startsAt.getTime() + days * DAY_MS),
     endedAt: null,
     endedBy: null,
     appliedAt: null,
