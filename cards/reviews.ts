@@ -80,7 +80,7 @@ export function reviewRequestContent(n: { review: ReviewView; reviewer: { name: 
   for (const it of shown) blocks.push(itemBlock(it, n.self, open, ctx));
   if (n.items.length > shown.length) blocks.push({ type: 'note', lines: [[t(`…and ${n.items.length - shown.length} more; decide them first, or type `), c('reviews'), t('.')]] });
   const notes: Line[] = [];
-  if (open && v.requireReason) notes.push([t('This review asks for a reason: type '), c('reviews'), t(' to decide with one.')]);
+  if (open && v.requireReason) notes.push([t('This review asks for a reason with each decision: type '), c(`review keep ${v.id}${n.self ? '' : ' <user>'} --reason "…"`), t(' (or '), c('review remove'), t(').')]);
   if (open) notes.push([t(`You can change a decision until the review ends. Unanswered items: ${DEFAULT_WORDS[v.defaultDecision]}.`)]);
   if (notes.length) blocks.push({ type: 'note', lines: notes });
   return { summary: `${v.name}: ${open ? `${plural(undecided, 'item')} to review by ${formatDay(v.endsAt, ctx)}` : 'ended'}`, blocks, buttons: [] };

@@ -179,6 +179,13 @@ const reviewCommands = {
     const reviewerCount = new Set(items.flatMap((i) => i.reviewers.map((id) => id.toLowerCase()))).size;
     return reply({ kind: 'review_started', review: reviewView(review), items: items.length, reviewers: reviewerCount, fallback: items.filter((i) => i.fallback).length });
   },
+  'review-decide': async ({ pim, actor }, c) => {
+    const principalId = c.user ? resolveUserRef(pim, c.user) : actor.principal.id;
+    const done = await pim.decideReviewFor(actor, c.reviewId, { principalId, role: c.role, scope: c.scope }, c.decision, c.reason ?? null);
+    const [item] = pim.reviewItemViews([done.item]);
+    if (!item) throw new PimError('unknown_review', { id: c.reviewId });
+    return reply({ kind: 'review_decided', review: reviewView(done.review), item });
+  },
   'review-stop': async ({ pim, actor }, c) => {
     const review = await pim.stopReview(actor, c.reviewId);
     const { items } = await pim.reviewResults(actor, review.id);

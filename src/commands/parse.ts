@@ -268,6 +268,19 @@ const SPECS: Readonly<Record<CommandName, Spec>> = {
     flags: {},
     build: (a) => ok({ name: 'review-apply', reviewId: a.pos[0] }),
   },
+  'review-decide': {
+    verb: 'review keep',
+    example: 'review keep V-7K2Q9XA --reason "on call this quarter"',
+    positionals: [REVIEW_ID, { what: 'a user', required: false }],
+    flags: { role: 'value', scope: 'value', reason: 'text', decision: 'value' },
+    build: (a, ctx) => {
+      const decision = str(a, 'decision');
+      if (decision !== 'keep' && decision !== 'remove') return fail('Say review keep or review remove, e.g. review keep V-7K2Q9XA --reason "on call this quarter".');
+      const user = a.pos[1] === undefined ? ok(undefined) : readUser(a.pos[1], ctx.mentions);
+      if (!user.ok) return user;
+      return ok({ name: 'review-decide', decision, reviewId: a.pos[0], user: user.value, role: str(a, 'role'), scope: str(a, 'scope'), reason: str(a, 'reason') });
+    },
+  },
   'review-results': {
     verb: 'review results',
     example: 'review results V-7K2Q9XA --csv',
@@ -366,7 +379,12 @@ function parse(text: string, opts: ParseOptions, general: () => string): ParseRe
   if (word === 'review') {
     const next = rest[0];
     const sub = next?.kind === 'word' ? REVIEW_VERBS.get(next.text.toLowerCase()) : undefined;
-    if (sub) {
+    const said = next?.kind === 'word' ? next.text.toLowerCase() : '';
+    if (said === 'keep' || said === 'remove') {
+      // The decision rides as a flag the user never types: `review keep …` and `review remove …` share one spec.
+      name = 'review-decide';
+      args = [...rest.slice(1), { kind: 'flag', name: 'decision', value: { kind: 'word', text: said, quoted: false } }];
+    } else if (sub) {
       name = sub;
       args = rest.slice(1);
     } else if (next === undefined) {
@@ -377,7 +395,7 @@ function parse(text: string, opts: ParseOptions, general: () => string): ParseRe
       );
     } else if (!hasHelpFlag(rest)) {
       return refuse(
-        'review needs start, stop, apply or results, e.g. review start Owner --reviewers approvers.',
+        'review needs start, stop, apply, results, keep or remove, e.g. review start Owner --reviewers approvers.',
         USAGE['review-start'],
         'review-start',
       );

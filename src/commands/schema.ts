@@ -23,6 +23,7 @@ export const COMMAND_NAMES = [
   'review-stop',
   'review-apply',
   'review-results',
+  'review-decide',
   'alerts',
   'alert-dismiss',
   'audit',
@@ -108,6 +109,16 @@ export const CommandSchema = z.discriminatedUnion('name', [
   z.object({ name: z.literal('review-stop'), reviewId: text }),
   z.object({ name: z.literal('review-apply'), reviewId: text }),
   z.object({ name: z.literal('review-results'), reviewId: text, csv: z.boolean() }),
+  /** `review keep|remove <review-id> [<user>]`: a decision with a reason; no user: one's own item. */
+  z.object({
+    name: z.literal('review-decide'),
+    decision: z.enum(['keep', 'remove']),
+    reviewId: text,
+    user: UserRefSchema.optional(),
+    role: text.optional(),
+    scope: text.optional(),
+    reason: text.optional(),
+  }),
   bare('alerts'),
   z.object({ name: z.literal('alert-dismiss'), alertId: text, reason: text }),
   /** `mfa enroll`: set up one's own authenticator (the only `mfa` action in chat). */

@@ -251,6 +251,11 @@ export class Pim {
     return reviews.decideItem(this.deps, actor, itemId, decision, reason);
   }
 
+  /** A reviewer's decision typed in chat: the item of the review for that person (role and scope narrow it). */
+  decideReviewFor(actor: Actor, reviewId: string, target: { principalId: string; role?: string; scope?: string }, decision: ReviewDecision, reason?: string | null): Promise<{ review: Review; item: ReviewItem; items: ReviewItem[] }> {
+    return reviews.decideByTarget(this.deps, actor, reviewId, target, decision, reason);
+  }
+
   /** Admin: ends an open review now; applied at once when it auto-applies. */
   stopReview(actor: Actor, id: string): Promise<Review> {
     return reviews.stopReview(this.deps, actor, id);

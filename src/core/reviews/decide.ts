@@ -6,7 +6,7 @@
  */
 import { PimError } from '../errors.js';
 import { subjects } from '../keys.js';
-import { appendAudit, auditRefusal, type PimDeps } from '../shared/index.js';
+import { appendAudit, auditRefusal, normaliseId, person, samePrincipal, type PimDeps } from '../shared/index.js';
 import type { Actor, Review, ReviewDecision, ReviewItem } from '../types.js';
 import { isReviewerOf, reviewersOf, updateCards } from './views.js';
 
@@ -59,4 +59,30 @@ export async function decideItem(
       return { review, item: done, items };
     }),
   );
+}
+
+/**
+ * A decision typed in chat (`review keep|remove <review-id> [<user>] ... --reason`): the one item
+ * of the review for that person (and role and scope, when given) that the actor reviews.
+ */
+export async function decideByTarget(
+  deps: PimDeps,
+  actor: Actor,
+  reviewId: string,
+  target: { principalId: string; role?: string; scope?: string },
+  decision: ReviewDecision,
+  reasonText?: string | null,
+): Promise<{ review: Review; item: ReviewItem; items: ReviewItem[] }> {
+  const id = normaliseId(reviewId);
+  const mine = await deps.store.transaction(async (uow) => {
+    const review = await uow.reviews.get(id);
+    if (!review) throw new PimError('unknown_review', { id });
+    return (await uow.reviews.items(review.id)).filter(
+      (i) => samePrincipal(i.principalId, target.principalId) && (!target.role || i.role.toLowerCase() === target.role.toLowerCase()) && (!target.scope || i.scope === target.scope),
+    );
+  });
+  const [first, second] = mine;
+  if (!first) throw new PimError('invalid_input', { message: `Access review ${id} has no item for ${person(deps, target.principalId).name}${target.scope ? ` at ${target.scope}` : ''}.` });
+  if (second) throw new PimError('invalid_input', { message: `${person(deps, target.principalId).name} has several items in access review ${id}: add --scope (${mine.map((i) => i.scope).join(', ')}).` });
+  return decideItem(deps, actor, first.id, decision, reasonText);
 }

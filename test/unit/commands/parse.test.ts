@@ -635,7 +635,19 @@ describe('review stop, apply and results', () => {
   });
 
   it('does not take an Object property for a review verb', () => {
-    expect(refuse('review constructor').message).toBe('review needs start, stop, apply or results, e.g. review start Owner --reviewers approvers.');
+    expect(refuse('review constructor').message).toBe('review needs start, stop, apply, results, keep or remove, e.g. review start Owner --reviewers approvers.');
+  });
+
+  it('parses review keep and remove, for oneself or a named user, with a reason', () => {
+    expect(parse('review keep V-7K2Q9XA --reason "on call"')).toEqual({ name: 'review-decide', decision: 'keep', reviewId: 'V-7K2Q9XA', reason: 'on call' });
+    expect(parse('review remove V-7K2Q9XA bob@example.com --scope /subscriptions/dev --reason left')).toEqual({
+      name: 'review-decide',
+      decision: 'remove',
+      reviewId: 'V-7K2Q9XA',
+      user: { kind: 'id', id: 'bob@example.com' },
+      scope: '/subscriptions/dev',
+      reason: 'left',
+    });
   });
 
   it('parses help for review results', () => {
@@ -723,7 +735,7 @@ describe('review start', () => {
 
   it('refuses review without start', () => {
     const e = refuse('review Owner');
-    expect(e.message).toBe('review needs start, stop, apply or results, e.g. review start Owner --reviewers approvers.');
+    expect(e.message).toBe('review needs start, stop, apply, results, keep or remove, e.g. review start Owner --reviewers approvers.');
     expect(e.usage).toBe(USAGE['review-start']);
   });
 

@@ -154,6 +154,14 @@ describe('decisions', () => {
     expect(done.item.reason).toBe('daily support work');
   });
 
+  it('can be typed for a person (role and scope narrow it), as a reviewer only', async () => {
+    const { review } = await fx.pim.startReview(fx.actor('erin'), { role: 'Contributor', reviewers: { kind: 'principals', ids: [USERS.carol] }, settings: { requireReason: true } });
+    await expectPimError(fx.pim.decideReviewFor(fx.actor('carol'), review.id, { principalId: USERS.alice }, 'keep', 'needed'), 'invalid_input');
+    const done = await fx.pim.decideReviewFor(fx.actor('carol'), review.id.toLowerCase(), { principalId: USERS.alice, scope: '/subscriptions/dev' }, 'remove', 'dev is retired');
+    expect(done.item).toMatchObject({ scope: '/subscriptions/dev', decision: 'remove', reason: 'dev is retired' });
+    await expectPimError(fx.pim.decideReviewFor(fx.actor('bob'), review.id, { principalId: USERS.bob }, 'keep', 'mine'), 'not_reviewer');
+  });
+
   it('is refused once the review has ended, at its end or stopped', async () => {
     const { review, items } = await selfReviewOfReader();
     fx.clock.advance(14 * DAY);
