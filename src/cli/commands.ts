@@ -10,7 +10,7 @@ import { verifyAuditChain, type AuditVerification } from '../db/audit-verify.js'
 import { auditEvents } from '../db/audit.sql.js';
 import { toAuditEvent } from '../db/repos/audit.js';
 import { parseArgs, takeOption, UsageError } from './args.js';
-import { AUDIT_CSV_HEADER, auditCsvRow, csvRow } from './csv.js';
+import { AUDIT_CSV_HEADER, auditCsvRow, csvRow, REVIEW_CSV_HEADER, reviewCsvRow } from './csv.js';
 import { terminalQr } from './qr.js';
 import type { CliSession } from './session.js';
 
@@ -63,6 +63,12 @@ export const COMMANDS: readonly CliCommand[] = [
     args: '[--csv] [--since <duration>|<date>]',
     summary: 'the audit trail, oldest first: JSON lines with hashes, or CSV for spreadsheets',
     run: auditExport,
+  },
+  {
+    name: 'review export',
+    args: `<review-id> ${AS}`,
+    summary: 'every item of an access review as CSV: person, role, recommendation, decision, reviewer, reason, time, what was applied',
+    run: reviewExport,
   },
   {
     name: 'mfa enroll',
@@ -192,6 +198,19 @@ async function auditExport(args: string[], s: CliSession): Promise<number> {
     after = (rows.at(-1) as { seq: number }).seq;
   }
   s.note(`exported ${count} audit event${count === 1 ? '' : 's'}${since ? ` since ${since.toISOString()}` : ''}`);
+  return 0;
+}
+
+async function reviewExport(args: string[], s: CliSession): Promise<number> {
+  const usage = usageOf(command('review export'));
+  const { value: as, rest } = takeOption(args, 'as', usage);
+  const { positionals } = parseArgs(rest, {}, usage);
+  if (positionals.length !== 1) throw new UsageError('review export needs exactly one review id, e.g. pim review export V-7K2Q9XA', usage);
+  const { pim } = await s.core();
+  const { review, items } = await pim.reviewResults(await s.admin(as), positionals[0] as string);
+  s.write(csvRow(REVIEW_CSV_HEADER));
+  for (const i of items) s.write(reviewCsvRow(i));
+  s.note(`exported ${items.length} item${items.length === 1 ? '' : 's'} of access review ${review.id} (${review.state})`);
   return 0;
 }
 

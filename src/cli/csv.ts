@@ -1,5 +1,5 @@
 /** CSV for people who open exports in a spreadsheet: RFC 4180 quoting, formula cells defused. */
-import type { AuditEvent } from '../core/index.js';
+import type { AuditEvent, ReviewItem } from '../core/index.js';
 
 /**
  * Text a spreadsheet would evaluate as a formula starts with one of these (OWASP "CSV
@@ -29,4 +29,28 @@ export const AUDIT_CSV_HEADER = ['seq', 'at', 'actor', 'action', 'subject', 'det
 /** An audit event as a CSV record in `AUDIT_CSV_HEADER` order; details as JSON. */
 export function auditCsvRow(e: AuditEvent): string {
   return csvRow([e.seq, e.at.toISOString(), e.actor, e.action, e.subject, JSON.stringify(e.details), e.hash]);
+}
+
+export const REVIEW_CSV_HEADER = ['review', 'item', 'principal', 'role', 'scope', 'type', 'recommendation', 'recommendation_reason', 'reviewers', 'decision', 'decided_by', 'decided_at', 'reason', 'applied', 'applied_at'] as const;
+
+/** A review item as a CSV record in `REVIEW_CSV_HEADER` order: who, what, the decision, who made it, why, when, what was applied. */
+export function reviewCsvRow(i: ReviewItem): string {
+  const iso = (d: Date | null) => d?.toISOString() ?? '';
+  return csvRow([
+    i.reviewId,
+    i.id,
+    i.principalId,
+    i.role,
+    i.scope,
+    i.type,
+    i.recommendation.decision ?? '',
+    i.recommendation.reason,
+    i.reviewers.join(' '),
+    i.decision ?? '',
+    i.decidedBy ?? '',
+    iso(i.decidedAt),
+    i.reason ?? '',
+    i.applied ?? (i.appliedAt ? 'none' : ''),
+    iso(i.appliedAt),
+  ]);
 }

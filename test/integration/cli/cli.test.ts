@@ -262,6 +262,29 @@ describe('audit verify', () => {
   });
 });
 
+describe('review export', () => {
+  it('writes every item of a review as CSV, and refuses an unknown review', async () => {
+    const { buildCore } = await import('../../../src/core-factory.js');
+    const { parsePimConfig } = await import('../../../src/config/pim-config.js');
+    const { RecordProvider } = await import('../../../src/providers/record.js');
+    const { testKeyRing } = await import('../../support/keys.js');
+    const core = buildCore({ config: parsePimConfig(CONFIG, 'cli.pim.config.yaml', { env: {} }), database, clock: systemClock, platforms: () => ['slack'], keys: testKeyRing(), provider: new RecordProvider() });
+    const erin = core.pim.actorFor('erin@example.com', 'cli');
+    if ((await core.pim.myRoles(core.pim.actorFor('alice@example.com', 'cli'))).length === 0) await core.pim.bootstrap([{ principal: 'alice@example.com', role: 'Reader', type: 'eligible', endsAt: null }]);
+    const { review, items } = await core.pim.startReview(erin, { role: 'Reader', reviewers: { kind: 'self' } });
+    await core.pim.decideReviewItem(core.pim.actorFor('alice@example.com', 'cli'), items[0]?.id as string, 'keep', '=still on call');
+
+    const r = await pim(['review', 'export', review.id.toLowerCase()]);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\r\n');
+    expect(lines[0]).toBe('review,item,principal,role,scope,type,recommendation,recommendation_reason,reviewers,decision,decided_by,decided_at,reason,applied,applied_at');
+    expect(lines[1]).toContain(`${review.id},${items[0]?.id},alice@example.com,Reader,/,eligible,remove,not activated in the last 30d,alice@example.com,keep,alice@example.com,`);
+    expect(lines[1]).toContain(",'=still on call,,");
+    expect(r.stderr).toContain(`exported 1 item of access review ${review.id} (open)`);
+    expect((await pim(['review', 'export', 'V-NOPE'])).code).toBe(1);
+  });
+});
+
 describe('audit export --csv', () => {
   it('writes a header and RFC 4180 records, defusing cells a spreadsheet would run as formulas', async () => {
     const store = new DrizzleStore(database.db, { clock: systemClock });
