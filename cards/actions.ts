@@ -24,6 +24,8 @@ export const CANCEL = 'pim_cancel';
 export const REVIEW_KEEP = 'pim_review_keep';
 /** Remove one item of an access review (a reviewer's review card). Hint: `{ itemId }`. */
 export const REVIEW_REMOVE = 'pim_review_remove';
+/** Accept every recommendation on one's unanswered items of a review (a reviewer's review card). Hint: `{ reviewId }`. */
+export const REVIEW_ACCEPT_ALL = 'pim_review_accept_all';
 /** Submit of the activation form (Teams verb; Slack uses the view callback `ACTIVATE_VIEW`). */
 export const ACTIVATE_SUBMIT = 'pim_activate_submit';
 /** Submit of the extension form (Teams verb; Slack uses the view callback `EXTEND_VIEW`). */
@@ -64,7 +66,7 @@ export const DENY_REASON = 'pim_deny_reason';
 export const REASON_MAX = 500;
 
 /** Every button action id / verb, for handlers that register them in one loop. */
-export const BUTTON_ACTIONS = [APPROVE, DENY, ACTIVATE_OPEN, DEACTIVATE, EXTEND, CANCEL, REVIEW_KEEP, REVIEW_REMOVE] as const;
+export const BUTTON_ACTIONS = [APPROVE, DENY, ACTIVATE_OPEN, DEACTIVATE, EXTEND, CANCEL, REVIEW_KEEP, REVIEW_REMOVE, REVIEW_ACCEPT_ALL] as const;
 export type ButtonAction = (typeof BUTTON_ACTIONS)[number];
 
 export interface RequestHint {
@@ -78,7 +80,11 @@ export interface RoleHint {
 export interface ReviewItemHint {
   itemId: string;
 }
-export type ActionHint = RequestHint | RoleHint | ReviewItemHint;
+/** A whole review. */
+export interface ReviewHint {
+  reviewId: string;
+}
+export type ActionHint = RequestHint | RoleHint | ReviewItemHint | ReviewHint;
 
 /** Slack caps a button `value` at 2000 characters. */
 const VALUE_MAX = 2000;
@@ -111,6 +117,7 @@ export function parseHint(value: unknown): ActionHint | null {
   const o = v as Record<string, unknown>;
   if (typeof o.requestId === 'string' && o.requestId.length > 0) return { requestId: o.requestId };
   if (typeof o.itemId === 'string' && o.itemId.length > 0) return { itemId: o.itemId };
+  if (typeof o.reviewId === 'string' && o.reviewId.length > 0) return { reviewId: o.reviewId };
   if (typeof o.role === 'string' && o.role.length > 0) {
     return { role: o.role, scope: typeof o.scope === 'string' && o.scope.length > 0 ? o.scope : null };
   }

@@ -3,13 +3,15 @@
  * summary for the security channel, and the replies to `reviews`, `review start` and
  * `review results`. Text here is raw; the renderers escape it.
  */
-import { REVIEW_KEEP, REVIEW_REMOVE } from './actions.js';
+import { REVIEW_ACCEPT_ALL, REVIEW_KEEP, REVIEW_REMOVE } from './actions.js';
 import type { Block, Button, Content, Fact, Line, Span } from './content.js';
 import { clip, formatDay, formatWhen, oneLine, plural } from './format.js';
 import type { RenderContext, ReviewItemView, ReviewSummaryView, ReviewView } from './model.js';
 
 /** How many items one card lists (Block Kit allows 50 blocks; Adaptive Cards stay readable). */
 export const REVIEW_ITEMS_SHOWN = 15;
+/** From how many unanswered items with a recommendation the card offers "Accept all recommendations". */
+export const ACCEPT_ALL_FROM = 2;
 
 const t = (text: string): Span => ({ text });
 const b = (text: string): Span => ({ text: oneLine(clip(text, 200)), style: 'bold' });
@@ -83,7 +85,10 @@ export function reviewRequestContent(n: { review: ReviewView; reviewer: { name: 
   if (open && v.requireReason) notes.push([t('This review asks for a reason with each decision: type '), c(`review keep ${v.id}${n.self ? '' : ' <user>'} --reason "…"`), t(' (or '), c('review remove'), t(').')]);
   if (open) notes.push([t(`You can change a decision until the review ends. Unanswered items: ${DEFAULT_WORDS[v.defaultDecision]}.`)]);
   if (notes.length) blocks.push({ type: 'note', lines: notes });
-  return { summary: `${v.name}: ${open ? `${plural(undecided, 'item')} to review by ${formatDay(v.endsAt, ctx)}` : 'ended'}`, blocks, buttons: [] };
+  // Reviewers with many items take the recommendations in one press (Entra's "Accept recommendations").
+  const acceptable = n.items.filter((x) => !x.decision && x.recommendation).length;
+  const buttons: Button[] = open && acceptable >= ACCEPT_ALL_FROM ? [{ label: `Accept all recommendations (${acceptable})`, action: REVIEW_ACCEPT_ALL, hint: { reviewId: v.id } }] : [];
+  return { summary: `${v.name}: ${open ? `${plural(undecided, 'item')} to review by ${formatDay(v.endsAt, ctx)}` : 'ended'}`, blocks, buttons };
 }
 
 const DEFAULT_WORDS = { none: 'left as they are', keep: 'kept', remove: 'removed', recommendation: 'follow the recommendation' } as const;

@@ -4,7 +4,7 @@
  * only a hint: the core re-reads the assignment or request and checks the actor.
  */
 import { extendReply, extensionForm, type ExtensionForm, type Reply } from '../../cards/model.js';
-import { type Actor, isPimError, MINUTE, type Pim, requestView, reviewView } from '../../src/core/index.js';
+import { type Actor, isPimError, MINUTE, type Pim, requestView, type ReviewView, reviewView } from '../../src/core/index.js';
 
 /** How much an Extend button adds to an active activation (the policy's maximum still applies). */
 export const BUTTON_EXTENSION_MS = 30 * MINUTE;
@@ -77,6 +77,17 @@ export async function reviewByButton(pim: Pim, actor: Actor, itemId: string, dec
     const done = await pim.decideReviewItem(actor, itemId, decision, reason);
     const [item] = pim.reviewItemViews([done.item]);
     return { ok: true, reply: { kind: 'review_decided', review: reviewView(done.review), item: item as NonNullable<typeof item> } };
+  } catch (e) {
+    if (isPimError(e)) return { ok: false, reply: { kind: 'error', message: e.message } };
+    throw e;
+  }
+}
+
+/** "Accept all recommendations" on a review card: the core decides which of the presser's items take theirs. */
+export async function acceptAllByButton(pim: Pim, actor: Actor, reviewId: string): Promise<{ ok: true; reply: Reply; review: ReviewView } | { ok: false; reply: Reply }> {
+  try {
+    const done = await pim.acceptReviewRecommendations(actor, reviewId);
+    return { ok: true, review: reviewView(done.review), reply: { kind: 'text', text: `Accepted ${done.accepted} recommendation${done.accepted === 1 ? '' : 's'} in ${done.review.name}; you can change any of them until the review ends.` } };
   } catch (e) {
     if (isPimError(e)) return { ok: false, reply: { kind: 'error', message: e.message } };
     throw e;

@@ -251,6 +251,11 @@ export class Pim {
     return reviews.decideItem(this.deps, actor, itemId, decision, reason);
   }
 
+  /** "Accept all recommendations": the actor's unanswered items of the review that have one take it. */
+  acceptReviewRecommendations(actor: Actor, reviewId: string): Promise<{ review: Review; accepted: number; items: ReviewItem[] }> {
+    return reviews.acceptRecommendations(this.deps, actor, reviewId);
+  }
+
   /** A reviewer's decision typed in chat: the item of the review for that person (role and scope narrow it). */
   decideReviewFor(actor: Actor, reviewId: string, target: { principalId: string; role?: string; scope?: string }, decision: ReviewDecision, reason?: string | null): Promise<{ review: Review; item: ReviewItem; items: ReviewItem[] }> {
     return reviews.decideByTarget(this.deps, actor, reviewId, target, decision, reason);

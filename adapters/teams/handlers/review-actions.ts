@@ -5,7 +5,7 @@
  */
 import { parseHint } from '../../../cards/actions.js';
 import type { Actor } from '../../../src/core/index.js';
-import { reviewByButton } from '../../shared/role-actions.js';
+import { acceptAllByButton, reviewByButton } from '../../shared/role-actions.js';
 import { renderFor, type TeamsDeps } from '../context.js';
 import { badRequest, cardOutcome, messageOutcome, type ActionOutcome } from '../outcome.js';
 import { noticeCard } from '../render.js';
@@ -28,3 +28,13 @@ function reviewAction(decision: 'keep' | 'remove') {
 
 export const reviewKeep = reviewAction('keep');
 export const reviewRemove = reviewAction('remove');
+
+/** "Accept all recommendations": answered with the reviewer's card as it now stands. */
+export async function reviewAcceptAll(deps: TeamsDeps, actor: Actor, data: unknown): Promise<ActionOutcome> {
+  const hint = parseHint(data);
+  if (!hint || !('reviewId' in hint)) return badRequest('This button does not name a review.');
+  const result = await acceptAllByButton(deps.pim, actor, hint.reviewId);
+  if (!result.ok) return messageOutcome(result.reply.kind === 'error' ? result.reply.message : 'That was refused.');
+  const notice = await deps.pim.currentNotice({ kind: 'review_request', review: result.review, reviewer: { id: actor.principal.id, name: actor.principal.name }, self: false, items: [] });
+  return cardOutcome(noticeCard(deps.pim, notice, renderFor(deps)));
+}

@@ -7,10 +7,62 @@
 import { PimError } from '../errors.js';
 import { subjects } from '../keys.js';
 import { appendAudit, auditRefusal, normaliseId, person, samePrincipal, type PimDeps } from '../shared/index.js';
+import type { UnitOfWork } from '../ports.js';
 import type { Actor, Review, ReviewDecision, ReviewItem } from '../types.js';
 import { isReviewerOf, reviewersOf, updateCards } from './views.js';
 
 const MAX_REASON = 500;
+
+/** Writes one decision and its audit row. */
+async function record(uow: UnitOfWork, review: Review, item: ReviewItem, actor: Actor, decision: ReviewDecision, reason: string | null, now: Date, extra: Record<string, unknown> = {}): Promise<ReviewItem> {
+  const done = await uow.reviews.decide(item.id, { decision, by: actor.principal.id, at: now, reason });
+  if (!done) throw new PimError('review_closed', { id: review.id, state: review.state });
+  await appendAudit(uow, {
+    at: now,
+    actor: actor.principal.id,
+    action: 'review.decided',
+    subject: subjects.review(review.id),
+    details: {
+      item: item.id,
+      assignment: item.assignmentId,
+      principal: item.principalId,
+      role: item.role,
+      scope: item.scope,
+      decision,
+      reason,
+      previous: item.decision,
+      fallback: item.fallback,
+      recommendation: item.recommendation.decision,
+      platform: actor.platform,
+      ...extra,
+    },
+  });
+  return done;
+}
+
+/**
+ * "Accept all recommendations": each of the actor's unanswered items of the review that has a
+ * recommendation takes it, its reason the recommendation's. Items without one stay for the reviewer.
+ */
+export async function acceptRecommendations(deps: PimDeps, actor: Actor, reviewId: string): Promise<{ review: Review; accepted: number; items: ReviewItem[] }> {
+  const id = normaliseId(reviewId);
+  return auditRefusal(deps, actor, 'review-decide', subjects.review(id), { acceptAll: true }, () =>
+    deps.store.transaction(async (uow) => {
+      const now = deps.clock.now();
+      const review = await uow.reviews.get(id, { forShare: true });
+      if (!review) throw new PimError('unknown_review', { id });
+      const before = await uow.reviews.items(review.id);
+      const mine = before.filter((i) => isReviewerOf(i, actor.principal.id));
+      if (mine.length === 0) throw new PimError('not_reviewer', { id: review.id });
+      if (review.state !== 'open' || now.getTime() >= review.endsAt.getTime()) throw new PimError('review_closed', { id: review.id, state: review.state });
+      const todo = mine.filter((i): i is ReviewItem & { recommendation: { decision: ReviewDecision } } => i.decision === null && i.recommendation.decision !== null);
+      for (const i of todo) await record(uow, review, i, actor, i.recommendation.decision, `recommendation: ${i.recommendation.reason}`, now, { acceptAll: true });
+      const items = await uow.reviews.items(review.id);
+      if (todo.length > 0) await updateCards(deps, uow, review, items, reviewersOf(todo), `accept:${actor.principal.id.toLowerCase()}:${now.getTime()}`);
+      return { review, accepted: todo.length, items };
+    }),
+  );
+}
 
 /** Decides (or re-decides) one item; returns the review and its items as they now stand. */
 export async function decideItem(
@@ -32,27 +84,7 @@ export async function decideItem(
       const reason = reasonText?.trim() || null;
       if (review.settings.requireReason && !reason) throw new PimError('reason_required', { role: item.role, command: 'review', user: actor.principal.name });
       if (reason && reason.length > MAX_REASON) throw new PimError('reason_too_long', { length: reason.length, max: MAX_REASON });
-      const done = await uow.reviews.decide(item.id, { decision, by: actor.principal.id, at: now, reason });
-      if (!done) throw new PimError('unknown_review', { id: itemId });
-      await appendAudit(uow, {
-        at: now,
-        actor: actor.principal.id,
-        action: 'review.decided',
-        subject: subjects.review(review.id),
-        details: {
-          item: item.id,
-          assignment: item.assignmentId,
-          principal: item.principalId,
-          role: item.role,
-          scope: item.scope,
-          decision,
-          reason,
-          previous: item.decision,
-          fallback: item.fallback,
-          recommendation: item.recommendation.decision,
-          platform: actor.platform,
-        },
-      });
+      const done = await record(uow, review, item, actor, decision, reason, now);
       const items = await uow.reviews.items(review.id);
       const mine = items.filter((i) => i.id === item.id);
       await updateCards(deps, uow, review, items, reviewersOf(mine), `${item.id}:${now.getTime()}`);

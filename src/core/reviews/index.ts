@@ -1,5 +1,5 @@
 /** Access reviews: open (one-time or recurring), decide, remind, end and apply, and the reads. */
-export { decideByTarget, decideItem } from './decide.js';
+export { acceptRecommendations, decideByTarget, decideItem } from './decide.js';
 export { applyReview, endDueReviews, reviewResults, stopReview } from './end.js';
 export { openReview, startReview, type ReviewInput } from './open.js';
 export { countPendingReviewItems, currentReviewNotice, pendingReviews } from './reads.js';

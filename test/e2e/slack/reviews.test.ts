@@ -5,7 +5,7 @@
  * end the removed assignment is gone and the summary reaches the security channel.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { REVIEW_KEEP, REVIEW_REMOVE } from '../../../cards/actions.js';
+import { REVIEW_ACCEPT_ALL, REVIEW_KEEP, REVIEW_REMOVE } from '../../../cards/actions.js';
 import { checkBlockKitLimits } from '../../../cards/slack/index.js';
 import { buttonsIn, eventually, textOf, type RenderedButton, type SlackUser } from '../../support/fake-slack.js';
 import { alice, bob, dmsTo, postedIn, SECURITY, slackSuite } from './harness.js';
@@ -133,6 +133,14 @@ describe('a self-review of a role', () => {
     expect(textOf(fake.homes.get(alice.id)?.blocks ?? [])).toContain('2 review items waiting for you');
     const none = await slack.command(erin, 'reviews');
     expect(textOf((await fake.waitForResponse(none.responseId)).body.blocks)).toContain('No access reviews wait for you.');
+    // Alice's two items both carry a recommendation: one press takes them.
+    const [card] = postedIn(fake, 'D0ALICE');
+    const acceptAll = buttonsIn(card?.blocks ?? []).find((b) => b.action_id === REVIEW_ACCEPT_ALL);
+    if (!card || !acceptAll) throw new Error('no Accept all recommendations on Alice’s card');
+    expect(buttonsIn(postedIn(fake, 'D0BOB')[0]?.blocks ?? []).map((b) => b.action_id)).not.toContain(REVIEW_ACCEPT_ALL);
+    await slack.press(alice, acceptAll, { channel: card.channel, ts: card.ts });
+    await settled();
+    await eventually(async () => (textOf(fake.message(card.channel, card.ts)?.blocks ?? []).match(/🗑️ Removed by \*Alice\*/g) ?? []).length === 2, 'both items taken as recommended');
     const refused = await slack.command(alice, `review results ${reviewId}`);
     expect(textOf((await fake.waitForResponse(refused.responseId)).body.blocks)).toContain('Only PIM admins and auditors');
     const results = await slack.command(erin, `review results ${reviewId}`);

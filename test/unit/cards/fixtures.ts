@@ -250,6 +250,7 @@ export const NOTICES: [string, Notice][] = [
   ['security_alert channel failing', { kind: 'security_alert', alert: alertView({ rule: 'channel_failing', severity: 'high', principal: null, role: null, scope: null, channel: 'security', facts: { error: 'not_in_channel' } }) }],
   ['review_request self', { kind: 'review_request', review: reviewView(), reviewer: alice, self: true, items: reviewItems }],
   ['review_request approvers reminder', { kind: 'review_request', review: reviewView({ reviewers: 'approvers', requireReason: true, defaultDecision: 'recommendation' }), reviewer: carol, self: false, items: reviewItems, reminder: '1d' }],
+  ['review_request accept all', { kind: 'review_request', review: reviewView({ reviewers: 'principals' }), reviewer: carol, self: false, items: [reviewItem(), reviewItem({ id: 'item-4', principal: carol, recommendation: 'remove', recommendationReason: 'not activated in the last 30d' })] }],
   ['review_request ended', { kind: 'review_request', review: reviewView({ state: 'applied' }), reviewer: alice, self: true, items: reviewItems.map((x) => ({ ...x, applied: x.decision })) }],
   ['review_summary ended', { kind: 'review_summary', summary: reviewSummary(), stage: 'ended' }],
   ['review_summary applied', { kind: 'review_summary', summary: reviewSummary({ review: reviewView({ state: 'applied' }), applied: 2 }), stage: 'applied' }],

@@ -1,6 +1,6 @@
 /** Button listeners, one per action id in cards/actions.ts. */
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
-import { ACTIVATE_OPEN, APPROVE, CANCEL, DEACTIVATE, DENY, EXTEND, REVIEW_KEEP, REVIEW_REMOVE, type ButtonAction as PimButton } from '../../../../cards/actions.js';
+import { ACTIVATE_OPEN, APPROVE, CANCEL, DEACTIVATE, DENY, EXTEND, REVIEW_ACCEPT_ALL, REVIEW_KEEP, REVIEW_REMOVE, type ButtonAction as PimButton } from '../../../../cards/actions.js';
 import { responder } from '../../answer.js';
 import type { SlackDeps } from '../../deps.js';
 import { activateOpenPressed } from './activate-open.js';
@@ -10,7 +10,7 @@ import { deactivatePressed } from './deactivate.js';
 import { denyPressed } from './deny.js';
 import { extendPressed } from './extend.js';
 import type { ButtonArgs } from './press.js';
-import { reviewKeepPressed, reviewRemovePressed } from './review.js';
+import { reviewAcceptAllPressed, reviewKeepPressed, reviewRemovePressed } from './review.js';
 
 const HANDLERS: Record<PimButton, (args: ButtonArgs, deps: SlackDeps) => Promise<void>> = {
   [APPROVE]: approvePressed,
@@ -21,6 +21,7 @@ const HANDLERS: Record<PimButton, (args: ButtonArgs, deps: SlackDeps) => Promise
   [CANCEL]: cancelPressed,
   [REVIEW_KEEP]: reviewKeepPressed,
   [REVIEW_REMOVE]: reviewRemovePressed,
+  [REVIEW_ACCEPT_ALL]: reviewAcceptAllPressed,
 };
 
 export function register(app: App, deps: SlackDeps): void {

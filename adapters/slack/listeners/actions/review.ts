@@ -3,7 +3,7 @@
  * (only the item's reviewers, only while the review is open); a refused press changes nothing and
  * gets an ephemeral explanation. The card is updated in place through the outbox, not here.
  */
-import { reviewByButton } from '../../../shared/role-actions.js';
+import { acceptAllByButton, reviewByButton } from '../../../shared/role-actions.js';
 import type { SlackDeps } from '../../deps.js';
 import { onPress, OUTDATED, type ButtonArgs } from './press.js';
 
@@ -18,3 +18,12 @@ function reviewPressed(decision: 'keep' | 'remove') {
 
 export const reviewKeepPressed = reviewPressed('keep');
 export const reviewRemovePressed = reviewPressed('remove');
+
+/** "Accept all recommendations": the card updates through the outbox; a refusal is told. */
+export function reviewAcceptAllPressed(args: ButtonArgs, deps: SlackDeps): Promise<void> {
+  return onPress(args, deps, async ({ actor, hint, tell }) => {
+    if (!('reviewId' in hint)) return tell(OUTDATED);
+    const result = await acceptAllByButton(deps.pim, actor, hint.reviewId);
+    if (!result.ok) await tell(result.reply);
+  });
+}

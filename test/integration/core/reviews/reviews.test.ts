@@ -162,6 +162,20 @@ describe('decisions', () => {
     await expectPimError(fx.pim.decideReviewFor(fx.actor('bob'), review.id, { principalId: USERS.bob }, 'keep', 'mine'), 'not_reviewer');
   });
 
+  it('accept all recommendations decides the reviewer’s unanswered items that have one, and leaves the rest', async () => {
+    await fx.pim.assign(fx.actor('erin'), { user: USERS.dave, role: 'Reader', type: 'active', durationMs: 30 * DAY, reason: 'audit support' });
+    const { review, items } = await fx.pim.startReview(fx.actor('erin'), { role: 'Reader', reviewers: { kind: 'principals', ids: [USERS.carol] }, settings: { requireReason: true } });
+    await fx.pim.decideReviewItem(fx.actor('carol'), itemOf(items, USERS.alice).id, 'keep', 'support rota');
+    await expectPimError(fx.pim.acceptReviewRecommendations(fx.actor('bob'), review.id), 'not_reviewer');
+    const done = await fx.pim.acceptReviewRecommendations(fx.actor('carol'), review.id);
+    expect(done.accepted).toBe(2);
+    expect(itemOf(done.items, USERS.alice)).toMatchObject({ decision: 'keep', reason: 'support rota' });
+    expect(itemOf(done.items, USERS.bob)).toMatchObject({ decision: 'remove', decidedBy: USERS.carol, reason: 'recommendation: not activated in the last 30d' });
+    expect(itemOf(done.items, USERS.dave)).toMatchObject({ decision: 'keep', reason: 'recommendation: assigned or renewed in the last 30d' });
+    expect((await fx.pim.acceptReviewRecommendations(fx.actor('carol'), review.id)).accepted).toBe(0);
+    expect((await fx.audit({ action: 'review.decided' })).filter((e) => e.details.acceptAll)).toHaveLength(done.accepted);
+  });
+
   it('is refused once the review has ended, at its end or stopped', async () => {
     const { review, items } = await selfReviewOfReader();
     fx.clock.advance(14 * DAY);
