@@ -193,7 +193,8 @@ export interface ReviewRepo {
   claimEnded(at: Date, limit: number): Promise<Review[]>;
   /** Whether a run of a recurring definition starting at `startsAt` exists. */
   hasRun(definition: string, startsAt: Date): Promise<boolean>;
-  items(reviewId: string): Promise<ReviewItem[]>;
+  /** A review's items; with `reviewer`, only those that principal (exact id) reviews. */
+  items(reviewId: string, reviewer?: string): Promise<ReviewItem[]>;
   /** Items of open reviews that name this principal (exact id) among their reviewers. */
   openItemsFor(principalId: string): Promise<ReviewItem[]>;
   getItem(id: string): Promise<ReviewItem | null>;

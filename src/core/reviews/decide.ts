@@ -51,20 +51,19 @@ export async function acceptRecommendations(deps: PimDeps, actor: Actor, reviewI
       const now = deps.clock.now();
       const review = await uow.reviews.get(id, { forShare: true });
       if (!review) throw new PimError('unknown_review', { id });
-      const before = await uow.reviews.items(review.id);
-      const mine = before.filter((i) => isReviewerOf(i, actor.principal.id));
+      const mine = (await uow.reviews.items(review.id, actor.principal.id)).filter((i) => isReviewerOf(i, actor.principal.id));
       if (mine.length === 0) throw new PimError('not_reviewer', { id: review.id });
       if (review.state !== 'open' || now.getTime() >= review.endsAt.getTime()) throw new PimError('review_closed', { id: review.id, state: review.state });
       const todo = mine.filter((i): i is ReviewItem & { recommendation: { decision: ReviewDecision } } => i.decision === null && i.recommendation.decision !== null);
       for (const i of todo) await record(uow, review, i, actor, i.recommendation.decision, `recommendation: ${i.recommendation.reason}`, now, { acceptAll: true });
-      const items = await uow.reviews.items(review.id);
-      if (todo.length > 0) await updateCards(deps, uow, review, items, reviewersOf(todo), `accept:${actor.principal.id.toLowerCase()}:${now.getTime()}`);
+      if (todo.length > 0) await updateCards(deps, uow, review, reviewersOf(todo), `accept:${actor.principal.id.toLowerCase()}:${now.getTime()}`);
+      const items = await uow.reviews.items(review.id, actor.principal.id);
       return { review, accepted: todo.length, items };
     }),
   );
 }
 
-/** Decides (or re-decides) one item; returns the review and its items as they now stand. */
+/** Decides (or re-decides) one item; returns the review, the item and the actor's items as they now stand. */
 export async function decideItem(
   deps: PimDeps,
   actor: Actor,
@@ -85,10 +84,8 @@ export async function decideItem(
       if (review.settings.requireReason && !reason) throw new PimError('reason_required', { role: item.role, command: 'review', user: actor.principal.name });
       if (reason && reason.length > MAX_REASON) throw new PimError('reason_too_long', { length: reason.length, max: MAX_REASON });
       const done = await record(uow, review, item, actor, decision, reason, now);
-      const items = await uow.reviews.items(review.id);
-      const mine = items.filter((i) => i.id === item.id);
-      await updateCards(deps, uow, review, items, reviewersOf(mine), `${item.id}:${now.getTime()}`);
-      return { review, item: done, items };
+      await updateCards(deps, uow, review, reviewersOf([item]), `${item.id}:${now.getTime()}`);
+      return { review, item: done, items: await uow.reviews.items(review.id, actor.principal.id) };
     }),
   );
 }

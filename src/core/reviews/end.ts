@@ -27,7 +27,7 @@ async function endReview(deps: PimDeps, uow: UnitOfWork, r: Review, by: string, 
     details: { why, items: items.length, decided: items.filter((i) => i.decision).length, autoApply: r.settings.autoApply },
   });
   if (ended.settings.autoApply) return applyIn(deps, uow, ended, items, by, now);
-  await updateCards(deps, uow, ended, items, reviewersOf(items), 'ended');
+  await updateCards(deps, uow, ended, reviewersOf(items), 'ended', items);
   await sendSummary(deps, uow, ended, items, 'ended');
   return ended;
 }
@@ -63,7 +63,7 @@ async function applyIn(deps: PimDeps, uow: UnitOfWork, r: Review, items: ReviewI
     subject: subjects.review(r.id),
     details: { removed, kept, untouched: items.length - removed - kept - gone, alreadyEnded: gone, defaultDecision: r.settings.defaultDecision },
   });
-  await updateCards(deps, uow, applied, after, reviewersOf(after), 'applied');
+  await updateCards(deps, uow, applied, reviewersOf(after), 'applied', after);
   await sendSummary(deps, uow, applied, after, 'applied');
   return applied;
 }

@@ -38,6 +38,6 @@ export async function currentReviewNotice(deps: PimDeps, notice: Extract<Notice,
   return deps.store.transaction(async (uow) => {
     const review = await uow.reviews.get(notice.review.id);
     if (!review) return notice;
-    return reviewCard(deps, review, await uow.reviews.items(review.id), notice.reviewer.id, notice.reminder);
+    return reviewCard(deps, review, await uow.reviews.items(review.id, notice.reviewer.id), notice.reviewer.id, notice.reminder);
   });
 }

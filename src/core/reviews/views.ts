@@ -78,10 +78,13 @@ export async function sendCards(deps: PimDeps, uow: UnitOfWork, r: Review, items
   }
 }
 
-/** Updates every posted copy of these reviewers' cards; `change` names why (one row per change). */
-export async function updateCards(deps: PimDeps, uow: UnitOfWork, r: Review, items: ReviewItem[], reviewerIds: string[], change: string): Promise<void> {
+/**
+ * Updates every posted copy of these reviewers' cards; `change` names why (one row per change).
+ * Without `items`, each reviewer's are read (a decision touches a few cards of a large review).
+ */
+export async function updateCards(deps: PimDeps, uow: UnitOfWork, r: Review, reviewerIds: string[], change: string, items?: ReviewItem[]): Promise<void> {
   for (const id of reviewerIds) {
-    const notice = reviewCard(deps, r, items, id);
+    const notice = reviewCard(deps, r, items ?? (await uow.reviews.items(r.id, id)), id);
     for (const platform of deps.platforms()) {
       await uow.outbox.enqueue(outboxKeys.reviewCardUpdate(r.id, id, change, platform), { type: 'update', platform, subject: subjects.reviewCard(r.id, id), notice });
     }

@@ -94,8 +94,9 @@ export class DrizzleReviewRepo implements ReviewRepo {
     return row !== undefined;
   }
 
-  async items(reviewId: string): Promise<ReviewItem[]> {
-    const rows = await this.db.select().from(reviewItems).where(eq(reviewItems.reviewId, reviewId)).orderBy(asc(reviewItems.principalId), asc(reviewItems.scope), asc(reviewItems.id));
+  async items(reviewId: string, reviewer?: string): Promise<ReviewItem[]> {
+    const mine = reviewer === undefined ? undefined : sql`${reviewItems.reviewers} @> ${JSON.stringify([reviewer])}::jsonb`;
+    const rows = await this.db.select().from(reviewItems).where(and(eq(reviewItems.reviewId, reviewId), mine)).orderBy(asc(reviewItems.principalId), asc(reviewItems.scope), asc(reviewItems.id));
     return rows.map(toItem);
   }
 
