@@ -44,7 +44,7 @@ describe('openDatabase', () => {
   it('migrate is idempotent', async () => {
     await database.migrate();
     await database.migrate();
-    expect(await tables(database.db)).toBe(11);
+    expect(await tables(database.db)).toBe(14);
   });
 
   it('LISTEN/NOTIFY: a listener hears a notification with its payload until it unsubscribes', async () => {
@@ -94,7 +94,7 @@ describe.runIf(onPostgres)('openDatabase on real PostgreSQL', () => {
     try {
       const replicas = await Promise.all(Array.from({ length: 4 }, () => openDatabase({ url: empty.url! })));
       await Promise.all(replicas.map((r) => r.migrate()));
-      expect(await tables(empty.db)).toBe(11);
+      expect(await tables(empty.db)).toBe(14);
       const applied = await empty.db.execute(sql`select count(*)::int as n from drizzle.__drizzle_migrations`);
       const journal = JSON.parse(readFileSync(join(migrationsFolder(), 'meta', '_journal.json'), 'utf8')) as { entries: unknown[] };
       expect(Number((applied as unknown as { n: number }[])[0]!.n)).toBe(journal.entries.length);
