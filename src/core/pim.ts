@@ -205,8 +205,11 @@ export class Pim {
   }
 
   /** Records an outbox item the dispatcher gave up on. */
-  deliveryFailed(item: OutboxItem, error: string): Promise<void> {
-    return trail.deliveryFailed(this.deps, item, error);
+  async deliveryFailed(item: OutboxItem, error: string): Promise<void> {
+    await trail.deliveryFailed(this.deps, item, error);
+    // A named channel that refuses messages cannot hear about it: the admins are told.
+    const p = item.payload;
+    if (p.type === 'message' && p.to.kind === 'channel') await alerts.raiseChannelFailing(this.deps, this.alertSettings, p.to.channel, error);
   }
 
   /** Records a revoke the provider could not carry out after every retry. */

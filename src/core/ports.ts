@@ -161,6 +161,8 @@ export interface AlertRepo {
   /** Inserts a new alert; false when an open or dismissed alert with its key exists already. */
   insert(a: Alert): Promise<boolean>;
   get(id: string): Promise<Alert | null>;
+  /** The open or dismissed alert with this key, if any. */
+  live(key: string): Promise<Alert | null>;
   /** Alerts in these states, oldest first. */
   find(states: AlertState[]): Promise<Alert[]>;
   /**

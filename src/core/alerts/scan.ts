@@ -65,14 +65,19 @@ function alertChannels(deps: PimDeps, a: Alert): string[] {
   return [...named];
 }
 
-/** Posts a new alert's card; with no channel to post to, the admins hear it by DM. */
+/**
+ * Posts a new alert's card. With no channel to post it to, the admins hear a high or critical one
+ * by DM (a break-glass account in use); lower ones wait in `alerts` rather than fill their DMs.
+ */
 async function announce(deps: PimDeps, uow: UnitOfWork, a: Alert): Promise<void> {
   const notice: Notice = { kind: 'security_alert', alert: alertView(deps, a) };
   const subject = subjects.alert(a.id);
   const key = noticeKeys.alert(a.id);
   const channels = alertChannels(deps, a);
   for (const channel of channels) await sendTo(deps, uow, { kind: 'channel', channel }, key, notice, subject);
-  if (channels.length === 0) for (const id of deps.directory.adminIds()) await sendTo(deps, uow, { kind: 'user', principalId: id }, key, notice, subject);
+  if (channels.length === 0 && (a.severity === 'high' || a.severity === 'critical')) {
+    for (const id of deps.directory.adminIds()) await sendTo(deps, uow, { kind: 'user', principalId: id }, key, notice, subject);
+  }
 }
 
 /** Updates every posted copy of an alert's card to its state now. */
@@ -159,9 +164,8 @@ export async function raiseChannelFailing(deps: PimDeps, settings: AlertSettings
 export async function channelDelivered(deps: PimDeps, channel: string): Promise<void> {
   await deps.store.transaction(async (uow) => {
     const now = deps.clock.now();
-    for (const a of await uow.alerts.find(['open', 'dismissed'])) {
-      if (a.rule === 'channel_failing' && a.subject.channel === channel) await resolve(deps, uow, a, now, 'cleared');
-    }
+    const a = await uow.alerts.live(`channel_failing:${channel}`);
+    if (a) await resolve(deps, uow, a, now, 'cleared');
   });
 }
 
