@@ -26,6 +26,8 @@ export interface DigestInput {
   /** Requests waiting for approval. */
   pending: PimRequest[];
   directory: Directory;
+  /** Open security alerts; absent: not tracked (shown as such). */
+  openAlerts?: number;
 }
 
 /**
@@ -87,6 +89,6 @@ export function buildDigest(input: DigestInput): DigestView {
     pendingRequests: { total: input.pending.length, oldest: oldest?.toISOString() ?? null },
     // Access reviews and security alerts are not built yet: the digest says so instead of a number.
     pendingReviews: null,
-    openAlerts: null,
+    openAlerts: input.openAlerts ?? null,
   };
 }
