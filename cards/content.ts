@@ -855,6 +855,13 @@ export function homeContent(h: HomeView, ctx: RenderContext): Content {
       { type: 'divider' },
       text([b('Access reviews')]),
       note([t(h.reviewsWaiting ? `${plural(h.reviewsWaiting, 'review item')} waiting for you. Type ` : 'No review items are waiting for you. Type '), c('/pim reviews'), t(h.reviewsWaiting ? ' to answer them.' : ' to check.')]),
+      ...(h.openAlerts === undefined
+        ? []
+        : [
+            { type: 'divider' } as Block,
+            text([b('Security alerts')]),
+            note([t(h.openAlerts ? `⚠️ ${plural(h.openAlerts, 'open security alert')}. Type ` : 'No open security alerts. Type '), c('/pim alerts'), t(h.openAlerts ? ' to see them.' : ' to check.')]),
+          ]),
     ]),
     buttons: [],
   };

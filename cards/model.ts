@@ -187,6 +187,8 @@ export interface HomeView {
   /** Access-review items waiting for this user. */
   reviewsWaiting: number;
   isAdmin: boolean;
+  /** Open security alerts, for admins and auditors (absent for everyone else). */
+  openAlerts?: number;
 }
 
 // ---------------------------------------------------------------- mappers from the core

@@ -15,5 +15,6 @@ export async function homeFor(pim: Pim, actor: Actor): Promise<HomeView> {
     approvals: approvals.map((r) => requestView(pim.directory, r)),
     reviewsWaiting: 0,
     isAdmin: pim.isAdmin(actor),
+    ...(pim.isAdmin(actor) || pim.isAuditor(actor) ? { openAlerts: await pim.openAlertCount() } : {}),
   };
 }
