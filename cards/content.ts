@@ -408,6 +408,13 @@ function alertWords(a: AlertView): { title: string; what: Line; why: string; tod
         why: 'Break-glass accounts are for emergencies only; any use outside one may be an attack.',
         todo: [t('Confirm with the people who hold its credentials that there is an emergency; if not, revoke it and rotate them.')],
       };
+    case 'outside_pim':
+      return {
+        title: `${role} assigned outside PIM`,
+        what: [b(a.principal?.name ?? String(f.identity ?? 'someone')), t(' holds '), ...roleAt(role, a.scope ?? '/'), t(` on the target system (as ${String(f.identity ?? '?')}), and PIM did not grant it.`)],
+        why: 'A grant made outside PIM is not time-bound, approved or audited here, and may be an attacker giving themselves access.',
+        todo: [t('Find out who made it; remove it on the target, and make the person eligible in PIM if they need the role.')],
+      };
     case 'channel_failing':
       return {
         title: `Messages to #${a.channel ?? 'a channel'} fail`,
@@ -768,6 +775,7 @@ export function replyContent(r: Reply, ctx: RenderContext): Content {
             : [text([t('No open security alerts.')])]),
           more(shown.length, r.alerts.length, 'alerts'),
           shown.length ? note([t('Dismiss one (admins) with '), c('alert dismiss <alert-id> --reason "…"'), t('.')]) : null,
+          r.outsideChecked === false ? note([t('Roles assigned outside PIM are not checked: the grant provider is '), c('record'), t(', which grants nothing outside pimbot, so there is no target to compare with.')]) : null,
         ]),
         buttons: [],
       };

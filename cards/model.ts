@@ -102,7 +102,12 @@ export type Reply =
   | { kind: 'removed'; assignments: AssignmentView[] }
   | { kind: 'audit'; rows: AuditRow[] }
   /** The open security alerts, most severe first. */
-  | { kind: 'alerts'; alerts: AlertView[] }
+  | {
+      kind: 'alerts';
+      alerts: AlertView[];
+      /** False when grants made outside PIM are not looked for (the record provider has no target to list). */
+      outsideChecked?: boolean;
+    }
   | { kind: 'alert_dismissed'; alert: AlertView }
   /**
    * To the person only (Slack ephemeral, a Teams personal chat): their new authenticator secret,

@@ -276,10 +276,17 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
     missing: config.reconcile.missing,
     graceMs: config.reconcile.graceMs,
     ...(options.onReconcileFinding ? { onFinding: options.onReconcileFinding } : {}),
-    onRun: (r) => {
+    onRun: async (r) => {
       metrics.reconcileRuns.inc({ outcome: r.outcome });
       for (const f of r.findings) metrics.reconcileFindings.inc({ kind: f.kind, action: f.action });
       if (r.errors.length > 0) metrics.reconcileErrors.inc(r.errors.length);
+      // Grants the targets hold that PIM did not make are the "assigned outside PIM" alerts.
+      if (r.outcome === 'ran') {
+        await pim.syncOutsidePim({
+          held: r.findings.filter((f) => f.kind === 'outside_pim').map((f) => ({ role: f.role, scope: f.scope, identity: f.identity ?? '?', principalId: f.principalId })),
+          unlisted: r.errors.map((e) => ({ role: e.role, scope: e.scope })),
+        });
+      }
     },
   });
   const schedules = new Schedules({

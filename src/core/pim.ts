@@ -86,6 +86,16 @@ export class Pim {
     return alerts.channelDelivered(this.deps, channel);
   }
 
+  /** After a reconciliation run: grants held outside PIM are alerts, and those gone resolve. */
+  syncOutsidePim(run: { held: alerts.OutsideGrant[]; unlisted: { role: string; scope: string }[] }): Promise<AlertScanResult> {
+    return alerts.syncOutsidePim(this.deps, this.alertSettings, run);
+  }
+
+  /** Whether grants are checked against their targets (`outside_pim`): only an external provider has targets to list. */
+  get checksOutsideGrants(): boolean {
+    return !this.deps.provider.inline && this.alertSettings.outside_pim.enabled;
+  }
+
   openAlertCount(): Promise<number> {
     return alerts.countOpenAlerts(this.deps);
   }

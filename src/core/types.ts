@@ -203,7 +203,7 @@ export interface AuditEvent {
 export type AuditInput = Omit<AuditEvent, 'seq' | 'prevHash' | 'hash'>;
 
 /** The security alert rules (after Entra PIM's alert definitions; see src/core/alerts/rules.ts). */
-export const ALERT_RULES = ['too_many_critical_holders', 'frequent_activations', 'unused_eligible', 'no_mfa', 'permanent_active', 'break_glass', 'channel_failing'] as const;
+export const ALERT_RULES = ['too_many_critical_holders', 'frequent_activations', 'unused_eligible', 'no_mfa', 'permanent_active', 'break_glass', 'channel_failing', 'outside_pim'] as const;
 export type AlertRule = (typeof ALERT_RULES)[number];
 
 export const ALERT_SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
@@ -229,6 +229,8 @@ export interface AlertSettings {
   permanent_active: AlertRuleSetting;
   break_glass: AlertRuleSetting;
   channel_failing: AlertRuleSetting;
+  /** Grants a target system holds that PIM did not make (from the reconciliation job; off with the record provider). */
+  outside_pim: AlertRuleSetting;
 }
 
 /** What an alert is about; which members are set depends on the rule. */
@@ -238,6 +240,8 @@ export interface AlertSubject {
   principalId?: string;
   assignmentId?: string;
   channel?: string;
+  /** The holder as a target system names it (a login, an object id). */
+  identity?: string;
 }
 
 /**

@@ -77,6 +77,7 @@ describe('security alerts in Slack', () => {
     expect(alertCards()).toHaveLength(1);
     const listed = await command(erin, 'alerts');
     expect(listed).toContain(idIn(card!.text));
+    expect(listed).toContain('Roles assigned outside PIM are not checked');
     expect(await command(bob, 'alerts')).toContain('Contributor can be activated without MFA');
     expect(await command(alice, 'alerts')).toContain('Only PIM admins and auditors can read the audit trail and alerts');
   });

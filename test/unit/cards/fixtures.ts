@@ -195,6 +195,7 @@ export const NOTICES: [string, Notice][] = [
   ['security_alert no mfa', { kind: 'security_alert', alert: alertView({ rule: 'no_mfa', severity: 'low', principal: null, scope: null, facts: { scopes: ['/subscriptions/prod', '/subscriptions/dev'] } }) }],
   ['security_alert permanent active dismissed', { kind: 'security_alert', alert: alertView({ rule: 'permanent_active', severity: 'medium', state: 'dismissed', dismissedBy: carol, dismissedAt: at(5), dismissReason: 'Service account, reviewed quarterly <!channel>', facts: { assignedBy: 'carol@example.com', assignedAt: at(-60) } }) }],
   ['security_alert break glass resolved', { kind: 'security_alert', alert: alertView({ rule: 'break_glass', severity: 'critical', state: 'resolved', resolvedAt: at(60), facts: { activation: true, requestId: 'R-7K2Q9XA', endsAt: at(60), by: 'alice@example.com' } }) }],
+  ['security_alert outside pim', { kind: 'security_alert', alert: alertView({ rule: 'outside_pim', severity: 'high', principal: null, facts: { identity: 'mallory_login' } }) }],
   ['security_alert channel failing', { kind: 'security_alert', alert: alertView({ rule: 'channel_failing', severity: 'high', principal: null, role: null, scope: null, channel: 'security', facts: { error: 'not_in_channel' } }) }],
   [
     'mfa_locked',
@@ -287,7 +288,7 @@ export const REPLIES: [string, Reply][] = [
   ['removed nothing', { kind: 'removed', assignments: [] }],
   ['audit', { kind: 'audit', rows: auditRows }],
   ['alerts', { kind: 'alerts', alerts: [alertView({ rule: 'break_glass', severity: 'critical', facts: { activation: true } }), alertView({ id: 'A-2', facts: { scopes: ['/'] } })] }],
-  ['alerts none', { kind: 'alerts', alerts: [] }],
+  ['alerts none', { kind: 'alerts', alerts: [], outsideChecked: false }],
   ['alert_dismissed', { kind: 'alert_dismissed', alert: alertView({ state: 'dismissed', dismissedBy: carol, dismissedAt: at(1), dismissReason: 'Known: MFA comes in Q3', facts: { scopes: ['/'] } }) }],
   ['audit empty', { kind: 'audit', rows: [] }],
   [
