@@ -15,6 +15,7 @@ import {
 } from './actions.js';
 import { clip, formatDay, formatDuration, formatRelative, formatTime, formatUntil, formatWhen, joinAnd, oneLine, plural, STATE_WORDS } from './format.js';
 import type { AlertView, AssignmentView, DigestView, ExpiryWarningKind, HelpLine, HomeView, Notice, RenderContext, Reply, RequestView, RoleRow } from './model.js';
+import type { AuditVerification } from '../src/core/index.js';
 
 /** A run of text with one style. */
 export interface Span {
@@ -805,6 +806,8 @@ export function replyContent(r: Reply, ctx: RenderContext): Content {
         buttons: [],
       };
     }
+    case 'audit_verified':
+      return auditVerifiedContent(r.result);
     case 'mfa_enrolled':
       return {
         summary: 'Your authenticator is set up: add the key to your app (shown once)',
@@ -855,6 +858,37 @@ export function homeContent(h: HomeView, ctx: RenderContext): Content {
       { type: 'divider' },
       text([b('Access reviews')]),
       note([t(h.reviewsWaiting ? `${plural(h.reviewsWaiting, 'review item')} waiting for you. Type ` : 'No review items are waiting for you. Type '), c('/pim reviews'), t(h.reviewsWaiting ? ' to answer them.' : ' to check.')]),
+    ]),
+    buttons: [],
+  };
+}
+
+/** What each break in the audit chain means, for the row `seq` it names. */
+const CHAIN_PROBLEM: Record<Extract<AuditVerification, { ok: false }>['problem'], (seq: number) => string> = {
+  altered: (seq) => `event #${seq} was altered: its content no longer matches its hash.`,
+  missing: (seq) => `event #${seq} is missing: it was deleted.`,
+  broken_link: (seq) => `event #${seq} does not link to event #${seq - 1}: an earlier event was rewritten with a new hash.`,
+  bad_checkpoint: (seq) => `the retention checkpoint (pruned through event #${seq}) is not the one an audit.pruned event recorded: events may have been deleted and the checkpoint forged.`,
+};
+
+/** `audit verify`: the chain is whole (how many events, from where), or the first row that is not. */
+function auditVerifiedContent(v: AuditVerification): Content {
+  if (!v.ok) {
+    return {
+      summary: `Audit chain BROKEN at event #${v.seq}`,
+      blocks: compact([
+        { type: 'header', text: 'Audit chain broken' },
+        text([b(`Broken at event #${v.seq}`), t(`: ${CHAIN_PROBLEM[v.problem](v.seq)}`)]),
+        note([t('Nothing after this point can be trusted until it is explained. Compare with the daily audit head posted in the security channel, and tell your security team.')]),
+      ]),
+      buttons: [],
+    };
+  }
+  return {
+    summary: `Audit chain OK: ${plural(v.count, 'event')}`,
+    blocks: compact([
+      text([b('Audit chain OK'), t(`: ${plural(v.count, 'event')}, each unaltered and linked to the one before.`)]),
+      v.prunedThrough !== undefined ? note([t(`Events up to #${v.prunedThrough} were pruned by retention; the chain is checked from their checkpoint.`)]) : null,
     ]),
     buttons: [],
   };

@@ -158,6 +158,7 @@ const auditCommands = {
     }
     return reply({ kind: 'audit', rows });
   },
+  'audit-verify': async ({ pim, actor }) => reply({ kind: 'audit_verified', result: await pim.verifyAudit(actor) }),
 } satisfies Partial<Handlers>;
 
 /** Security alerts: the open ones (admins and auditors), and an admin's dismissal. */

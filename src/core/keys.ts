@@ -11,7 +11,7 @@ import type { Platform } from './types.js';
 export type EndReason = 'expired' | 'deactivated' | 'removed';
 
 /** Commands whose refusal is audited as `refused.<command>`. */
-export type RefusedAction = 'activate' | 'cancel' | 'approve' | 'deny' | 'deactivate' | 'extend' | 'assign' | 'remove' | 'audit' | 'alerts' | 'review-start' | 'mfa_enroll' | 'alert-dismiss';
+export type RefusedAction = 'activate' | 'cancel' | 'approve' | 'deny' | 'deactivate' | 'extend' | 'assign' | 'remove' | 'audit' | 'alerts' | 'review-start' | 'mfa_enroll' | 'alert-dismiss' | 'audit-verify';
 
 /** Every audit action the bot writes. */
 export type AuditAction =

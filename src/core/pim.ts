@@ -19,7 +19,7 @@ import { enrollMfa } from './mfa/index.js';
 import type { AlertView, Notice } from './notices.js';
 import type { GrantTarget, OutboxItem } from './ports.js';
 import { isAdmin, isAuditor, policyFor, type PimDeps } from './shared/index.js';
-import type { Actor, Assignment, AuditEvent, PimRequest, Policy, Principal, Role } from './types.js';
+import type { Actor, Assignment, AuditEvent, AuditVerification, PimRequest, Policy, Principal, Role } from './types.js';
 
 export type { PimDeps } from './shared/index.js';
 
@@ -160,6 +160,11 @@ export class Pim {
   /** Audit history for admins and auditors; anyone else is refused, and the refusal audited. */
   auditLog(actor: Actor, q: { user?: string; role?: string; since?: Date; limit?: number }): Promise<AuditEvent[]> {
     return trail.auditLog(this.deps, actor, q);
+  }
+
+  /** Walks the audit chain (admins and auditors): OK with its length, or the first bad row. */
+  verifyAudit(actor: Actor): Promise<AuditVerification> {
+    return trail.verifyAudit(this.deps, actor);
   }
 
   // ---------------------------------------------------------------- activation

@@ -1,3 +1,3 @@
 /** The audit trail: reads, config records, refused sign-ins, and access checks for commands without a core method. */
 export { changedSettings } from './config-history.js';
-export { auditLog, authorize, deliveryFailed, identityRefused, recordConfig } from './trail.js';
+export { auditLog, authorize, verifyAudit, deliveryFailed, identityRefused, recordConfig } from './trail.js';

@@ -1,7 +1,8 @@
 /** The audit trail as a feature: reading it, recording the config a start runs on, refused sign-ins, and checks for commands the core has no method for yet. */
 import { lockKeys, SUBJECT_PREFIX, subjects } from '../keys.js';
 import { findRole } from '../policy.js';
-import type { Actor, AuditEvent } from '../types.js';
+import { PimError } from '../errors.js';
+import type { Actor, AuditEvent, AuditVerification } from '../types.js';
 import { appendAudit, auditRefusal, requireAdmin, requireAuditReader, type PimDeps } from '../shared/index.js';
 import { changedSettings } from './config-history.js';
 
@@ -16,6 +17,20 @@ export async function auditLog(deps: PimDeps, actor: Actor, q: { user?: string; 
         detailsMatch: { ...(q.user ? { principal: deps.directory.require(q.user).id } : {}), ...(q.role ? { role: findRole(deps.roles, q.role).name } : {}) },
       }),
     );
+  });
+}
+
+/**
+ * Walks the audit chain for an admin or auditor (`audit verify`) and says whether every row is
+ * there, unaltered and linked, or names the first one that is not. Anyone else is refused, audited.
+ */
+export async function verifyAudit(deps: PimDeps, actor: Actor): Promise<AuditVerification> {
+  return auditRefusal(deps, actor, 'audit-verify', 'audit', {}, async () => {
+    requireAuditReader(deps, actor);
+    return deps.store.transaction((uow) => {
+      if (!uow.audit.verify) throw new PimError('audit_unverifiable');
+      return uow.audit.verify();
+    });
   });
 }
 

@@ -1,8 +1,9 @@
 import { and, desc, eq, gte, like, sql, type SQL } from 'drizzle-orm';
-import type { AuditEvent, AuditInput, AuditRepo } from '../../core/index.js';
+import type { AuditEvent, AuditInput, AuditRepo, AuditVerification } from '../../core/index.js';
 import { auditHash, GENESIS_HASH } from '../audit-hash.js';
 import { auditEvents } from '../audit.sql.js';
 import type { Db } from '../client.js';
+import { verifyAuditChain } from '../audit-verify.js';
 
 /** Transaction-level advisory lock that serialises appends to the chain ('pim_aud'). */
 export const AUDIT_LOCK_KEY = 0x70696d5f617564n;
@@ -119,5 +120,11 @@ export class DrizzleAuditRepo implements AuditRepo {
       .orderBy(desc(auditEvents.seq));
     const rows = q.limit !== undefined ? await query.limit(q.limit) : await query;
     return rows.map(toAuditEvent);
+  }
+
+  /** `verifyAuditChain` on this transaction, after its own buffered rows are written. */
+  async verify(): Promise<AuditVerification> {
+    await this.flush();
+    return verifyAuditChain(this.db);
   }
 }

@@ -1,0 +1,78 @@
+/**
+ * `audit verify` over the Slack wire protocol (signed slash commands): an auditor hears the chain
+ * is whole, then the first bad row after a direct UPDATE or DELETE; anyone else is refused, audited.
+ */
+import { sql } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { textOf, type SlackUser } from '../../support/fake-slack.js';
+import { APPROVALS, bob, slackSuite } from './harness.js';
+
+const erin: SlackUser = { id: 'U0ERIN', name: 'erin' };
+const dave: SlackUser = { id: 'U0DAVE', name: 'dave' };
+
+const CONFIG = `
+directory:
+  users:
+    - { id: bob@example.com, name: Bob, slack: U0BOB }
+    - { id: dave@example.com, name: Dave, slack: U0DAVE }
+    - { id: erin@example.com, name: Erin, slack: U0ERIN }
+admins: [erin@example.com]
+auditors: [dave@example.com]
+channels:
+  approvals: { slack: ${APPROVALS} }
+roles:
+  - name: Reader
+    scopes: [/]
+    policy: { requireJustification: false }
+bootstrap:
+  assignments:
+    - { principal: bob@example.com, role: Reader, type: eligible }
+`;
+
+const suite = slackSuite({ config: CONFIG });
+beforeAll(suite.setup);
+afterAll(suite.teardown);
+beforeEach(suite.start);
+afterEach(suite.stop);
+
+async function command(who: SlackUser, text: string): Promise<string> {
+  const { slack, fake, settled } = suite.get();
+  const sent = await slack.command(who, text);
+  const answer = await fake.waitForResponse(sent.responseId);
+  await settled();
+  return textOf(answer.body.blocks);
+}
+
+const execute = (q: ReturnType<typeof sql>) => suite.get().app.database.db.execute(q);
+
+describe('audit verify in Slack', () => {
+  it('tells an auditor the chain is whole, with its length', async () => {
+    await command(bob, 'activate Reader 1h');
+    const answer = await command(dave, 'audit verify');
+    expect(answer).toMatch(/Audit chain OK.*: \d+ events, each unaltered and linked to the one before\./);
+  });
+
+  it('names the row a direct UPDATE altered', async () => {
+    await command(bob, 'activate Reader 1h');
+    await execute(sql`update audit_events set details = '{}'::jsonb where seq = 2`);
+    const answer = await command(erin, 'audit verify');
+    expect(answer).toContain('Broken at event #2');
+    expect(answer).toContain('event #2 was altered');
+  });
+
+  it('names the row a direct DELETE removed', async () => {
+    await command(bob, 'activate Reader 1h');
+    await execute(sql`delete from audit_events where seq = 1`);
+    expect(await command(dave, 'audit verify')).toContain('event #1 is missing: it was deleted.');
+  });
+
+  it('is refused to anyone else, audited', async () => {
+    expect(await command(bob, 'audit verify')).toContain('Only PIM admins and auditors');
+    const trail = await suite.get().app.pim.auditLog(suite.get().actor('erin@example.com'), {});
+    expect(trail.filter((e) => e.actor === 'bob@example.com').map((e) => e.action)).toEqual(['refused.audit-verify']);
+  });
+
+  it('is listed in an auditor’s help', async () => {
+    expect(await command(dave, 'help')).toContain('audit verify');
+  });
+});
