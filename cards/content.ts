@@ -351,6 +351,16 @@ export function noticeContent(n: Notice, ctx: RenderContext): Content {
     }
     case 'security_alert':
       return alertContent(n.alert, ctx);
+    case 'audit_head':
+      return {
+        summary: `Audit chain head for ${n.day}: event #${n.seq}`,
+        blocks: compact([
+          text([t('🔗 Audit chain head for '), b(n.day), t(`: event `), c(`#${n.seq}`), t(` as of ${formatTime(n.at, ctx)}.`)]),
+          facts([{ label: 'SHA-256', value: n.hash }]),
+          note([t('Kept here so a rewrite of the whole audit table is still caught: event '), c(`#${n.seq}`), t(' must keep this hash, and '), c('audit verify'), t(' must pass.')]),
+        ]),
+        buttons: [],
+      };
     case 'text':
       return { summary: n.text, blocks: [text([t(clip(n.text, 2500))])], buttons: [] };
   }

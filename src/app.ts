@@ -26,7 +26,7 @@ import { OUTBOX_CHANNEL } from './db/repos/outbox.js';
 import { DeadlineLoop } from './jobs/deadlines.js';
 import { Dispatcher } from './jobs/dispatcher.js';
 import { Reconciler, reconcileJob, type ReconcileFinding } from './jobs/reconcile.js';
-import { auditRetentionJob, DEDUPE_KEEP_MS, digestJob, housekeepingJob, Schedules } from './jobs/schedules.js';
+import { auditHeadJob, auditRetentionJob, DEDUPE_KEEP_MS, digestJob, housekeepingJob, Schedules } from './jobs/schedules.js';
 import { createLogger, type Logger } from './logger.js';
 import { countAudit, createMetrics, type Metrics } from './metrics.js';
 import { opsRoutes } from './ops-routes.js';
@@ -254,6 +254,7 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
       digestJob(pim, { cron: config.schedules.digest, timeZone: env.timezone }),
       housekeepingJob(dedupe, clock, DEDUPE_KEEP_MS, rateLimiter),
       auditRetentionJob(() => pruneAuditTrail(database.db, clock, config.audit.retentionMs)),
+      auditHeadJob(pim, { timeZone: env.timezone }),
       // Only a provider that grants outside the database has anything to reconcile.
       ...(provider.inline ? [] : [reconcileJob(reconciler, config.reconcile.schedule)]),
     ],

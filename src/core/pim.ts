@@ -162,6 +162,11 @@ export class Pim {
     return trail.auditLog(this.deps, actor, q);
   }
 
+  /** Posts the audit chain's head (sequence and hash) to the security channel, once a day across replicas. */
+  postAuditHead(opts: { timeZone: string }): Promise<trail.AuditHeadOutcome> {
+    return trail.postAuditHead(this.deps, opts);
+  }
+
   /** Walks the audit chain (admins and auditors): OK with its length, or the first bad row. */
   verifyAudit(actor: Actor): Promise<AuditVerification> {
     return trail.verifyAudit(this.deps, actor);

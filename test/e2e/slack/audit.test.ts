@@ -1,11 +1,12 @@
 /**
  * `audit verify` over the Slack wire protocol (signed slash commands): an auditor hears the chain
  * is whole, then the first bad row after a direct UPDATE or DELETE; anyone else is refused, audited.
+ * The daily job posts the chain's head to the security channel.
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { textOf, type SlackUser } from '../../support/fake-slack.js';
-import { APPROVALS, bob, slackSuite } from './harness.js';
+import { APPROVALS, bob, postedIn, SECURITY, slackSuite } from './harness.js';
 
 const erin: SlackUser = { id: 'U0ERIN', name: 'erin' };
 const dave: SlackUser = { id: 'U0DAVE', name: 'dave' };
@@ -20,6 +21,7 @@ admins: [erin@example.com]
 auditors: [dave@example.com]
 channels:
   approvals: { slack: ${APPROVALS} }
+  security: { slack: ${SECURITY} }
 roles:
   - name: Reader
     scopes: [/]
@@ -74,5 +76,20 @@ describe('audit verify in Slack', () => {
 
   it('is listed in an auditor’s help', async () => {
     expect(await command(dave, 'help')).toContain('audit verify');
+  });
+});
+
+describe('the daily audit head', () => {
+  it('is posted to the security channel once, with the newest event’s number and hash', async () => {
+    const { app, fake, settled } = suite.get();
+    const [head] = await app.pim.auditLog(suite.get().actor('erin@example.com'), { limit: 1 });
+    expect(await app.schedules.runNow('audit-head')).toMatchObject({ outcome: 'posted', seq: head?.seq, hash: head?.hash });
+    expect(await app.schedules.runNow('audit-head')).toMatchObject({ outcome: 'already_posted' });
+    await settled();
+    const posts = postedIn(fake, SECURITY);
+    expect(posts).toHaveLength(1);
+    const shown = textOf(posts[0]?.blocks ?? []);
+    expect(shown).toContain(`#${head?.seq}`);
+    expect(shown).toContain(head?.hash);
   });
 });
