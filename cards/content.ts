@@ -791,6 +791,7 @@ export function replyContent(r: Reply, ctx: RenderContext): Content {
       };
     case 'audit': {
       const rows = r.rows.slice(0, LIST_MAX.audit);
+      const older = (r.older ?? 0) + r.rows.length - rows.length;
       const chunks: Block[] = [];
       for (let k = 0; k < rows.length; k += 10) {
         chunks.push(
@@ -811,7 +812,7 @@ export function replyContent(r: Reply, ctx: RenderContext): Content {
         blocks: compact([
           { type: 'header', text: 'Audit trail' },
           ...(rows.length ? chunks : [text([t('No events match.')])]),
-          r.rows.length > rows.length ? note([t(`…and ${r.rows.length - rows.length} more events. Narrow it with `), c('--since'), t(', '), c('--user'), t(' or '), c('--role'), t(', or export with '), c('--csv'), t('.')]) : null,
+          older > 0 ? note([t(`${plural(older, 'older row')}: use `), c('--since'), t(' or '), c('--csv'), t('.')]) : null,
         ]),
         buttons: [],
       };

@@ -100,7 +100,8 @@ export type Reply =
   | { kind: 'decided'; outcome: 'approved' | 'denied'; request: RequestView }
   | { kind: 'assigned'; assignment: AssignmentView }
   | { kind: 'removed'; assignments: AssignmentView[] }
-  | { kind: 'audit'; rows: AuditRow[] }
+  /** `older`: matching events older than these rows, left out of the page (for `--since` or `--csv`). */
+  | { kind: 'audit'; rows: AuditRow[]; older?: number }
   /** `audit verify`: the chain is whole, or the first row that is not. */
   | { kind: 'audit_verified'; result: AuditVerification }
   /** The open security alerts, most severe first. */

@@ -167,6 +167,11 @@ export class Pim {
     return trail.postAuditHead(this.deps, opts);
   }
 
+  /** The newest `limit` matching events and how many match in all (admins and auditors), for a page that names what it leaves out. */
+  auditPage(actor: Actor, q: { user?: string; role?: string; since?: Date; limit?: number }): Promise<{ events: AuditEvent[]; total: number }> {
+    return trail.auditPage(this.deps, actor, q);
+  }
+
   /** Walks the audit chain (admins and auditors): OK with its length, or the first bad row. */
   verifyAudit(actor: Actor): Promise<AuditVerification> {
     return trail.verifyAudit(this.deps, actor);

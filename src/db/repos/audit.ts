@@ -28,6 +28,20 @@ export function likePrefix(prefix: string): string {
   return `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
+type AuditFilter = Omit<Parameters<AuditRepo['list']>[0], 'limit'>;
+
+/** The rows a `list` or `count` filter keeps. `detailsMatch` compares each key's text value (`details->>key`). */
+function auditWhere(q: AuditFilter): SQL | undefined {
+  const where: SQL[] = [];
+  if (q.actor !== undefined) where.push(eq(auditEvents.actor, q.actor));
+  if (q.subjectPrefix !== undefined && q.subjectPrefix !== '') where.push(like(auditEvents.subject, likePrefix(q.subjectPrefix)));
+  if (q.since !== undefined) where.push(gte(auditEvents.at, q.since));
+  for (const [key, value] of Object.entries(q.detailsMatch ?? {})) {
+    where.push(sql`${auditEvents.details} ->> ${key} = ${value}`);
+  }
+  return and(...where);
+}
+
 export class DrizzleAuditRepo implements AuditRepo {
   /** The chain's head as this transaction left it; valid while it holds the chain lock. */
   private head: { seq: number; hash: string } | null = null;
@@ -106,20 +120,20 @@ export class DrizzleAuditRepo implements AuditRepo {
     detailsMatch?: Record<string, string>;
   }): Promise<AuditEvent[]> {
     await this.flush();
-    const where: SQL[] = [];
-    if (q.actor !== undefined) where.push(eq(auditEvents.actor, q.actor));
-    if (q.subjectPrefix !== undefined && q.subjectPrefix !== '') where.push(like(auditEvents.subject, likePrefix(q.subjectPrefix)));
-    if (q.since !== undefined) where.push(gte(auditEvents.at, q.since));
-    for (const [key, value] of Object.entries(q.detailsMatch ?? {})) {
-      where.push(sql`${auditEvents.details} ->> ${key} = ${value}`);
-    }
     const query = this.db
       .select()
       .from(auditEvents)
-      .where(and(...where))
+      .where(auditWhere(q))
       .orderBy(desc(auditEvents.seq));
     const rows = q.limit !== undefined ? await query.limit(q.limit) : await query;
     return rows.map(toAuditEvent);
+  }
+
+  /** How many rows `list` would give without its limit. */
+  async count(q: AuditFilter): Promise<number> {
+    await this.flush();
+    const [row] = await this.db.select({ n: sql<number>`count(*)::int` }).from(auditEvents).where(auditWhere(q));
+    return Number(row?.n ?? 0);
   }
 
   /** `verifyAuditChain` on this transaction, after its own buffered rows are written. */

@@ -5,6 +5,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DrizzleStore } from '../../../src/db/store.js';
 import { textOf, type SlackUser } from '../../support/fake-slack.js';
 import { APPROVALS, bob, postedIn, SECURITY, slackSuite } from './harness.js';
 
@@ -91,5 +92,25 @@ describe('the daily audit head', () => {
     const shown = textOf(posts[0]?.blocks ?? []);
     expect(shown).toContain(`#${head?.seq}`);
     expect(shown).toContain(head?.hash);
+  });
+});
+
+describe('the audit page', () => {
+  it('shows the newest 25 events and says how many older rows it leaves out', async () => {
+    const { app } = suite.get();
+    // Thirty events straight into the chain, as a busy week would leave them.
+    const store = new DrizzleStore(app.database.db, { clock: app.clock });
+    for (let k = 0; k < 30; k++) {
+      await store.transaction((u) => u.audit.append({ at: app.clock.now(), actor: 'bob@example.com', action: 'request.created', subject: `request:R-${k}`, details: { principal: 'bob@example.com' } }));
+    }
+    const total = (await app.pim.auditLog(suite.get().actor('erin@example.com'), { limit: 1000 })).length;
+    expect(total).toBeGreaterThan(25);
+    const page = await command(dave, 'audit');
+    expect(page).toContain(`${total - 25} older rows: use \`--since\` or \`--csv\`.`);
+    expect(page.match(/#\d+/g)).toHaveLength(25);
+  });
+
+  it('says nothing of older rows when every event fits', async () => {
+    expect(await command(dave, 'audit')).not.toContain('older row');
   });
 });

@@ -292,6 +292,7 @@ export const REPLIES: [string, Reply][] = [
   ['alerts none', { kind: 'alerts', alerts: [] }],
   ['alert_dismissed', { kind: 'alert_dismissed', alert: alertView({ state: 'dismissed', dismissedBy: carol, dismissedAt: at(1), dismissReason: 'Known: MFA comes in Q3', facts: { scopes: ['/'] } }) }],
   ['audit empty', { kind: 'audit', rows: [] }],
+  ['audit with older rows', { kind: 'audit', rows: auditRows, older: 4075 }],
   ['audit_verified ok', { kind: 'audit_verified', result: { ok: true, count: 1234 } }],
   ['audit_verified pruned', { kind: 'audit_verified', result: { ok: true, count: 80, prunedThrough: 420 } }],
   ['audit_verified broken', { kind: 'audit_verified', result: { ok: false, seq: 17, problem: 'missing' } }],
