@@ -15,6 +15,7 @@ import {
 } from './actions.js';
 import { clip, formatDay, formatDuration, formatRelative, formatTime, formatUntil, formatWhen, joinAnd, oneLine, plural, STATE_WORDS } from './format.js';
 import type { AlertView, AssignmentView, DigestView, ExpiryWarningKind, HelpLine, HomeView, Notice, RenderContext, Reply, RequestView, RoleRow } from './model.js';
+import type { AuditVerification } from '../src/core/index.js';
 
 /** A run of text with one style. */
 export interface Span {
@@ -350,6 +351,16 @@ export function noticeContent(n: Notice, ctx: RenderContext): Content {
     }
     case 'security_alert':
       return alertContent(n.alert, ctx);
+    case 'audit_head':
+      return {
+        summary: `Audit chain head for ${n.day}: event #${n.seq}`,
+        blocks: compact([
+          text([t('🔗 Audit chain head for '), b(n.day), t(`: event `), c(`#${n.seq}`), t(` as of ${formatTime(n.at, ctx)}.`)]),
+          facts([{ label: 'SHA-256', value: n.hash }]),
+          note([t('Kept here so a rewrite of the whole audit table is still caught: event '), c(`#${n.seq}`), t(' must keep this hash, and '), c('audit verify'), t(' must pass.')]),
+        ]),
+        buttons: [],
+      };
     case 'text':
       return { summary: n.text, blocks: [text([t(clip(n.text, 2500))])], buttons: [] };
   }
@@ -788,6 +799,7 @@ export function replyContent(r: Reply, ctx: RenderContext): Content {
       };
     case 'audit': {
       const rows = r.rows.slice(0, LIST_MAX.audit);
+      const older = (r.older ?? 0) + r.rows.length - rows.length;
       const chunks: Block[] = [];
       for (let k = 0; k < rows.length; k += 10) {
         chunks.push(
@@ -808,11 +820,13 @@ export function replyContent(r: Reply, ctx: RenderContext): Content {
         blocks: compact([
           { type: 'header', text: 'Audit trail' },
           ...(rows.length ? chunks : [text([t('No events match.')])]),
-          r.rows.length > rows.length ? note([t(`…and ${r.rows.length - rows.length} more events. Narrow it with `), c('--since'), t(', '), c('--user'), t(' or '), c('--role'), t(', or export with '), c('--csv'), t('.')]) : null,
+          older > 0 ? note([t(`${plural(older, 'older row')}: use `), c('--since'), t(' or '), c('--csv'), t('.')]) : null,
         ]),
         buttons: [],
       };
     }
+    case 'audit_verified':
+      return auditVerifiedContent(r.result);
     case 'mfa_enrolled':
       return {
         summary: 'Your authenticator is set up: add the key to your app (shown once)',
@@ -870,6 +884,37 @@ export function homeContent(h: HomeView, ctx: RenderContext): Content {
             text([b('Security alerts')]),
             note([t(h.openAlerts ? `⚠️ ${plural(h.openAlerts, 'open security alert')}. Type ` : 'No open security alerts. Type '), c('/pim alerts'), t(h.openAlerts ? ' to see them.' : ' to check.')]),
           ]),
+    ]),
+    buttons: [],
+  };
+}
+
+/** What each break in the audit chain means, for the row `seq` it names. */
+const CHAIN_PROBLEM: Record<Extract<AuditVerification, { ok: false }>['problem'], (seq: number) => string> = {
+  altered: (seq) => `event #${seq} was altered: its content no longer matches its hash.`,
+  missing: (seq) => `event #${seq} is missing: it was deleted.`,
+  broken_link: (seq) => `event #${seq} does not link to event #${seq - 1}: an earlier event was rewritten with a new hash.`,
+  bad_checkpoint: (seq) => `the retention checkpoint (pruned through event #${seq}) is not the one an audit.pruned event recorded: events may have been deleted and the checkpoint forged.`,
+};
+
+/** `audit verify`: the chain is whole (how many events, from where), or the first row that is not. */
+function auditVerifiedContent(v: AuditVerification): Content {
+  if (!v.ok) {
+    return {
+      summary: `Audit chain BROKEN at event #${v.seq}`,
+      blocks: compact([
+        { type: 'header', text: 'Audit chain broken' },
+        text([b(`Broken at event #${v.seq}`), t(`: ${CHAIN_PROBLEM[v.problem](v.seq)}`)]),
+        note([t('Nothing after this point can be trusted until it is explained. Compare with the daily audit head posted in the security channel, and tell your security team.')]),
+      ]),
+      buttons: [],
+    };
+  }
+  return {
+    summary: `Audit chain OK: ${plural(v.count, 'event')}`,
+    blocks: compact([
+      text([b('Audit chain OK'), t(`: ${plural(v.count, 'event')}, each unaltered and linked to the one before.`)]),
+      v.prunedThrough !== undefined ? note([t(`Events up to #${v.prunedThrough} were pruned by retention; the chain is checked from their checkpoint.`)]) : null,
     ]),
     buttons: [],
   };

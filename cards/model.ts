@@ -6,7 +6,7 @@
  * The mappers at the end turn the core's results into these models; they are pure.
  */
 import type { FormField } from './actions.js';
-import { type ActivateResult, type ActivationPlan, type AlertView, type AssignmentView, type AuditEvent, type DigestView, type ExpiryWarningKind, type ExtendResult, type ExtensionPlan, formatDuration, type Notice, type PimRequest, type Policy, type RequestView, type RoleStatus } from '../src/core/index.js';
+import { type ActivateResult, type ActivationPlan, type AlertView, type AssignmentView, type AuditEvent, type AuditVerification, type DigestView, type ExpiryWarningKind, type ExtendResult, type ExtensionPlan, formatDuration, type Notice, type PimRequest, type Policy, type RequestView, type RoleStatus } from '../src/core/index.js';
 
 export type { AlertView, AssignmentView, DigestView, ExpiryWarningKind, Notice, RequestView };
 
@@ -100,7 +100,10 @@ export type Reply =
   | { kind: 'decided'; outcome: 'approved' | 'denied'; request: RequestView }
   | { kind: 'assigned'; assignment: AssignmentView }
   | { kind: 'removed'; assignments: AssignmentView[] }
-  | { kind: 'audit'; rows: AuditRow[] }
+  /** `older`: matching events older than these rows, left out of the page (for `--since` or `--csv`). */
+  | { kind: 'audit'; rows: AuditRow[]; older?: number }
+  /** `audit verify`: the chain is whole, or the first row that is not. */
+  | { kind: 'audit_verified'; result: AuditVerification }
   /** The open security alerts, most severe first. */
   | {
       kind: 'alerts';

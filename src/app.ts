@@ -27,7 +27,7 @@ import { DeadlineLoop } from './jobs/deadlines.js';
 import { Dispatcher } from './jobs/dispatcher.js';
 import { Reconciler, reconcileJob, type ReconcileFinding } from './jobs/reconcile.js';
 import { Coalesced } from './jobs/coalesce.js';
-import { alertScanJob, auditRetentionJob, DEDUPE_KEEP_MS, DEFAULT_ALERT_SCAN_CRON, digestJob, housekeepingJob, Schedules } from './jobs/schedules.js';
+import { alertScanJob, auditHeadJob, auditRetentionJob, DEDUPE_KEEP_MS, DEFAULT_ALERT_SCAN_CRON, digestJob, housekeepingJob, Schedules } from './jobs/schedules.js';
 import { createLogger, type Logger } from './logger.js';
 import { countAudit, createMetrics, type Metrics } from './metrics.js';
 import { opsRoutes } from './ops-routes.js';
@@ -295,6 +295,7 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
       housekeepingJob(dedupe, clock, DEDUPE_KEEP_MS, rateLimiter),
       auditRetentionJob(() => pruneAuditTrail(database.db, clock, config.audit.retentionMs)),
       alertScanJob(() => pim.scanAlerts(), config.schedules.alertScan ?? DEFAULT_ALERT_SCAN_CRON),
+      auditHeadJob(pim, { timeZone: env.timezone }),
       // Only a provider that grants outside the database has anything to reconcile.
       ...(provider.inline ? [] : [reconcileJob(reconciler, config.reconcile.schedule)]),
     ],

@@ -284,6 +284,7 @@ const SPECS: Readonly<Record<CommandName, Spec>> = {
       return ok({ name: 'audit', user: user.value, role: str(a, 'role'), sinceMs: since.value, csv: a.flags.has('csv') });
     },
   },
+  'audit-verify': noArgs('audit-verify', 'audit verify'),
 };
 
 /**
@@ -339,6 +340,10 @@ function parse(text: string, opts: ParseOptions, general: () => string): ParseRe
     } else {
       name = 'alert-dismiss';
     }
+  }
+  if (word === 'audit' && rest[0]?.kind === 'word' && rest[0].text.toLowerCase() === 'verify') {
+    name = 'audit-verify';
+    args = rest.slice(1);
   }
   if (word === 'review') {
     const next = rest[0];
@@ -508,6 +513,7 @@ function hasHelpFlag(tokens: readonly Token[]): boolean {
 function lookupVerb(text: string): CommandName | undefined {
   const t = text.trim().toLowerCase().replace(/\s+/g, ' ');
   if (t === 'review start' || t === 'review') return 'review-start';
+  if (t === 'audit verify') return 'audit-verify';
   return (COMMAND_NAMES as readonly string[]).includes(t) ? (t as CommandName) : undefined;
 }
 

@@ -11,7 +11,7 @@ import type { Platform } from './types.js';
 export type EndReason = 'expired' | 'deactivated' | 'removed';
 
 /** Commands whose refusal is audited as `refused.<command>`. */
-export type RefusedAction = 'activate' | 'cancel' | 'approve' | 'deny' | 'deactivate' | 'extend' | 'assign' | 'remove' | 'audit' | 'alerts' | 'review-start' | 'mfa_enroll' | 'alert-dismiss';
+export type RefusedAction = 'activate' | 'cancel' | 'approve' | 'deny' | 'deactivate' | 'extend' | 'assign' | 'remove' | 'audit' | 'alerts' | 'review-start' | 'mfa_enroll' | 'alert-dismiss' | 'audit-verify';
 
 /** Every audit action the bot writes. */
 export type AuditAction =
@@ -43,6 +43,7 @@ export type AuditAction =
   | 'alert.resolved'
   | 'alert.dismissed'
   | 'audit.pruned'
+  | 'audit.head_posted'
   | `refused.${RefusedAction}`;
 
 /** Subjects: what an audit row, or a posted message that is later updated, is about. */
@@ -59,6 +60,8 @@ export const subjects = {
   identity: (platform: string, platformId: string) => `${platform}:${platformId}` as const,
   /** A security alert; also its card's subject, so its updates find every copy posted. */
   alert: (id: string) => `alert:${id}` as const,
+  /** The day's post of the audit chain's head to the security channel (`2030-01-07`, in the bot's time zone). */
+  auditHead: (day: string) => `audit-head:${day}` as const,
 };
 
 /** Prefixes of the subjects that `list({ subjectPrefix })` looks up. */
@@ -89,6 +92,7 @@ export const noticeKeys = {
   mfaLocked: (principalId: string, until: Date) => `mfa-locked:${principalId.toLowerCase()}:${until.toISOString()}` as const,
   digest: (week: string) => subjects.digest(week),
   alert: (alertId: string) => subjects.alert(alertId),
+  auditHead: (day: string) => subjects.auditHead(day),
 };
 
 export type NoticeKey = ReturnType<(typeof noticeKeys)[keyof typeof noticeKeys]>;
@@ -121,6 +125,7 @@ export const lockKeys = {
   config: 'config',
   digest: 'digest',
   alerts: 'alerts',
+  auditHead: 'audit-head',
 } as const;
 
 /**
@@ -142,5 +147,6 @@ export const NOTICE_KINDS: Readonly<Record<NoticeKind, true>> = Object.freeze({
   digest: true,
   mfa_locked: true,
   security_alert: true,
+  audit_head: true,
   text: true,
 });

@@ -139,6 +139,11 @@ export type Notice =
    * Dismiss while it is open; updated in place when it is dismissed or resolves.
    */
   | { kind: 'security_alert'; alert: AlertView }
+  /**
+   * To the security channel, once a day: the head of the audit chain (its newest row's sequence
+   * number and hash, as of `at`), so a rewrite of the whole table is still caught against chat history.
+   */
+  | { kind: 'audit_head'; day: string; seq: number; hash: string; at: string }
   /** A plain line of text (used for ops messages). */
   | { kind: 'text'; text: string };
 

@@ -19,7 +19,7 @@ import { enrollMfa } from './mfa/index.js';
 import type { AlertView, Notice } from './notices.js';
 import type { GrantTarget, OutboxItem } from './ports.js';
 import { isAdmin, isAuditor, policyFor, type PimDeps } from './shared/index.js';
-import type { Actor, Assignment, AuditEvent, PimRequest, Policy, Principal, Role } from './types.js';
+import type { Actor, Assignment, AuditEvent, AuditVerification, PimRequest, Policy, Principal, Role } from './types.js';
 
 export type { PimDeps } from './shared/index.js';
 
@@ -170,6 +170,21 @@ export class Pim {
   /** Audit history for admins and auditors; anyone else is refused, and the refusal audited. */
   auditLog(actor: Actor, q: { user?: string; role?: string; since?: Date; limit?: number }): Promise<AuditEvent[]> {
     return trail.auditLog(this.deps, actor, q);
+  }
+
+  /** Posts the audit chain's head (sequence and hash) to the security channel, once a day across replicas. */
+  postAuditHead(opts: { timeZone: string }): Promise<trail.AuditHeadOutcome> {
+    return trail.postAuditHead(this.deps, opts);
+  }
+
+  /** The newest `limit` matching events and how many match in all (admins and auditors), for a page that names what it leaves out. */
+  auditPage(actor: Actor, q: { user?: string; role?: string; since?: Date; limit?: number }): Promise<{ events: AuditEvent[]; total: number }> {
+    return trail.auditPage(this.deps, actor, q);
+  }
+
+  /** Walks the audit chain (admins and auditors): OK with its length, or the first bad row. */
+  verifyAudit(actor: Actor): Promise<AuditVerification> {
+    return trail.verifyAudit(this.deps, actor);
   }
 
   // ---------------------------------------------------------------- activation

@@ -11,6 +11,7 @@ import type {
   AssignmentType,
   AuditEvent,
   AuditInput,
+  AuditVerification,
   Platform,
   PimRequest,
   RequestState,
@@ -110,6 +111,14 @@ export interface AuditRepo {
   /** Appends an event to the hash chain. */
   append(e: AuditInput): Promise<AuditEvent>;
   list(q: { actor?: string; subjectPrefix?: string; since?: Date; limit?: number; detailsMatch?: Record<string, string> }): Promise<AuditEvent[]>;
+  /** How many events `list` would give for the same filter without a limit. */
+  count(q: { actor?: string; subjectPrefix?: string; since?: Date; detailsMatch?: Record<string, string> }): Promise<number>;
+  /**
+   * Walks the whole chain from the genesis (or the retention checkpoint) and reports the first row
+   * missing, altered or not linked to the one before. Optional: a store that cannot prove its
+   * trail leaves it out, and `audit verify` says so.
+   */
+  verify?(): Promise<AuditVerification>;
 }
 
 export type OutboxPayload =

@@ -202,6 +202,25 @@ export interface AuditEvent {
 
 export type AuditInput = Omit<AuditEvent, 'seq' | 'prevHash' | 'hash'>;
 
+/** The newest row of the audit chain: its sequence number and hash. */
+export interface AuditHead {
+  seq: number;
+  hash: string;
+}
+
+/** What a walk of the audit chain found (`audit verify`). */
+export type AuditVerification =
+  /** `prunedThrough`: rows up to this sequence number were pruned by retention (absent when none were). */
+  | { ok: true; count: number; prunedThrough?: number }
+  /**
+   * `missing`: no row with sequence number `seq` (deleted);
+   * `altered`: row `seq` does not hash to its stored hash;
+   * `broken_link`: row `seq` does not point at the previous row's hash (that row was rewritten with a new hash);
+   * `bad_checkpoint`: the retention checkpoint (pruned through `seq`) is not the one an `audit.pruned`
+   * row in the chain recorded, so rows may have been deleted and the checkpoint forged to hide it.
+   */
+  | { ok: false; seq: number; problem: 'altered' | 'missing' | 'broken_link' | 'bad_checkpoint' };
+
 /** The security alert rules (after Entra PIM's alert definitions; see src/core/alerts/rules.ts). */
 export const ALERT_RULES = ['too_many_critical_holders', 'frequent_activations', 'unused_eligible', 'no_mfa', 'permanent_active', 'break_glass', 'channel_failing', 'outside_pim'] as const;
 export type AlertRule = (typeof ALERT_RULES)[number];

@@ -5,7 +5,7 @@
  * schedule however many replicas fire it at the same instant.
  */
 import cron, { type ScheduledTask } from 'node-cron';
-import type { DigestOutcome } from '../core/index.js';
+import type { AuditHeadOutcome, DigestOutcome } from '../core/index.js';
 import type { DispatcherLogger } from './dispatcher.js';
 
 /** A job run on a cron schedule. */
@@ -152,6 +152,20 @@ export function alertScanJob(scan: () => Promise<{ outcome: string; raised: stri
     async run() {
       const r = await scan();
       return { outcome: r.outcome, raised: r.raised.length, resolved: r.resolved.length, open: r.open };
+    },
+  };
+}
+
+/**
+ * The head of the audit chain, daily at 00:07 in the schedules' time zone: its sequence and hash to
+ * the security channel, once per day across replicas (the core's job lock and audit row, as the digest).
+ */
+export function auditHeadJob(work: { postAuditHead(opts: { timeZone: string }): Promise<AuditHeadOutcome> }, options: { timeZone: string; cron?: string }): ScheduledJob {
+  return {
+    name: 'audit-head',
+    cron: options.cron ?? '7 0 * * *',
+    async run() {
+      return work.postAuditHead({ timeZone: options.timeZone });
     },
   };
 }

@@ -188,6 +188,7 @@ export const NOTICES: [string, Notice][] = [
   ['expiry_warning assigned active activation warning', { kind: 'expiry_warning', assignment: assignment({ endsAt: at(10), requestId: null }), warning: 'activation' }],
   ['digest', { kind: 'digest', digest: digest() }],
   ['digest quiet week', { kind: 'digest', digest: quietDigest() }],
+  ['audit_head', { kind: 'audit_head', day: '2030-01-07', seq: 4812, hash: '9f2c1d0be4a7c3f18e6d5b2a1c0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a29', at: '2030-01-07T00:07:00.000Z' }],
   ['text', { kind: 'text', text: 'The outbox caught up: 3 messages delivered late.' }],
   ['security_alert too many holders', { kind: 'security_alert', alert: alertView({ rule: 'too_many_critical_holders', severity: 'medium', principal: null, scope: null, facts: { assignments: 7, percent: 41.2, total: 17, maxHolders: 5, maxPercent: 10, holders: ['alice@example.com'] } }) }],
   ['security_alert frequent activations', { kind: 'security_alert', alert: alertView({ rule: 'frequent_activations', severity: 'low', scope: null, facts: { activations: 12, threshold: 10, windowMs: 24 * 60 * 60_000 } }) }],
@@ -215,6 +216,7 @@ export const ALL_NOTICE_KINDS: Record<NoticeKind, true> = {
   activation_extended: true,
   assignment_changed: true,
   digest: true,
+  audit_head: true,
   mfa_locked: true,
   security_alert: true,
   text: true,
@@ -291,6 +293,10 @@ export const REPLIES: [string, Reply][] = [
   ['alerts none', { kind: 'alerts', alerts: [], outsideChecked: false }],
   ['alert_dismissed', { kind: 'alert_dismissed', alert: alertView({ state: 'dismissed', dismissedBy: carol, dismissedAt: at(1), dismissReason: 'Known: MFA comes in Q3', facts: { scopes: ['/'] } }) }],
   ['audit empty', { kind: 'audit', rows: [] }],
+  ['audit with older rows', { kind: 'audit', rows: auditRows, older: 4075 }],
+  ['audit_verified ok', { kind: 'audit_verified', result: { ok: true, count: 1234 } }],
+  ['audit_verified pruned', { kind: 'audit_verified', result: { ok: true, count: 80, prunedThrough: 420 } }],
+  ['audit_verified broken', { kind: 'audit_verified', result: { ok: false, seq: 17, problem: 'missing' } }],
   [
     'mfa_enrolled',
     {
@@ -307,6 +313,7 @@ export const REPLIES: [string, Reply][] = [
 export const ALL_REPLY_KINDS: Record<ReplyKind, true> = {
   alerts: true,
   alert_dismissed: true,
+  audit_verified: true,
   mfa_enrolled: true,
   help: true,
   roles: true,
