@@ -20,6 +20,10 @@ export const DEACTIVATE = 'pim_deactivate';
 export const EXTEND = 'pim_extend';
 /** Cancel one's own pending or scheduled request. Hint: `{ requestId }`. */
 export const CANCEL = 'pim_cancel';
+/** Keep one item of an access review (a reviewer's review card). Hint: `{ itemId }`. */
+export const REVIEW_KEEP = 'pim_review_keep';
+/** Remove one item of an access review (a reviewer's review card). Hint: `{ itemId }`. */
+export const REVIEW_REMOVE = 'pim_review_remove';
 /** Submit of the activation form (Teams verb; Slack uses the view callback `ACTIVATE_VIEW`). */
 export const ACTIVATE_SUBMIT = 'pim_activate_submit';
 /** Submit of the extension form (Teams verb; Slack uses the view callback `EXTEND_VIEW`). */
@@ -60,7 +64,7 @@ export const DENY_REASON = 'pim_deny_reason';
 export const REASON_MAX = 500;
 
 /** Every button action id / verb, for handlers that register them in one loop. */
-export const BUTTON_ACTIONS = [APPROVE, DENY, ACTIVATE_OPEN, DEACTIVATE, EXTEND, CANCEL] as const;
+export const BUTTON_ACTIONS = [APPROVE, DENY, ACTIVATE_OPEN, DEACTIVATE, EXTEND, CANCEL, REVIEW_KEEP, REVIEW_REMOVE] as const;
 export type ButtonAction = (typeof BUTTON_ACTIONS)[number];
 
 export interface RequestHint {
@@ -70,7 +74,11 @@ export interface RoleHint {
   role: string;
   scope: string | null;
 }
-export type ActionHint = RequestHint | RoleHint;
+/** One item of an access review. */
+export interface ReviewItemHint {
+  itemId: string;
+}
+export type ActionHint = RequestHint | RoleHint | ReviewItemHint;
 
 /** Slack caps a button `value` at 2000 characters. */
 const VALUE_MAX = 2000;
@@ -102,6 +110,7 @@ export function parseHint(value: unknown): ActionHint | null {
   if (typeof v !== 'object' || v === null) return null;
   const o = v as Record<string, unknown>;
   if (typeof o.requestId === 'string' && o.requestId.length > 0) return { requestId: o.requestId };
+  if (typeof o.itemId === 'string' && o.itemId.length > 0) return { itemId: o.itemId };
   if (typeof o.role === 'string' && o.role.length > 0) {
     return { role: o.role, scope: typeof o.scope === 'string' && o.scope.length > 0 ? o.scope : null };
   }

@@ -14,6 +14,7 @@ import {
   type ButtonAction,
 } from './actions.js';
 import { clip, formatDay, formatDuration, formatRelative, formatTime, formatUntil, formatWhen, joinAnd, oneLine, plural, STATE_WORDS } from './format.js';
+import { pendingReviewsContent, reviewRequestContent, reviewResultsContent, reviewStartedContent, reviewSummaryContent } from './reviews.js';
 import type { AlertView, AssignmentView, DigestView, ExpiryWarningKind, HelpLine, HomeView, Notice, RenderContext, Reply, RequestView, RoleRow } from './model.js';
 import type { AuditVerification } from '../src/core/index.js';
 
@@ -361,6 +362,10 @@ export function noticeContent(n: Notice, ctx: RenderContext): Content {
         ]),
         buttons: [],
       };
+    case 'review_request':
+      return reviewRequestContent(n, ctx);
+    case 'review_summary':
+      return reviewSummaryContent(n.summary, n.stage);
     case 'text':
       return { summary: n.text, blocks: [text([t(clip(n.text, 2500))])], buttons: [] };
   }
@@ -797,6 +802,23 @@ export function replyContent(r: Reply, ctx: RenderContext): Content {
         blocks: compact([text([t('Alert '), c(r.alert.id), t(' ('), b(alertWords(r.alert).title), t(') is dismissed; its card in the security channel says so.')]), facts([fact('Reason', r.alert.dismissReason)])]),
         buttons: [],
       };
+    case 'reviews':
+      return pendingReviewsContent(r.reviews, ctx);
+    case 'review_started':
+      return reviewStartedContent(r.review, r.items, r.reviewers, r.fallback, ctx);
+    case 'review_ended':
+      return reviewSummaryContent(r.summary, r.stage);
+    case 'review_results':
+      return reviewResultsContent(r.summary, r.items);
+    case 'review_decided': {
+      const it = r.item;
+      const word = it.decision === 'remove' ? 'Remove' : 'Keep';
+      return {
+        summary: `${word}: ${it.principal.name} · ${it.role} at ${it.scope}`,
+        blocks: compact([text([t(`${word} recorded for `), b(it.principal.name), t(' · '), ...roleAt(it.role, it.scope), t(` in ${r.review.name}. You can change it until ${formatWhen(r.review.endsAt, ctx)}.`)])]),
+        buttons: [],
+      };
+    }
     case 'audit': {
       const rows = r.rows.slice(0, LIST_MAX.audit);
       const older = (r.older ?? 0) + r.rows.length - rows.length;

@@ -15,6 +15,10 @@ import type {
   Platform,
   PimRequest,
   RequestState,
+  Review,
+  ReviewDecision,
+  ReviewItem,
+  ReviewState,
 } from './types.js';
 
 /** The only source of time in the core. */
@@ -184,6 +188,34 @@ export interface AlertRepo {
   count(states: AlertState[]): Promise<number>;
 }
 
+/** Stored access reviews and their items (src/core/reviews). */
+export interface ReviewRepo {
+  insert(r: Review, items: ReviewItem[]): Promise<void>;
+  /**
+   * A review by id; `forShare` holds it against a concurrent end until this transaction commits,
+   * so a decision and the end of its review never interleave.
+   */
+  get(id: string, opts?: { forShare?: boolean }): Promise<Review | null>;
+  /** Reviews in these states, oldest first. */
+  find(states: ReviewState[]): Promise<Review[]>;
+  /** Compare-and-set on the review's state; returns the updated review, or null when it had moved on. */
+  transition(id: string, from: ReviewState[], patch: Partial<Pick<Review, 'endedAt' | 'endedBy' | 'appliedAt' | 'appliedBy'>> & { state: ReviewState }): Promise<Review | null>;
+  /** Open reviews whose end is at or before `at`, locked for this transaction (SKIP LOCKED). */
+  claimEnded(at: Date, limit: number): Promise<Review[]>;
+  /** Whether a run of a recurring definition starting at `startsAt` exists. */
+  hasRun(definition: string, startsAt: Date): Promise<boolean>;
+  items(reviewId: string): Promise<ReviewItem[]>;
+  /** Items of open reviews that name this principal (exact id) among their reviewers. */
+  openItemsFor(principalId: string): Promise<ReviewItem[]>;
+  getItem(id: string): Promise<ReviewItem | null>;
+  /** Records (or changes) an item's decision. */
+  decide(itemId: string, d: { decision: ReviewDecision; by: string; at: Date; reason: string | null }): Promise<ReviewItem | null>;
+  /** Records what was applied to an item not applied yet; null when it had been. */
+  markApplied(itemId: string, applied: ReviewDecision | null, at: Date): Promise<ReviewItem | null>;
+  /** Marks a reminder as sent if it was not yet; true only for the caller that marked it. */
+  markReminded(reviewId: string, which: 'halfway' | '1d', at: Date): Promise<boolean>;
+}
+
 /**
  * Thrown inside `Store.transaction` to refuse while keeping what the transaction wrote: the store
  * commits, then throws `error`. A wrong MFA code is counted this way, in the transaction that
@@ -219,6 +251,7 @@ export interface UnitOfWork {
   mfa: MfaRepo;
   locks: JobLock;
   alerts: AlertRepo;
+  reviews: ReviewRepo;
 }
 
 export interface Store {

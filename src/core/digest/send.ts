@@ -27,7 +27,9 @@ export async function sendDigest(deps: PimDeps, opts: { timeZone: string }): Pro
       uow.requests.find({ states: ['pending_approval'] }),
       uow.alerts.count(['open']),
     ]);
-    const digest = buildDigest({ now, timeZone: opts.timeZone, created, current, pending, directory: deps.directory, openAlerts });
+    let pendingReviewItems = 0;
+    for (const r of await uow.reviews.find(['open'])) pendingReviewItems += (await uow.reviews.items(r.id)).filter((i) => i.decision === null).length;
+    const digest = buildDigest({ now, timeZone: opts.timeZone, created, current, pending, directory: deps.directory, openAlerts, pendingReviewItems });
     const notice: Notice = { kind: 'digest', digest };
     const admins = deps.directory.adminIds();
     for (const id of admins) await sendTo(deps, uow, { kind: 'user', principalId: id }, noticeKeys.digest(week), notice);

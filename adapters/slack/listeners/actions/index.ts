@@ -1,6 +1,6 @@
 /** Button listeners, one per action id in cards/actions.ts. */
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
-import { ACTIVATE_OPEN, APPROVE, CANCEL, DEACTIVATE, DENY, EXTEND, type ButtonAction as PimButton } from '../../../../cards/actions.js';
+import { ACTIVATE_OPEN, APPROVE, CANCEL, DEACTIVATE, DENY, EXTEND, REVIEW_KEEP, REVIEW_REMOVE, type ButtonAction as PimButton } from '../../../../cards/actions.js';
 import { responder } from '../../answer.js';
 import type { SlackDeps } from '../../deps.js';
 import { activateOpenPressed } from './activate-open.js';
@@ -10,6 +10,7 @@ import { deactivatePressed } from './deactivate.js';
 import { denyPressed } from './deny.js';
 import { extendPressed } from './extend.js';
 import type { ButtonArgs } from './press.js';
+import { reviewKeepPressed, reviewRemovePressed } from './review.js';
 
 const HANDLERS: Record<PimButton, (args: ButtonArgs, deps: SlackDeps) => Promise<void>> = {
   [APPROVE]: approvePressed,
@@ -18,6 +19,8 @@ const HANDLERS: Record<PimButton, (args: ButtonArgs, deps: SlackDeps) => Promise
   [DEACTIVATE]: deactivatePressed,
   [EXTEND]: extendPressed,
   [CANCEL]: cancelPressed,
+  [REVIEW_KEEP]: reviewKeepPressed,
+  [REVIEW_REMOVE]: reviewRemovePressed,
 };
 
 export function register(app: App, deps: SlackDeps): void {
