@@ -179,7 +179,7 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
   const dedupe = new DedupeStore(database.db);
   const rateLimiter = new PgRateLimiter(database.db);
   // Bound once the alert scan exists below; the Slack work thread's commits arrive through it.
-  let auditedElsewhere: (actions: readonly string[]) => void = () => {};
+  let auditedElsewhere: (events: readonly { action: string; principal?: unknown }[]) => void = () => {};
   const deps: ChatAdapterDeps = {
     pim,
     env,
@@ -189,7 +189,7 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
     metrics,
     dedupe,
     inbox: new InboxStore(database.db, node.id),
-    onAudited: (actions) => auditedElsewhere(actions),
+    onAudited: (events) => auditedElsewhere(events),
     conversations: new ConversationRefStore(database.db),
     // Outbound chat calls are paced at the platforms' rates, shared by every replica (PostgreSQL).
     ...(config.delivery.pacing ? { pacer: rateLimiter } : {}),
@@ -261,12 +261,18 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
   const stopCounting = store.onCommit((events) => countAudit(metrics, events));
   // Alerts are scanned right after what can trigger a rule commits (a break-glass activation is
   // told within a second), coalesced so a burst of changes is one or two scans.
-  const alertScan = new Coalesced(() => pim.scanAlerts(), (err) => logger.error({ err }, 'alert scan failed; the scheduled scan will try again'));
-  const triggered = (actions: readonly string[]) => {
-    if (actions.some((a) => ALERT_TRIGGERS.has(a))) alertScan.poke();
+  // At most one scan a minute for ordinary changes (a scan reads every current assignment); a
+  // change to a break-glass account's roles is scanned at once.
+  const alertScan = new Coalesced(() => pim.scanAlerts(), (err) => logger.error({ err }, 'alert scan failed; the scheduled scan will try again'), 250, 60_000);
+  const breakGlass = new Set(config.principals.filter((p) => p.breakGlass).map((p) => p.id.toLowerCase()));
+  const triggered = (events: readonly { action: string; principal?: unknown }[]) => {
+    const relevant = events.filter((e) => ALERT_TRIGGERS.has(e.action));
+    if (relevant.length === 0) return;
+    alertScan.poke(relevant.some((e) => typeof e.principal === 'string' && breakGlass.has(e.principal.toLowerCase())));
   };
   if (options.alertScans !== false) auditedElsewhere = triggered;
-  const stopAlertTriggers = options.alertScans === false ? () => {} : store.onCommit((events) => triggered(events.map((e) => e.action)));
+  const stopAlertTriggers =
+    options.alertScans === false ? () => {} : store.onCommit((events) => triggered(events.map((e) => ({ action: e.action, principal: e.details.principal }))));
   const reconciler = new Reconciler({
     store,
     provider,

@@ -53,7 +53,7 @@ async function run(port: MessagePort, data: SlackWorkThreadData): Promise<void> 
     const { pim, store } = buildCore({ env: data.env, config: data.config, database, clock: systemClock });
     store.onCommit((events) => {
       countAudit(metrics, events);
-      send({ type: 'audited', actions: [...new Set(events.map((e) => e.action))] });
+      send({ type: 'audited', events: events.map((e) => ({ action: e.action, ...(typeof e.details.principal === 'string' ? { principal: e.details.principal } : {}) })) });
     });
     const receiver = new ThreadReceiver();
     const slack = buildSlackApp({

@@ -26,7 +26,7 @@ export interface WorkThreadFrontOptions {
   /** Where counts from the work thread are added (the registry /metrics serves). */
   metrics: SlackMetrics;
   /** Told the audit actions of each transaction the work thread commits. */
-  onAudited?: (actions: readonly string[]) => void;
+  onAudited?: (events: readonly { action: string; principal?: unknown }[]) => void;
   /** Tells the user behind a response URL that their request was cut off. */
   tellCutOff: (responseUrl: string) => Promise<void>;
   /** How long a work thread may take to say `ready` (default 30 s). */
@@ -236,7 +236,7 @@ export class WorkThreadFront {
         this.o.metrics[m.metric].inc(m.labels);
         return;
       case 'audited':
-        this.o.onAudited?.(m.actions);
+        this.o.onAudited?.(m.events);
         return;
       default:
         return;
