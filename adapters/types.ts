@@ -105,6 +105,8 @@ export interface ChatAdapterDeps {
    * reaches over its own connections; see adapters/slack/work-thread): starts one such thread.
    */
   slackWorkThread?: (botIds: { botId: string; botUserId: string } | null) => Worker;
+  /** Told the audit actions (and principals) of each transaction committed off this thread (the Slack work thread). */
+  onAudited?: (events: readonly { action: string; principal?: unknown }[]) => void;
 }
 
 export interface ChatAdapter {

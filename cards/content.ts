@@ -16,6 +16,7 @@ import {
 import { clip, formatDay, formatDuration, formatRelative, formatTime, formatUntil, formatWhen, joinAnd, oneLine, plural, STATE_WORDS } from './format.js';
 import { pendingReviewsContent, reviewRequestContent, reviewResultsContent, reviewStartedContent, reviewSummaryContent } from './reviews.js';
 import type { AlertView, AssignmentView, DigestView, ExpiryWarningKind, HelpLine, HomeView, Notice, RenderContext, Reply, RequestView, RoleRow } from './model.js';
+import type { AuditVerification } from '../src/core/index.js';
 
 /** A run of text with one style. */
 export interface Span {
@@ -351,6 +352,16 @@ export function noticeContent(n: Notice, ctx: RenderContext): Content {
     }
     case 'security_alert':
       return alertContent(n.alert, ctx);
+    case 'audit_head':
+      return {
+        summary: `Audit chain head for ${n.day}: event #${n.seq}`,
+        blocks: compact([
+          text([t('🔗 Audit chain head for '), b(n.day), t(`: event `), c(`#${n.seq}`), t(` as of ${formatTime(n.at, ctx)}.`)]),
+          facts([{ label: 'SHA-256', value: n.hash }]),
+          note([t('Kept here so a rewrite of the whole audit table is still caught: event '), c(`#${n.seq}`), t(' must keep this hash, and '), c('audit verify'), t(' must pass.')]),
+        ]),
+        buttons: [],
+      };
     case 'review_request':
       return reviewRequestContent(n, ctx);
     case 'review_summary':
@@ -412,6 +423,13 @@ function alertWords(a: AlertView): { title: string; what: Line; why: string; tod
         what: [t('The emergency-access account '), b(who), t(f.activation ? ' activated ' : ' was given '), ...roleAt(role, a.scope ?? '/'), t('.')],
         why: 'Break-glass accounts are for emergencies only; any use outside one may be an attack.',
         todo: [t('Confirm with the people who hold its credentials that there is an emergency; if not, revoke it and rotate them.')],
+      };
+    case 'outside_pim':
+      return {
+        title: `${role} assigned outside PIM`,
+        what: [b(a.principal?.name ?? String(f.identity ?? 'someone')), t(' holds '), ...roleAt(role, a.scope ?? '/'), t(` on the target system (as ${String(f.identity ?? '?')}), and PIM did not grant it.`)],
+        why: 'A grant made outside PIM is not time-bound, approved or audited here, and may be an attacker giving themselves access.',
+        todo: [t('Find out who made it; remove it on the target, and make the person eligible in PIM if they need the role.')],
       };
     case 'channel_failing':
       return {
@@ -773,6 +791,7 @@ export function replyContent(r: Reply, ctx: RenderContext): Content {
             : [text([t('No open security alerts.')])]),
           more(shown.length, r.alerts.length, 'alerts'),
           shown.length ? note([t('Dismiss one (admins) with '), c('alert dismiss <alert-id> --reason "…"'), t('.')]) : null,
+          r.outsideChecked === false ? note([t('Roles assigned outside PIM are not checked: the grant provider is '), c('record'), t(', which grants nothing outside pimbot, so there is no target to compare with.')]) : null,
         ]),
         buttons: [],
       };
@@ -802,6 +821,7 @@ export function replyContent(r: Reply, ctx: RenderContext): Content {
     }
     case 'audit': {
       const rows = r.rows.slice(0, LIST_MAX.audit);
+      const older = (r.older ?? 0) + r.rows.length - rows.length;
       const chunks: Block[] = [];
       for (let k = 0; k < rows.length; k += 10) {
         chunks.push(
@@ -822,11 +842,13 @@ export function replyContent(r: Reply, ctx: RenderContext): Content {
         blocks: compact([
           { type: 'header', text: 'Audit trail' },
           ...(rows.length ? chunks : [text([t('No events match.')])]),
-          r.rows.length > rows.length ? note([t(`…and ${r.rows.length - rows.length} more events. Narrow it with `), c('--since'), t(', '), c('--user'), t(' or '), c('--role'), t(', or export with '), c('--csv'), t('.')]) : null,
+          older > 0 ? note([t(`${plural(older, 'older row')}: use `), c('--since'), t(' or '), c('--csv'), t('.')]) : null,
         ]),
         buttons: [],
       };
     }
+    case 'audit_verified':
+      return auditVerifiedContent(r.result);
     case 'mfa_enrolled':
       return {
         summary: 'Your authenticator is set up: add the key to your app (shown once)',
@@ -877,6 +899,44 @@ export function homeContent(h: HomeView, ctx: RenderContext): Content {
       { type: 'divider' },
       text([b('Access reviews')]),
       note([t(h.reviewsWaiting ? `${plural(h.reviewsWaiting, 'review item')} waiting for you. Type ` : 'No review items are waiting for you. Type '), c('/pim reviews'), t(h.reviewsWaiting ? ' to answer them.' : ' to check.')]),
+      ...(h.openAlerts === undefined
+        ? []
+        : [
+            { type: 'divider' } as Block,
+            text([b('Security alerts')]),
+            note([t(h.openAlerts ? `⚠️ ${plural(h.openAlerts, 'open security alert')}. Type ` : 'No open security alerts. Type '), c('/pim alerts'), t(h.openAlerts ? ' to see them.' : ' to check.')]),
+          ]),
+    ]),
+    buttons: [],
+  };
+}
+
+/** What each break in the audit chain means, for the row `seq` it names. */
+const CHAIN_PROBLEM: Record<Extract<AuditVerification, { ok: false }>['problem'], (seq: number) => string> = {
+  altered: (seq) => `event #${seq} was altered: its content no longer matches its hash.`,
+  missing: (seq) => `event #${seq} is missing: it was deleted.`,
+  broken_link: (seq) => `event #${seq} does not link to event #${seq - 1}: an earlier event was rewritten with a new hash.`,
+  bad_checkpoint: (seq) => `the retention checkpoint (pruned through event #${seq}) is not the one an audit.pruned event recorded: events may have been deleted and the checkpoint forged.`,
+};
+
+/** `audit verify`: the chain is whole (how many events, from where), or the first row that is not. */
+function auditVerifiedContent(v: AuditVerification): Content {
+  if (!v.ok) {
+    return {
+      summary: `Audit chain BROKEN at event #${v.seq}`,
+      blocks: compact([
+        { type: 'header', text: 'Audit chain broken' },
+        text([b(`Broken at event #${v.seq}`), t(`: ${CHAIN_PROBLEM[v.problem](v.seq)}`)]),
+        note([t('Nothing after this point can be trusted until it is explained. Compare with the daily audit head posted in the security channel, and tell your security team.')]),
+      ]),
+      buttons: [],
+    };
+  }
+  return {
+    summary: `Audit chain OK: ${plural(v.count, 'event')}`,
+    blocks: compact([
+      text([b('Audit chain OK'), t(`: ${plural(v.count, 'event')}, each unaltered and linked to the one before.`)]),
+      v.prunedThrough !== undefined ? note([t(`Events up to #${v.prunedThrough} were pruned by retention; the chain is checked from their checkpoint.`)]) : null,
     ]),
     buttons: [],
   };

@@ -6,7 +6,7 @@
  * The mappers at the end turn the core's results into these models; they are pure.
  */
 import type { FormField } from './actions.js';
-import { type ActivateResult, type ActivationPlan, type AlertView, type AssignmentView, type AuditEvent, type DigestView, type ExpiryWarningKind, type ExtendResult, type ExtensionPlan, formatDuration, type Notice, type PimRequest, type Policy, type RequestView, type ReviewItemView, type ReviewSummaryView, type ReviewView, type RoleStatus } from '../src/core/index.js';
+import { type ActivateResult, type ActivationPlan, type AlertView, type AssignmentView, type AuditEvent, type AuditVerification, type DigestView, type ExpiryWarningKind, type ExtendResult, type ExtensionPlan, formatDuration, type Notice, type PimRequest, type Policy, type RequestView, type ReviewItemView, type ReviewSummaryView, type ReviewView, type RoleStatus } from '../src/core/index.js';
 
 export type { AlertView, AssignmentView, DigestView, ExpiryWarningKind, Notice, RequestView, ReviewItemView, ReviewSummaryView, ReviewView };
 
@@ -100,9 +100,17 @@ export type Reply =
   | { kind: 'decided'; outcome: 'approved' | 'denied'; request: RequestView }
   | { kind: 'assigned'; assignment: AssignmentView }
   | { kind: 'removed'; assignments: AssignmentView[] }
-  | { kind: 'audit'; rows: AuditRow[] }
+  /** `older`: matching events older than these rows, left out of the page (for `--since` or `--csv`). */
+  | { kind: 'audit'; rows: AuditRow[]; older?: number }
+  /** `audit verify`: the chain is whole, or the first row that is not. */
+  | { kind: 'audit_verified'; result: AuditVerification }
   /** The open security alerts, most severe first. */
-  | { kind: 'alerts'; alerts: AlertView[] }
+  | {
+      kind: 'alerts';
+      alerts: AlertView[];
+      /** False when grants made outside PIM are not looked for (the record provider has no target to list). */
+      outsideChecked?: boolean;
+    }
   | { kind: 'alert_dismissed'; alert: AlertView }
   /** Access reviews: what waits for the caller, one started, stopped or applied, a review's results, a decision made. */
   | { kind: 'reviews'; reviews: { review: ReviewView; items: ReviewItemView[] }[] }
@@ -193,6 +201,8 @@ export interface HomeView {
   /** Access-review items waiting for this user. */
   reviewsWaiting: number;
   isAdmin: boolean;
+  /** Open security alerts, for admins and auditors (absent for everyone else). */
+  openAlerts?: number;
 }
 
 // ---------------------------------------------------------------- mappers from the core

@@ -146,23 +146,28 @@ const mfaCommands = {
   },
 } satisfies Partial<Handlers>;
 
+/** How many events `audit` shows in chat; the rest are counted, for `--since` or `--csv`. */
+const AUDIT_PAGE = 25;
+
 /** The audit trail, as a list or a CSV file. */
 const auditCommands = {
   audit: async ({ pim, actor }, c) => {
     const since = c.sinceMs ? new Date(pim.now().getTime() - c.sinceMs) : undefined;
-    const events = await pim.auditLog(actor, { user: c.user ? resolveUserRef(pim, c.user) : undefined, role: c.role, since, limit: c.csv ? 10_000 : 25 });
-    const rows = events.map((e) => auditRow(e, nameOf(pim)));
+    const filter = { user: c.user ? resolveUserRef(pim, c.user) : undefined, role: c.role, since };
     if (c.csv) {
+      const rows = (await pim.auditLog(actor, { ...filter, limit: 10_000 })).map((e) => auditRow(e, nameOf(pim)));
       const content = auditCsv(rows);
       return { type: 'file', filename: `pim-audit-${pim.now().toISOString().slice(0, 10)}.csv`, content, reply: { kind: 'text', text: `Audit export: ${rows.length} events.` } };
     }
-    return reply({ kind: 'audit', rows });
+    const page = await pim.auditPage(actor, { ...filter, limit: AUDIT_PAGE });
+    return reply({ kind: 'audit', rows: page.events.map((e) => auditRow(e, nameOf(pim))), older: page.total - page.events.length });
   },
+  'audit-verify': async ({ pim, actor }) => reply({ kind: 'audit_verified', result: await pim.verifyAudit(actor) }),
 } satisfies Partial<Handlers>;
 
 /** Security alerts: the open ones (admins and auditors), and an admin's dismissal. */
 const alertCommands = {
-  alerts: async ({ pim, actor }) => reply({ kind: 'alerts', alerts: await pim.alerts(actor) }),
+  alerts: async ({ pim, actor }) => reply({ kind: 'alerts', alerts: await pim.alerts(actor), outsideChecked: pim.checksOutsideGrants }),
   'alert-dismiss': async ({ pim, actor }, c) => reply({ kind: 'alert_dismissed', alert: await pim.dismissAlert(actor, c.alertId, c.reason) }),
 } satisfies Partial<Handlers>;
 

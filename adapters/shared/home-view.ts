@@ -16,5 +16,6 @@ export async function homeFor(pim: Pim, actor: Actor): Promise<HomeView> {
     approvals: approvals.map((r) => requestView(pim.directory, r)),
     reviewsWaiting: reviews.reduce((n, r) => n + r.items.filter((i) => i.decision === null).length, 0),
     isAdmin: pim.isAdmin(actor),
+    ...(pim.isAdmin(actor) || pim.isAuditor(actor) ? { openAlerts: await pim.openAlertCount() } : {}),
   };
 }

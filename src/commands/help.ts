@@ -27,6 +27,7 @@ export const USAGE: Readonly<Record<CommandName, string>> = {
   alerts: 'alerts',
   'alert-dismiss': 'alert dismiss <alert-id> --reason "<text>"',
   audit: 'audit [--user <user>] [--role <role>] [--since <duration>] [--csv]',
+  'audit-verify': 'audit verify',
   mfa: 'mfa enroll',
 };
 
@@ -53,12 +54,13 @@ const SUMMARY: Readonly<Record<CommandName, string>> = {
   alerts: 'the open security alerts',
   'alert-dismiss': 'dismiss a security alert, saying why',
   audit: 'the audit trail',
+  'audit-verify': 'check that no audit event was altered or removed',
   mfa: 'set up your authenticator app for MFA (shown to you once, to scan)',
 };
 
-const ADMIN: readonly CommandName[] = ['assign', 'remove', 'review-start', 'review-stop', 'review-apply', 'review-results', 'alerts', 'alert-dismiss', 'audit'];
+const ADMIN: readonly CommandName[] = ['assign', 'remove', 'review-start', 'review-stop', 'review-apply', 'review-results', 'alerts', 'alert-dismiss', 'audit', 'audit-verify'];
 /** What an auditor may use of the admin commands: reading, never changing. */
-const AUDITOR: readonly CommandName[] = ['audit', 'alerts', 'review-results'];
+const AUDITOR: readonly CommandName[] = ['audit', 'audit-verify', 'alerts', 'review-results'];
 const EVERYONE: readonly CommandName[] = COMMAND_NAMES.filter((name) => !ADMIN.includes(name));
 
 /** One entry of the help listing: how to type a command and what it does. */

@@ -320,6 +320,7 @@ const SPECS: Readonly<Record<CommandName, Spec>> = {
       return ok({ name: 'audit', user: user.value, role: str(a, 'role'), sinceMs: since.value, csv: a.flags.has('csv') });
     },
   },
+  'audit-verify': noArgs('audit-verify', 'audit verify'),
 };
 
 /**
@@ -375,6 +376,10 @@ function parse(text: string, opts: ParseOptions, general: () => string): ParseRe
     } else {
       name = 'alert-dismiss';
     }
+  }
+  if (word === 'audit' && rest[0]?.kind === 'word' && rest[0].text.toLowerCase() === 'verify') {
+    name = 'audit-verify';
+    args = rest.slice(1);
   }
   if (word === 'review') {
     const next = rest[0];
@@ -558,6 +563,7 @@ const REVIEW_VERBS: ReadonlyMap<string, CommandName> = new Map([
 function lookupVerb(text: string): CommandName | undefined {
   const t = text.trim().toLowerCase().replace(/\s+/g, ' ');
   if (t === 'review start' || t === 'review') return 'review-start';
+  if (t === 'audit verify') return 'audit-verify';
   const sub = t.startsWith('review ') ? REVIEW_VERBS.get(t.slice(7)) : undefined;
   if (sub) return sub;
   return (COMMAND_NAMES as readonly string[]).includes(t) ? (t as CommandName) : undefined;

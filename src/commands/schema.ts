@@ -27,6 +27,7 @@ export const COMMAND_NAMES = [
   'alerts',
   'alert-dismiss',
   'audit',
+  'audit-verify',
   'mfa',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
@@ -130,6 +131,8 @@ export const CommandSchema = z.discriminatedUnion('name', [
     sinceMs: durationMs.optional(),
     csv: z.boolean(),
   }),
+  /** `audit verify`: walk the audit chain and name the first row missing or altered. */
+  bare('audit-verify'),
 ]);
 
 /** A parsed chat command, discriminated on `name`. */

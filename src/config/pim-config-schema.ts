@@ -267,6 +267,7 @@ const Alerts = mapping({
   permanentActive: mapping(ruleSetting).optional(),
   breakGlass: mapping(ruleSetting).optional(),
   channelFailing: mapping(ruleSetting).optional(),
+  outsidePim: mapping(ruleSetting).optional(),
 });
 
 const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;

@@ -611,6 +611,7 @@ function resolveAlerts(a: PimConfigInput['alerts'], roles: Map<string, Role>, pr
     permanent_active: rule('permanent_active', a.permanentActive),
     break_glass: rule('break_glass', a.breakGlass),
     channel_failing: rule('channel_failing', a.channelFailing),
+    outside_pim: rule('outside_pim', a.outsidePim),
   };
 }
 

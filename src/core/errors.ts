@@ -45,6 +45,7 @@ export const ERROR_CODES = [
   'renew_too_early',
   'unknown_alert',
   'alert_closed',
+  'audit_unverifiable',
   'unknown_review',
   'review_closed',
   'review_not_ended',
@@ -172,6 +173,8 @@ export function describeError(code: ErrorCode, d: Record<string, unknown> = {}):
       return `There is no alert ${str(d.id)}. Type \`alerts\` to see the open ones.`;
     case 'alert_closed':
       return `Alert ${str(d.id)} is already ${str(d.state)}${d.by ? ` (by ${str(d.by)})` : ''}. Nothing was changed.`;
+    case 'audit_unverifiable':
+      return 'This pimbot’s store cannot walk the audit chain, so it cannot be verified from chat. Run `npm run pim -- audit verify` where the database is.';
     case 'unknown_review':
       return `There is no access review ${str(d.id)}. Type \`reviews\` to see the ones waiting for you.`;
     case 'review_closed':

@@ -16,7 +16,7 @@ export * from './views.js';
 export { Pim, type PimDeps } from './pim.js';
 export type { ActivateInput, ActivateResult, ActivationPlan, ExtendInput, ExtendResult, ExtensionPlan } from './activation/index.js';
 export type { AssignInput, BootstrapItem, RoleStatus } from './assignments/index.js';
-export { changedSettings } from './audit/index.js';
+export { changedSettings, type AuditHeadOutcome } from './audit/index.js';
 export { ASSIGNMENT_WARNINGS, type DeadlineResult } from './deadlines/index.js';
 export { DEFAULT_ALERT_SETTINGS, evaluateRules, type AlertScanResult, type AlertSnapshot } from './alerts/index.js';
 export { currentRun, nextRun, runStart, zonedMidnight, DEFAULT_REVIEW_SETTINGS, outcomeOf, recommend, reminderTimes, reviewView, REVIEW_DEFAULT_DAYS, REVIEW_MAX_DAYS, REVIEW_MIN_DAYS, type Activity, type ReviewInput } from './reviews/index.js';

@@ -11,7 +11,7 @@ import type { Platform } from './types.js';
 export type EndReason = 'expired' | 'deactivated' | 'removed';
 
 /** Commands whose refusal is audited as `refused.<command>`. */
-export type RefusedAction = 'activate' | 'cancel' | 'approve' | 'deny' | 'deactivate' | 'extend' | 'assign' | 'remove' | 'audit' | 'alerts' | 'review-start' | 'mfa_enroll' | 'alert-dismiss' | 'review-decide' | 'review-stop' | 'review-apply' | 'review-results';
+export type RefusedAction = 'activate' | 'cancel' | 'approve' | 'deny' | 'deactivate' | 'extend' | 'assign' | 'remove' | 'audit' | 'alerts' | 'review-start' | 'mfa_enroll' | 'alert-dismiss' | 'audit-verify' | 'review-decide' | 'review-stop' | 'review-apply' | 'review-results';
 
 /** Every audit action the bot writes. */
 export type AuditAction =
@@ -43,6 +43,7 @@ export type AuditAction =
   | 'alert.resolved'
   | 'alert.dismissed'
   | 'audit.pruned'
+  | 'audit.head_posted'
   | 'review.started'
   | 'review.decided'
   | 'review.ended'
@@ -64,6 +65,8 @@ export const subjects = {
   identity: (platform: string, platformId: string) => `${platform}:${platformId}` as const,
   /** A security alert; also its card's subject, so its updates find every copy posted. */
   alert: (id: string) => `alert:${id}` as const,
+  /** The day's post of the audit chain's head to the security channel (`2030-01-07`, in the bot's time zone). */
+  auditHead: (day: string) => `audit-head:${day}` as const,
   /** An access review (its audit rows). */
   review: (id: string) => `review:${id}` as const,
   /** One reviewer's DM card of a review, updated in place as they decide. */
@@ -98,6 +101,7 @@ export const noticeKeys = {
   mfaLocked: (principalId: string, until: Date) => `mfa-locked:${principalId.toLowerCase()}:${until.toISOString()}` as const,
   digest: (week: string) => subjects.digest(week),
   alert: (alertId: string) => subjects.alert(alertId),
+  auditHead: (day: string) => subjects.auditHead(day),
   /** A reviewer's DM card of a review. */
   reviewRequest: (reviewId: string, reviewerId: string) => `review-request:${reviewId}:${reviewerId.toLowerCase()}` as const,
   reviewReminder: (which: 'halfway' | '1d', reviewId: string, reviewerId: string) => `review-remind-${which}:${reviewId}:${reviewerId.toLowerCase()}` as const,
@@ -136,6 +140,7 @@ export const lockKeys = {
   config: 'config',
   digest: 'digest',
   alerts: 'alerts',
+  auditHead: 'audit-head',
   /** Opening the runs of recurring reviews (`reviews:` in the config). */
   reviews: 'reviews',
 } as const;
@@ -159,6 +164,7 @@ export const NOTICE_KINDS: Readonly<Record<NoticeKind, true>> = Object.freeze({
   digest: true,
   mfa_locked: true,
   security_alert: true,
+  audit_head: true,
   review_request: true,
   review_summary: true,
   text: true,

@@ -186,6 +186,11 @@ export type Notice =
    */
   | { kind: 'security_alert'; alert: AlertView }
   /**
+   * To the security channel, once a day: the head of the audit chain (its newest row's sequence
+   * number and hash, as of `at`), so a rewrite of the whole table is still caught against chat history.
+   */
+  | { kind: 'audit_head'; day: string; seq: number; hash: string; at: string }
+  /**
    * To one reviewer: their items of an access review, each with Keep and Remove; updated in place
    * as decisions are made and when the review ends. `self`: the reviewer reviews their own access.
    * `reminder` is set on the halfway and last-day reminders.

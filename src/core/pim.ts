@@ -21,7 +21,7 @@ import type { ReviewInput } from './reviews/index.js';
 import type { AlertView, Notice, ReviewItemView, ReviewSummaryView } from './notices.js';
 import type { GrantTarget, OutboxItem } from './ports.js';
 import { isAdmin, isAuditor, policyFor, type PimDeps } from './shared/index.js';
-import type { Actor, Assignment, AuditEvent, PimRequest, Policy, Principal, Review, ReviewDecision, ReviewItem, Role } from './types.js';
+import type { Actor, Assignment, AuditEvent, AuditVerification, PimRequest, Policy, Principal, Review, ReviewDecision, ReviewItem, Role } from './types.js';
 
 export type { PimDeps } from './shared/index.js';
 
@@ -86,6 +86,16 @@ export class Pim {
   /** A message reached a named channel: a failing-channel alert for it resolves. */
   channelDelivered(channel: string): Promise<void> {
     return alerts.channelDelivered(this.deps, channel);
+  }
+
+  /** After a reconciliation run: grants held outside PIM are alerts, and those gone resolve. */
+  syncOutsidePim(run: { held: alerts.OutsideGrant[]; unlisted: { role: string; scope: string }[] }): Promise<AlertScanResult> {
+    return alerts.syncOutsidePim(this.deps, this.alertSettings, run);
+  }
+
+  /** Whether grants are checked against their targets (`outside_pim`): only an external provider has targets to list. */
+  get checksOutsideGrants(): boolean {
+    return !this.deps.provider.inline && this.alertSettings.outside_pim.enabled;
   }
 
   openAlertCount(): Promise<number> {
@@ -164,6 +174,21 @@ export class Pim {
     return trail.auditLog(this.deps, actor, q);
   }
 
+  /** Posts the audit chain's head (sequence and hash) to the security channel, once a day across replicas. */
+  postAuditHead(opts: { timeZone: string }): Promise<trail.AuditHeadOutcome> {
+    return trail.postAuditHead(this.deps, opts);
+  }
+
+  /** The newest `limit` matching events and how many match in all (admins and auditors), for a page that names what it leaves out. */
+  auditPage(actor: Actor, q: { user?: string; role?: string; since?: Date; limit?: number }): Promise<{ events: AuditEvent[]; total: number }> {
+    return trail.auditPage(this.deps, actor, q);
+  }
+
+  /** Walks the audit chain (admins and auditors): OK with its length, or the first bad row. */
+  verifyAudit(actor: Actor): Promise<AuditVerification> {
+    return trail.verifyAudit(this.deps, actor);
+  }
+
   // ---------------------------------------------------------------- activation
 
   /** What an activation needs before it is made (scopes, missing inputs); throws unknown_role / not_eligible. */
@@ -207,8 +232,11 @@ export class Pim {
   }
 
   /** Records an outbox item the dispatcher gave up on. */
-  deliveryFailed(item: OutboxItem, error: string): Promise<void> {
-    return trail.deliveryFailed(this.deps, item, error);
+  async deliveryFailed(item: OutboxItem, error: string): Promise<void> {
+    await trail.deliveryFailed(this.deps, item, error);
+    // A named channel that refuses messages cannot hear about it: the admins are told.
+    const p = item.payload;
+    if (p.type === 'message' && p.to.kind === 'channel') await alerts.raiseChannelFailing(this.deps, this.alertSettings, p.to.channel, error);
   }
 
   /** Records a revoke the provider could not carry out after every retry. */

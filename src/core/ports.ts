@@ -11,6 +11,7 @@ import type {
   AssignmentType,
   AuditEvent,
   AuditInput,
+  AuditVerification,
   Platform,
   PimRequest,
   RequestState,
@@ -114,6 +115,14 @@ export interface AuditRepo {
   /** Appends an event to the hash chain. */
   append(e: AuditInput): Promise<AuditEvent>;
   list(q: { actor?: string; subjectPrefix?: string; since?: Date; limit?: number; detailsMatch?: Record<string, string> }): Promise<AuditEvent[]>;
+  /** How many events `list` would give for the same filter without a limit. */
+  count(q: { actor?: string; subjectPrefix?: string; since?: Date; detailsMatch?: Record<string, string> }): Promise<number>;
+  /**
+   * Walks the whole chain from the genesis (or the retention checkpoint) and reports the first row
+   * missing, altered or not linked to the one before. Optional: a store that cannot prove its
+   * trail leaves it out, and `audit verify` says so.
+   */
+  verify?(): Promise<AuditVerification>;
 }
 
 export type OutboxPayload =
@@ -165,6 +174,8 @@ export interface AlertRepo {
   /** Inserts a new alert; false when an open or dismissed alert with its key exists already. */
   insert(a: Alert): Promise<boolean>;
   get(id: string): Promise<Alert | null>;
+  /** The open or dismissed alert with this key, if any. */
+  live(key: string): Promise<Alert | null>;
   /** Alerts in these states, oldest first. */
   find(states: AlertState[]): Promise<Alert[]>;
   /**

@@ -202,8 +202,27 @@ export interface AuditEvent {
 
 export type AuditInput = Omit<AuditEvent, 'seq' | 'prevHash' | 'hash'>;
 
+/** The newest row of the audit chain: its sequence number and hash. */
+export interface AuditHead {
+  seq: number;
+  hash: string;
+}
+
+/** What a walk of the audit chain found (`audit verify`). */
+export type AuditVerification =
+  /** `prunedThrough`: rows up to this sequence number were pruned by retention (absent when none were). */
+  | { ok: true; count: number; prunedThrough?: number }
+  /**
+   * `missing`: no row with sequence number `seq` (deleted);
+   * `altered`: row `seq` does not hash to its stored hash;
+   * `broken_link`: row `seq` does not point at the previous row's hash (that row was rewritten with a new hash);
+   * `bad_checkpoint`: the retention checkpoint (pruned through `seq`) is not the one an `audit.pruned`
+   * row in the chain recorded, so rows may have been deleted and the checkpoint forged to hide it.
+   */
+  | { ok: false; seq: number; problem: 'altered' | 'missing' | 'broken_link' | 'bad_checkpoint' };
+
 /** The security alert rules (after Entra PIM's alert definitions; see src/core/alerts/rules.ts). */
-export const ALERT_RULES = ['too_many_critical_holders', 'frequent_activations', 'unused_eligible', 'no_mfa', 'permanent_active', 'break_glass', 'channel_failing'] as const;
+export const ALERT_RULES = ['too_many_critical_holders', 'frequent_activations', 'unused_eligible', 'no_mfa', 'permanent_active', 'break_glass', 'channel_failing', 'outside_pim'] as const;
 export type AlertRule = (typeof ALERT_RULES)[number];
 
 export const ALERT_SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
@@ -229,6 +248,8 @@ export interface AlertSettings {
   permanent_active: AlertRuleSetting;
   break_glass: AlertRuleSetting;
   channel_failing: AlertRuleSetting;
+  /** Grants a target system holds that PIM did not make (from the reconciliation job; off with the record provider). */
+  outside_pim: AlertRuleSetting;
 }
 
 /** What an alert is about; which members are set depends on the rule. */
@@ -238,6 +259,8 @@ export interface AlertSubject {
   principalId?: string;
   assignmentId?: string;
   channel?: string;
+  /** The holder as a target system names it (a login, an object id). */
+  identity?: string;
 }
 
 /**

@@ -3,6 +3,7 @@ import { and, asc, desc, eq, gt } from 'drizzle-orm';
 import { auditHash, GENESIS_HASH } from './audit-hash.js';
 import { auditEvents } from './audit.sql.js';
 import type { Db } from './client.js';
+import type { AuditVerification } from '../core/index.js';
 import { MetaStore } from './meta.js';
 import { toAuditEvent } from './repos/audit.js';
 
@@ -17,17 +18,7 @@ export const META_AUDIT_CHECKPOINT = 'audit_checkpoint';
 /** The audit action a retention prune writes; its details name the checkpoint it left. */
 export const AUDIT_PRUNED_ACTION = 'audit.pruned';
 
-export type AuditVerification =
-  /** `prunedThrough`: rows up to this sequence number were pruned by retention (absent when none were). */
-  | { ok: true; count: number; prunedThrough?: number }
-  /**
-   * `missing`: no row with sequence number `seq` (deleted);
-   * `altered`: row `seq` does not hash to its stored hash;
-   * `broken_link`: row `seq` does not point at the previous row's hash (that row was rewritten with a new hash);
-   * `bad_checkpoint`: the retention checkpoint (pruned through `seq`) is not the one an `audit.pruned`
-   * row in the chain recorded, so rows may have been deleted and the checkpoint forged to hide it.
-   */
-  | { ok: false; seq: number; problem: 'altered' | 'missing' | 'broken_link' | 'bad_checkpoint' };
+export type { AuditVerification };
 
 /**
  * Walks the chain in sequence order, a page at a time, and reports the first problem. After a

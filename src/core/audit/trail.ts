@@ -1,21 +1,47 @@
 /** The audit trail as a feature: reading it, recording the config a start runs on, refused sign-ins, and checks for commands the core has no method for yet. */
 import { lockKeys, SUBJECT_PREFIX, subjects } from '../keys.js';
 import { findRole } from '../policy.js';
-import type { Actor, AuditEvent } from '../types.js';
+import { PimError } from '../errors.js';
+import type { Actor, AuditEvent, AuditVerification } from '../types.js';
 import { appendAudit, auditRefusal, requireAdmin, requireAuditReader, type PimDeps } from '../shared/index.js';
 import { changedSettings } from './config-history.js';
 
 /** Audit history for admins and auditors; anyone else is refused, and the refusal audited. */
 export async function auditLog(deps: PimDeps, actor: Actor, q: { user?: string; role?: string; since?: Date; limit?: number }): Promise<AuditEvent[]> {
+  return (await auditPage(deps, actor, q, false)).events;
+}
+
+/**
+ * The newest `limit` events matching the filter and how many match in all, so a page can say how
+ * many older rows it leaves out. Admins and auditors only, as `auditLog`.
+ */
+export async function auditPage(deps: PimDeps, actor: Actor, q: { user?: string; role?: string; since?: Date; limit?: number }, withTotal = true): Promise<{ events: AuditEvent[]; total: number }> {
   return auditRefusal(deps, actor, 'audit', 'audit', {}, async () => {
     requireAuditReader(deps, actor);
-    return deps.store.transaction((uow) =>
-      uow.audit.list({
-        since: q.since,
-        limit: q.limit ?? 200,
-        detailsMatch: { ...(q.user ? { principal: deps.directory.require(q.user).id } : {}), ...(q.role ? { role: findRole(deps.roles, q.role).name } : {}) },
-      }),
-    );
+    const filter = {
+      since: q.since,
+      detailsMatch: { ...(q.user ? { principal: deps.directory.require(q.user).id } : {}), ...(q.role ? { role: findRole(deps.roles, q.role).name } : {}) },
+    };
+    const limit = q.limit ?? 200;
+    return deps.store.transaction(async (uow) => {
+      const events = await uow.audit.list({ ...filter, limit });
+      const total = withTotal && events.length === limit ? await uow.audit.count(filter) : events.length;
+      return { events, total };
+    });
+  });
+}
+
+/**
+ * Walks the audit chain for an admin or auditor (`audit verify`) and says whether every row is
+ * there, unaltered and linked, or names the first one that is not. Anyone else is refused, audited.
+ */
+export async function verifyAudit(deps: PimDeps, actor: Actor): Promise<AuditVerification> {
+  return auditRefusal(deps, actor, 'audit-verify', 'audit', {}, async () => {
+    requireAuditReader(deps, actor);
+    return deps.store.transaction((uow) => {
+      if (!uow.audit.verify) throw new PimError('audit_unverifiable');
+      return uow.audit.verify();
+    });
   });
 }
 

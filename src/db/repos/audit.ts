@@ -1,8 +1,9 @@
 import { and, desc, eq, gte, like, sql, type SQL } from 'drizzle-orm';
-import type { AuditEvent, AuditInput, AuditRepo } from '../../core/index.js';
+import type { AuditEvent, AuditInput, AuditRepo, AuditVerification } from '../../core/index.js';
 import { auditHash, GENESIS_HASH } from '../audit-hash.js';
 import { auditEvents } from '../audit.sql.js';
 import type { Db } from '../client.js';
+import { verifyAuditChain } from '../audit-verify.js';
 
 /** Transaction-level advisory lock that serialises appends to the chain ('pim_aud'). */
 export const AUDIT_LOCK_KEY = 0x70696d5f617564n;
@@ -25,6 +26,20 @@ export function toAuditEvent(row: AuditRow): AuditEvent {
 /** `LIKE` pattern matching strings that start with `prefix` literally. */
 export function likePrefix(prefix: string): string {
   return `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+type AuditFilter = Omit<Parameters<AuditRepo['list']>[0], 'limit'>;
+
+/** The rows a `list` or `count` filter keeps. `detailsMatch` compares each key's text value (`details->>key`). */
+function auditWhere(q: AuditFilter): SQL | undefined {
+  const where: SQL[] = [];
+  if (q.actor !== undefined) where.push(eq(auditEvents.actor, q.actor));
+  if (q.subjectPrefix !== undefined && q.subjectPrefix !== '') where.push(like(auditEvents.subject, likePrefix(q.subjectPrefix)));
+  if (q.since !== undefined) where.push(gte(auditEvents.at, q.since));
+  for (const [key, value] of Object.entries(q.detailsMatch ?? {})) {
+    where.push(sql`${auditEvents.details} ->> ${key} = ${value}`);
+  }
+  return and(...where);
 }
 
 export class DrizzleAuditRepo implements AuditRepo {
@@ -105,19 +120,25 @@ export class DrizzleAuditRepo implements AuditRepo {
     detailsMatch?: Record<string, string>;
   }): Promise<AuditEvent[]> {
     await this.flush();
-    const where: SQL[] = [];
-    if (q.actor !== undefined) where.push(eq(auditEvents.actor, q.actor));
-    if (q.subjectPrefix !== undefined && q.subjectPrefix !== '') where.push(like(auditEvents.subject, likePrefix(q.subjectPrefix)));
-    if (q.since !== undefined) where.push(gte(auditEvents.at, q.since));
-    for (const [key, value] of Object.entries(q.detailsMatch ?? {})) {
-      where.push(sql`${auditEvents.details} ->> ${key} = ${value}`);
-    }
     const query = this.db
       .select()
       .from(auditEvents)
-      .where(and(...where))
+      .where(auditWhere(q))
       .orderBy(desc(auditEvents.seq));
     const rows = q.limit !== undefined ? await query.limit(q.limit) : await query;
     return rows.map(toAuditEvent);
+  }
+
+  /** How many rows `list` would give without its limit. */
+  async count(q: AuditFilter): Promise<number> {
+    await this.flush();
+    const [row] = await this.db.select({ n: sql<number>`count(*)::int` }).from(auditEvents).where(auditWhere(q));
+    return Number(row?.n ?? 0);
+  }
+
+  /** `verifyAuditChain` on this transaction, after its own buffered rows are written. */
+  async verify(): Promise<AuditVerification> {
+    await this.flush();
+    return verifyAuditChain(this.db);
   }
 }

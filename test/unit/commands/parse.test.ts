@@ -757,6 +757,19 @@ describe('audit', () => {
     expect(parse('audit')).toEqual({ name: 'audit', csv: false });
   });
 
+  it('parses audit verify as its own command, in any case', () => {
+    expect(parse('audit verify')).toEqual({ name: 'audit-verify' });
+    expect(parse('Audit VERIFY')).toEqual({ name: 'audit-verify' });
+  });
+
+  it('refuses anything after audit verify', () => {
+    expect(refuse('audit verify now').message).toBe('audit verify takes nothing after it; remove “now”.');
+  });
+
+  it('gives audit verify its own help', () => {
+    expect(parse('help audit verify')).toEqual({ name: 'help', topic: 'audit-verify' });
+  });
+
   it('parses every audit filter', () => {
     expect(parse('audit --user <@U9> --role Owner --since 7d --csv')).toEqual({
       name: 'audit',

@@ -45,6 +45,7 @@ const TYPICAL: Record<ErrorCode, Record<string, unknown>> = {
   renew_too_early: { role: 'Owner', until: '2030-03-01T00:00:00.000Z' },
   unknown_alert: { id: 'A-7K2Q9XA' },
   alert_closed: { id: 'A-7K2Q9XA', state: 'dismissed', by: 'Erin' },
+  audit_unverifiable: {},
   unknown_review: { id: 'V-7K2Q9XA' },
   review_closed: { id: 'V-7K2Q9XA', state: 'ended' },
   review_not_ended: { id: 'V-7K2Q9XA', until: '2030-01-21T09:00:00.000Z' },
