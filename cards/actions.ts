@@ -20,6 +20,10 @@ export const DEACTIVATE = 'pim_deactivate';
 export const EXTEND = 'pim_extend';
 /** Cancel one's own pending or scheduled request. Hint: `{ requestId }`. */
 export const CANCEL = 'pim_cancel';
+/** Dismiss a security alert: opens the dismissal-reason form (alert card; admins). Hint: `{ alertId }`. */
+export const DISMISS_ALERT = 'pim_alert_dismiss';
+/** Submit of the dismissal-reason form (Teams verb; Slack uses the view callback `DISMISS_ALERT_VIEW`). */
+export const DISMISS_ALERT_SUBMIT = 'pim_alert_dismiss_submit';
 /** Submit of the activation form (Teams verb; Slack uses the view callback `ACTIVATE_VIEW`). */
 export const ACTIVATE_SUBMIT = 'pim_activate_submit';
 /** Submit of the extension form (Teams verb; Slack uses the view callback `EXTEND_VIEW`). */
@@ -35,6 +39,8 @@ export const ACTIVATE_VIEW = 'pim_activate_view';
 export const EXTEND_VIEW = 'pim_extend_view';
 /** Slack modal callback id of the deny-reason form. */
 export const DENY_VIEW = 'pim_deny_view';
+/** Slack modal callback id of the dismissal-reason form. */
+export const DISMISS_ALERT_VIEW = 'pim_alert_dismiss_view';
 /** Slack modal callback id of the approve form that asks the approver's MFA code (`approval.requireMfa`). */
 export const APPROVE_VIEW = 'pim_approve_view';
 /** Id of the approver's MFA code input: the Slack approve modal's block/action id, the Teams approval card's input. */
@@ -56,11 +62,14 @@ export type FormField = keyof typeof FIELD;
 /** Id of the deny form's reason input (Slack block_id/action_id, Teams input id). */
 export const DENY_REASON = 'pim_deny_reason';
 
+/** Id of the dismissal form's reason input (Slack block_id/action_id, Teams input id). */
+export const DISMISS_REASON = 'pim_dismiss_reason';
+
 /** The most a reason may hold in a form (Slack `max_length`, Teams `maxLength`). */
 export const REASON_MAX = 500;
 
 /** Every button action id / verb, for handlers that register them in one loop. */
-export const BUTTON_ACTIONS = [APPROVE, DENY, ACTIVATE_OPEN, DEACTIVATE, EXTEND, CANCEL] as const;
+export const BUTTON_ACTIONS = [APPROVE, DENY, ACTIVATE_OPEN, DEACTIVATE, EXTEND, CANCEL, DISMISS_ALERT] as const;
 export type ButtonAction = (typeof BUTTON_ACTIONS)[number];
 
 export interface RequestHint {
@@ -70,7 +79,10 @@ export interface RoleHint {
   role: string;
   scope: string | null;
 }
-export type ActionHint = RequestHint | RoleHint;
+export interface AlertHint {
+  alertId: string;
+}
+export type ActionHint = RequestHint | RoleHint | AlertHint;
 
 /** Slack caps a button `value` at 2000 characters. */
 const VALUE_MAX = 2000;
@@ -102,6 +114,7 @@ export function parseHint(value: unknown): ActionHint | null {
   if (typeof v !== 'object' || v === null) return null;
   const o = v as Record<string, unknown>;
   if (typeof o.requestId === 'string' && o.requestId.length > 0) return { requestId: o.requestId };
+  if (typeof o.alertId === 'string' && o.alertId.length > 0) return { alertId: o.alertId };
   if (typeof o.role === 'string' && o.role.length > 0) {
     return { role: o.role, scope: typeof o.scope === 'string' && o.scope.length > 0 ? o.scope : null };
   }
