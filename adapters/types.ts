@@ -105,6 +105,8 @@ export interface ChatAdapterDeps {
    * reaches over its own connections; see adapters/slack/work-thread): starts one such thread.
    */
   slackWorkThread?: (botIds: { botId: string; botUserId: string } | null) => Worker;
+  /** Told the audit actions of each transaction committed off this thread (the Slack work thread). */
+  onAudited?: (actions: readonly string[]) => void;
 }
 
 export interface ChatAdapter {

@@ -20,6 +20,10 @@ export const DEACTIVATE = 'pim_deactivate';
 export const EXTEND = 'pim_extend';
 /** Cancel one's own pending or scheduled request. Hint: `{ requestId }`. */
 export const CANCEL = 'pim_cancel';
+/** Keep one item of an access review (a reviewer's review card). Hint: `{ itemId }`. */
+export const REVIEW_KEEP = 'pim_review_keep';
+/** Remove one item of an access review (a reviewer's review card). Hint: `{ itemId }`. */
+export const REVIEW_REMOVE = 'pim_review_remove';
 /** Dismiss a security alert: opens the dismissal-reason form (alert card; admins). Hint: `{ alertId }`. */
 export const DISMISS_ALERT = 'pim_alert_dismiss';
 /** Submit of the dismissal-reason form (Teams verb; Slack uses the view callback `DISMISS_ALERT_VIEW`). */
@@ -69,7 +73,7 @@ export const DISMISS_REASON = 'pim_dismiss_reason';
 export const REASON_MAX = 500;
 
 /** Every button action id / verb, for handlers that register them in one loop. */
-export const BUTTON_ACTIONS = [APPROVE, DENY, ACTIVATE_OPEN, DEACTIVATE, EXTEND, CANCEL, DISMISS_ALERT] as const;
+export const BUTTON_ACTIONS = [APPROVE, DENY, ACTIVATE_OPEN, DEACTIVATE, EXTEND, CANCEL, REVIEW_KEEP, REVIEW_REMOVE, DISMISS_ALERT] as const;
 export type ButtonAction = (typeof BUTTON_ACTIONS)[number];
 
 export interface RequestHint {
@@ -79,10 +83,14 @@ export interface RoleHint {
   role: string;
   scope: string | null;
 }
+/** One item of an access review. */
+export interface ReviewItemHint {
+  itemId: string;
+}
 export interface AlertHint {
   alertId: string;
 }
-export type ActionHint = RequestHint | RoleHint | AlertHint;
+export type ActionHint = RequestHint | RoleHint | ReviewItemHint | AlertHint;
 
 /** Slack caps a button `value` at 2000 characters. */
 const VALUE_MAX = 2000;
@@ -114,6 +122,7 @@ export function parseHint(value: unknown): ActionHint | null {
   if (typeof v !== 'object' || v === null) return null;
   const o = v as Record<string, unknown>;
   if (typeof o.requestId === 'string' && o.requestId.length > 0) return { requestId: o.requestId };
+  if (typeof o.itemId === 'string' && o.itemId.length > 0) return { itemId: o.itemId };
   if (typeof o.alertId === 'string' && o.alertId.length > 0) return { alertId: o.alertId };
   if (typeof o.role === 'string' && o.role.length > 0) {
     return { role: o.role, scope: typeof o.scope === 'string' && o.scope.length > 0 ? o.scope : null };

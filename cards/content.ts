@@ -15,6 +15,7 @@ import {
   type ButtonAction,
 } from './actions.js';
 import { clip, formatDay, formatDuration, formatRelative, formatTime, formatUntil, formatWhen, joinAnd, oneLine, plural, STATE_WORDS } from './format.js';
+import { pendingReviewsContent, reviewRequestContent, reviewResultsContent, reviewStartedContent, reviewSummaryContent } from './reviews.js';
 import type { AlertView, AssignmentView, DigestView, ExpiryWarningKind, HelpLine, HomeView, Notice, RenderContext, Reply, RequestView, RoleRow } from './model.js';
 import type { AuditVerification } from '../src/core/index.js';
 
@@ -362,6 +363,10 @@ export function noticeContent(n: Notice, ctx: RenderContext): Content {
         ]),
         buttons: [],
       };
+    case 'review_request':
+      return reviewRequestContent(n, ctx);
+    case 'review_summary':
+      return reviewSummaryContent(n.summary, n.stage);
     case 'text':
       return { summary: n.text, blocks: [text([t(clip(n.text, 2500))])], buttons: [] };
   }
@@ -424,6 +429,13 @@ function alertWords(a: AlertView): { title: string; what: Line; why: string; tod
         what: [t('The emergency-access account '), b(who), t(f.activation ? ' activated ' : ' was given '), ...roleAt(role, a.scope ?? '/'), t('.')],
         why: 'Break-glass accounts are for emergencies only; any use outside one may be an attack.',
         todo: [t('Confirm with the people who hold its credentials that there is an emergency; if not, revoke it and rotate them.')],
+      };
+    case 'outside_pim':
+      return {
+        title: `${role} assigned outside PIM`,
+        what: [b(a.principal?.name ?? String(f.identity ?? 'someone')), t(' holds '), ...roleAt(role, a.scope ?? '/'), t(` on the target system (as ${String(f.identity ?? '?')}), and PIM did not grant it.`)],
+        why: 'A grant made outside PIM is not time-bound, approved or audited here, and may be an attacker giving themselves access.',
+        todo: [t('Find out who made it; remove it on the target, and make the person eligible in PIM if they need the role.')],
       };
     case 'channel_failing':
       return {
@@ -785,6 +797,7 @@ export function replyContent(r: Reply, ctx: RenderContext): Content {
             : [text([t('No open security alerts.')])]),
           more(shown.length, r.alerts.length, 'alerts'),
           shown.length ? note([t('Dismiss one (admins) with '), c('alert dismiss <alert-id> --reason "…"'), t('.')]) : null,
+          r.outsideChecked === false ? note([t('Roles assigned outside PIM are not checked: the grant provider is '), c('record'), t(', which grants nothing outside pimbot, so there is no target to compare with.')]) : null,
         ]),
         buttons: [],
       };
@@ -795,6 +808,23 @@ export function replyContent(r: Reply, ctx: RenderContext): Content {
         blocks: compact([text([t('Alert '), c(r.alert.id), t(' ('), b(alertWords(r.alert).title), t(') is dismissed; its card in the security channel says so.')]), facts([fact('Reason', r.alert.dismissReason)])]),
         buttons: [],
       };
+    case 'reviews':
+      return pendingReviewsContent(r.reviews, ctx);
+    case 'review_started':
+      return reviewStartedContent(r.review, r.items, r.reviewers, r.fallback, ctx);
+    case 'review_ended':
+      return reviewSummaryContent(r.summary, r.stage);
+    case 'review_results':
+      return reviewResultsContent(r.summary, r.items);
+    case 'review_decided': {
+      const it = r.item;
+      const word = it.decision === 'remove' ? 'Remove' : 'Keep';
+      return {
+        summary: `${word}: ${it.principal.name} · ${it.role} at ${it.scope}`,
+        blocks: compact([text([t(`${word} recorded for `), b(it.principal.name), t(' · '), ...roleAt(it.role, it.scope), t(` in ${r.review.name}. You can change it until ${formatWhen(r.review.endsAt, ctx)}.`)])]),
+        buttons: [],
+      };
+    }
     case 'audit': {
       const rows = r.rows.slice(0, LIST_MAX.audit);
       const older = (r.older ?? 0) + r.rows.length - rows.length;
@@ -875,6 +905,13 @@ export function homeContent(h: HomeView, ctx: RenderContext): Content {
       { type: 'divider' },
       text([b('Access reviews')]),
       note([t(h.reviewsWaiting ? `${plural(h.reviewsWaiting, 'review item')} waiting for you. Type ` : 'No review items are waiting for you. Type '), c('/pim reviews'), t(h.reviewsWaiting ? ' to answer them.' : ' to check.')]),
+      ...(h.openAlerts === undefined
+        ? []
+        : [
+            { type: 'divider' } as Block,
+            text([b('Security alerts')]),
+            note([t(h.openAlerts ? `⚠️ ${plural(h.openAlerts, 'open security alert')}. Type ` : 'No open security alerts. Type '), c('/pim alerts'), t(h.openAlerts ? ' to see them.' : ' to check.')]),
+          ]),
     ]),
     buttons: [],
   };

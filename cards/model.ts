@@ -6,9 +6,9 @@
  * The mappers at the end turn the core's results into these models; they are pure.
  */
 import type { FormField } from './actions.js';
-import { type ActivateResult, type ActivationPlan, type AlertView, type AssignmentView, type AuditEvent, type AuditVerification, type DigestView, type ExpiryWarningKind, type ExtendResult, type ExtensionPlan, formatDuration, type Notice, type PimRequest, type Policy, type RequestView, type RoleStatus } from '../src/core/index.js';
+import { type ActivateResult, type ActivationPlan, type AlertView, type AssignmentView, type AuditEvent, type AuditVerification, type DigestView, type ExpiryWarningKind, type ExtendResult, type ExtensionPlan, formatDuration, type Notice, type PimRequest, type Policy, type RequestView, type ReviewItemView, type ReviewSummaryView, type ReviewView, type RoleStatus } from '../src/core/index.js';
 
-export type { AlertView, AssignmentView, DigestView, ExpiryWarningKind, Notice, RequestView };
+export type { AlertView, AssignmentView, DigestView, ExpiryWarningKind, Notice, RequestView, ReviewItemView, ReviewSummaryView, ReviewView };
 
 /** How times are shown: in this IANA zone, relative to this instant. */
 export interface RenderContext {
@@ -105,8 +105,19 @@ export type Reply =
   /** `audit verify`: the chain is whole, or the first row that is not. */
   | { kind: 'audit_verified'; result: AuditVerification }
   /** The open security alerts, most severe first. */
-  | { kind: 'alerts'; alerts: AlertView[] }
+  | {
+      kind: 'alerts';
+      alerts: AlertView[];
+      /** False when grants made outside PIM are not looked for (the record provider has no target to list). */
+      outsideChecked?: boolean;
+    }
   | { kind: 'alert_dismissed'; alert: AlertView }
+  /** Access reviews: what waits for the caller, one started, stopped or applied, a review's results, a decision made. */
+  | { kind: 'reviews'; reviews: { review: ReviewView; items: ReviewItemView[] }[] }
+  | { kind: 'review_started'; review: ReviewView; items: number; reviewers: number; fallback: number }
+  | { kind: 'review_ended'; summary: ReviewSummaryView; stage: 'ended' | 'applied' }
+  | { kind: 'review_results'; summary: ReviewSummaryView; items: ReviewItemView[] }
+  | { kind: 'review_decided'; review: ReviewView; item: ReviewItemView }
   /**
    * To the person only (Slack ephemeral, a Teams personal chat): their new authenticator secret,
    * shown this once. `uri` is the `otpauth://` URI an authenticator app imports.
@@ -198,6 +209,8 @@ export interface HomeView {
   /** Access-review items waiting for this user. */
   reviewsWaiting: number;
   isAdmin: boolean;
+  /** Open security alerts, for admins and auditors (absent for everyone else). */
+  openAlerts?: number;
 }
 
 // ---------------------------------------------------------------- mappers from the core

@@ -26,13 +26,28 @@ import { OUTBOX_CHANNEL } from './db/repos/outbox.js';
 import { DeadlineLoop } from './jobs/deadlines.js';
 import { Dispatcher } from './jobs/dispatcher.js';
 import { Reconciler, reconcileJob, type ReconcileFinding } from './jobs/reconcile.js';
-import { auditHeadJob, auditRetentionJob, DEDUPE_KEEP_MS, digestJob, housekeepingJob, Schedules } from './jobs/schedules.js';
+import { Coalesced } from './jobs/coalesce.js';
+import { alertScanJob, auditHeadJob, auditRetentionJob, DEDUPE_KEEP_MS, DEFAULT_ALERT_SCAN_CRON, digestJob, housekeepingJob, Schedules } from './jobs/schedules.js';
 import { createLogger, type Logger } from './logger.js';
 import { countAudit, createMetrics, type Metrics } from './metrics.js';
 import { opsRoutes } from './ops-routes.js';
 import { createHttpServer, type Route } from './server.js';
 import type { SlackWorkThreadData } from './slack-work-thread.js';
 import { siblingModule, startModuleThread } from './threads.js';
+
+/** Audit actions after which the alert rules may find something new, or something cleared. */
+const ALERT_TRIGGERS: ReadonlySet<string> = new Set([
+  'activation.started',
+  'activation.expired',
+  'activation.deactivated',
+  'activation.removed',
+  'assignment.created',
+  'assignment.renewed',
+  'assignment.expired',
+  'assignment.deactivated',
+  'assignment.removed',
+  'config.changed',
+]);
 
 export interface AppOptions {
   env: Env;
@@ -49,6 +64,12 @@ export interface AppOptions {
   dispatcher?: { baseBackoffMs?: number; giveUpAfterMs?: number; pollMs?: number };
   /** Do not run the deadline loop (tests drive deadlines by hand). */
   noDeadlineLoop?: boolean;
+  /**
+   * Scan for security alerts at start and right after the changes that can trigger a rule
+   * (default true; the scheduled scan runs either way). Test harnesses turn it off so alert
+   * cards do not mix with the messages a test counts; alert tests turn it on.
+   */
+  alertScans?: boolean;
   /**
    * Called once per reconciliation finding, after it is audited (`reconcile.finding`): the port the
    * security alerts ("assigned outside PIM") consume.
@@ -157,6 +178,8 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
 
   const dedupe = new DedupeStore(database.db);
   const rateLimiter = new PgRateLimiter(database.db);
+  // Bound once the alert scan exists below; the Slack work thread's commits arrive through it.
+  let auditedElsewhere: (actions: readonly string[]) => void = () => {};
   const deps: ChatAdapterDeps = {
     pim,
     env,
@@ -166,6 +189,7 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
     metrics,
     dedupe,
     inbox: new InboxStore(database.db, node.id),
+    onAudited: (actions) => auditedElsewhere(actions),
     conversations: new ConversationRefStore(database.db),
     // Outbound chat calls are paced at the platforms' rates, shared by every replica (PostgreSQL).
     ...(config.delivery.pacing ? { pacer: rateLimiter } : {}),
@@ -221,6 +245,7 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
       failGrant: (id, reason) => pim.failGrant(id, reason),
       revokeFailed: (target, reason) => pim.revokeFailed(target, reason),
       deadLettered: (row, error) => pim.deliveryFailed(row, error),
+      channelReached: (channel) => pim.channelDelivered(channel),
     },
   });
   deadlines = new DeadlineLoop({
@@ -234,6 +259,14 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
   });
   // Activations and approvals are counted from the audit rows of committed transactions.
   const stopCounting = store.onCommit((events) => countAudit(metrics, events));
+  // Alerts are scanned right after what can trigger a rule commits (a break-glass activation is
+  // told within a second), coalesced so a burst of changes is one or two scans.
+  const alertScan = new Coalesced(() => pim.scanAlerts(), (err) => logger.error({ err }, 'alert scan failed; the scheduled scan will try again'));
+  const triggered = (actions: readonly string[]) => {
+    if (actions.some((a) => ALERT_TRIGGERS.has(a))) alertScan.poke();
+  };
+  if (options.alertScans !== false) auditedElsewhere = triggered;
+  const stopAlertTriggers = options.alertScans === false ? () => {} : store.onCommit((events) => triggered(events.map((e) => e.action)));
   const reconciler = new Reconciler({
     store,
     provider,
@@ -243,10 +276,17 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
     missing: config.reconcile.missing,
     graceMs: config.reconcile.graceMs,
     ...(options.onReconcileFinding ? { onFinding: options.onReconcileFinding } : {}),
-    onRun: (r) => {
+    onRun: async (r) => {
       metrics.reconcileRuns.inc({ outcome: r.outcome });
       for (const f of r.findings) metrics.reconcileFindings.inc({ kind: f.kind, action: f.action });
       if (r.errors.length > 0) metrics.reconcileErrors.inc(r.errors.length);
+      // Grants the targets hold that PIM did not make are the "assigned outside PIM" alerts.
+      if (r.outcome === 'ran') {
+        await pim.syncOutsidePim({
+          held: r.findings.filter((f) => f.kind === 'outside_pim').map((f) => ({ role: f.role, scope: f.scope, identity: f.identity ?? '?', principalId: f.principalId })),
+          unlisted: r.errors.map((e) => ({ role: e.role, scope: e.scope })),
+        });
+      }
     },
   });
   const schedules = new Schedules({
@@ -254,6 +294,7 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
       digestJob(pim, { cron: config.schedules.digest, timeZone: env.timezone }),
       housekeepingJob(dedupe, clock, DEDUPE_KEEP_MS, rateLimiter),
       auditRetentionJob(() => pruneAuditTrail(database.db, clock, config.audit.retentionMs)),
+      alertScanJob(() => pim.scanAlerts(), config.schedules.alertScan ?? DEFAULT_ALERT_SCAN_CRON),
       auditHeadJob(pim, { timeZone: env.timezone }),
       // Only a provider that grants outside the database has anything to reconcile.
       ...(provider.inline ? [] : [reconcileJob(reconciler, config.reconcile.schedule)]),
@@ -285,6 +326,7 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
   dispatcher.start();
   if (!options.noDeadlineLoop) deadlines.start();
   schedules.start();
+  if (options.alertScans !== false) alertScan.poke();
 
   const platforms: Platform[] = adapters.map((a) => a.platform);
   logger.info(
@@ -334,6 +376,8 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
       for (const a of adapters) await a.stop?.();
       await serverClosed;
       await schedules.stop();
+      stopAlertTriggers();
+      await alertScan.stop();
       await deadlines?.stop();
       await dispatcher?.stop();
       await provider.close?.();

@@ -15,7 +15,7 @@ import { TotpVerifier } from './mfa/verifier.js';
 import { createGrantProvider } from './providers/index.js';
 
 /** The parts of pim.config.yaml the core is built from (`mfa` defaults to the core's lockout; `grants` is needed unless a provider is given). */
-export type CoreConfig = Pick<PimConfig, 'principals' | 'groups' | 'admins' | 'auditors' | 'channels' | 'roles'> & Partial<Pick<PimConfig, 'mfa' | 'grants' | 'alerts'>>;
+export type CoreConfig = Pick<PimConfig, 'principals' | 'groups' | 'admins' | 'auditors' | 'channels' | 'roles'> & Partial<Pick<PimConfig, 'mfa' | 'grants' | 'alerts' | 'reviews'>>;
 
 export interface CoreInput {
   config: CoreConfig;
@@ -74,6 +74,7 @@ export function buildCore(input: CoreInput): Core {
     mfa,
     ...(config.mfa ? { mfaLockout: config.mfa } : {}),
     ...(config.alerts ? { alerts: config.alerts } : {}),
+    ...(config.reviews ? { reviewDefinitions: config.reviews } : {}),
   });
   return { pim, store, provider, mfa };
 }

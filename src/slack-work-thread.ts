@@ -51,7 +51,10 @@ async function run(port: MessagePort, data: SlackWorkThreadData): Promise<void> 
     const metrics: OutcomeCounters = { activations: count('activations'), approvals: count('approvals') };
     // No onOutboxCommit: on PostgreSQL a commit that queued messages NOTIFYs every replica's dispatcher.
     const { pim, store } = buildCore({ env: data.env, config: data.config, database, clock: systemClock });
-    store.onCommit((events) => countAudit(metrics, events));
+    store.onCommit((events) => {
+      countAudit(metrics, events);
+      send({ type: 'audited', actions: [...new Set(events.map((e) => e.action))] });
+    });
     const receiver = new ThreadReceiver();
     const slack = buildSlackApp({
       pim,

@@ -21,7 +21,7 @@ import {
 } from '../../cards/model.js';
 import { alertTitle } from '../../cards/content.js';
 import { commandHelp, helpEntries, parseCommand, USAGE, type Command, type UserRef } from '../../src/commands/index.js';
-import { type ActivateInput, type Actor, type AlertView, assignmentView, type ErrorCode, type ExtendInput, formatDuration, isPimError, parseDuration, type Pim, PimError, type Principal, requestView } from '../../src/core/index.js';
+import { type ActivateInput, type Actor, type AlertView, assignmentView, type ReviewItemView, type ReviewReviewers, reviewView, type ErrorCode, type ExtendInput, formatDuration, isPimError, parseDuration, type Pim, PimError, type Principal, requestView } from '../../src/core/index.js';
 
 /** What a command leads to: a reply, a form to fill in (activation or extension), or a file to hand over. */
 export type CommandOutcome =
@@ -169,28 +169,50 @@ const auditCommands = {
 
 /** Security alerts: the open ones (admins and auditors), and an admin's dismissal. */
 const alertCommands = {
-  alerts: async ({ pim, actor }) => reply({ kind: 'alerts', alerts: await pim.alerts(actor) }),
+  alerts: async ({ pim, actor }) => reply({ kind: 'alerts', alerts: await pim.alerts(actor), outsideChecked: pim.checksOutsideGrants }),
   'alert-dismiss': async ({ pim, actor }, c) => reply({ kind: 'alert_dismissed', alert: await pim.dismissAlert(actor, c.alertId, c.reason) }),
 } satisfies Partial<Handlers>;
 
-/** Access reviews: parsed and authorised today, built by the next issue. */
-const notYetCommands = {
-  'review-start': (ctx, c) => notYet(ctx, c.name),
-  reviews: async () =>
-    reply({
-      kind: 'text',
-      text: `\`reviews\` is not available in this version of pimbot yet. Use \`audit\` for history and \`approvals\` for decisions waiting for you.`,
-    }),
+/** Access reviews: start, stop, apply and results (admins; results also auditors), and what waits for the caller. */
+const reviewCommands = {
+  reviews: async ({ pim, actor }) => {
+    const pending = await pim.pendingReviews(actor);
+    return reply({ kind: 'reviews', reviews: pending.map((p) => ({ review: reviewView(p.review), items: pim.reviewItemViews(p.items) })) });
+  },
+  'review-start': async ({ pim, actor }, c) => {
+    const reviewers: ReviewReviewers =
+      c.reviewers.kind === 'users' ? { kind: 'principals', ids: c.reviewers.users.map((u) => (u.kind === 'id' && u.id.startsWith('group:') ? u.id : resolveUserRef(pim, u))) } : c.reviewers;
+    const { review, items } = await pim.startReview(actor, { role: c.role, scope: c.scope, reviewers, durationDays: c.durationDays, name: c.title });
+    const reviewerCount = new Set(items.flatMap((i) => i.reviewers.map((id) => id.toLowerCase()))).size;
+    return reply({ kind: 'review_started', review: reviewView(review), items: items.length, reviewers: reviewerCount, fallback: items.filter((i) => i.fallback).length });
+  },
+  'review-decide': async ({ pim, actor }, c) => {
+    const principalId = c.user ? resolveUserRef(pim, c.user) : actor.principal.id;
+    const done = await pim.decideReviewFor(actor, c.reviewId, { principalId, role: c.role, scope: c.scope }, c.decision, c.reason ?? null);
+    const [item] = pim.reviewItemViews([done.item]);
+    if (!item) throw new PimError('unknown_review', { id: c.reviewId });
+    return reply({ kind: 'review_decided', review: reviewView(done.review), item });
+  },
+  'review-stop': async ({ pim, actor }, c) => {
+    const review = await pim.stopReview(actor, c.reviewId);
+    const { items } = await pim.reviewResults(actor, review.id);
+    return reply({ kind: 'review_ended', summary: pim.reviewSummary(review, items), stage: review.state === 'applied' ? 'applied' : 'ended' });
+  },
+  'review-apply': async ({ pim, actor }, c) => {
+    const review = await pim.applyReview(actor, c.reviewId);
+    const { items } = await pim.reviewResults(actor, review.id);
+    return reply({ kind: 'review_ended', summary: pim.reviewSummary(review, items), stage: 'applied' });
+  },
+  'review-results': async ({ pim, actor }, c) => {
+    const { review, items } = await pim.reviewResults(actor, c.reviewId);
+    const views = pim.reviewItemViews(items);
+    const summary = pim.reviewSummary(review, items);
+    if (c.csv) {
+      return { type: 'file', filename: `pim-review-${review.id}.csv`, content: reviewCsv(views), reply: { kind: 'text', text: `Access review ${review.id} export: ${views.length} items.` } };
+    }
+    return reply({ kind: 'review_results', summary, items: views });
+  },
 } satisfies Partial<Handlers>;
-
-async function notYet({ pim, actor }: CommandContext, name: 'review-start'): Promise<CommandOutcome> {
-  // Who may use them is settled now (admins; auditors may read alerts), before they exist.
-  await pim.authorize(actor, name);
-  return reply({
-    kind: 'text',
-    text: `\`${name === 'review-start' ? 'review start' : String(name)}\` is not available in this version of pimbot yet. Use \`audit\` for history and \`approvals\` for decisions waiting for you.`,
-  });
-}
 
 /** One handler per command, by family; a command without one fails to compile. */
 const HANDLERS: Handlers = {
@@ -202,7 +224,7 @@ const HANDLERS: Handlers = {
   ...mfaCommands,
   ...auditCommands,
   ...alertCommands,
-  ...notYetCommands,
+  ...reviewCommands,
 };
 
 function execute(pim: Pim, actor: Actor, c: Command, options: RunOptions = {}): Promise<CommandOutcome> {
@@ -438,6 +460,20 @@ export function auditCsv(rows: { seq: number; at: string; actor: string; action:
   };
   const lines = ['seq,at,actor,action,subject,details', ...rows.map((r) => [r.seq, r.at, r.actor, r.action, r.subject, r.summary].map(cell).join(','))];
   return `${lines.join('\n')}\n`;
+}
+
+/** Every item of a review as CSV: person, role, decision, reviewer, reason, time, what was applied. */
+export function reviewCsv(items: ReviewItemView[]): string {
+  const cell = (v: string | number | null): string => {
+    let s = v === null ? '' : String(v);
+    if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+    return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  const head = 'item,principal,role,scope,type,since,ends,last_activation,activations,recommendation,recommendation_reason,decision,decided_by,decided_at,reason,applied';
+  const rows = items.map((i) =>
+    [i.id, i.principal.id, i.role, i.scope, i.type, i.since, i.endsAt, i.lastActivationAt, i.activations, i.recommendation, i.recommendationReason, i.decision, i.decidedBy?.id ?? null, i.decidedAt, i.reason, i.applied].map(cell).join(','),
+  );
+  return `${[head, ...rows].join('\n')}\n`;
 }
 
 /** A principal as an actor on a platform. */

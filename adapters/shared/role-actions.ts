@@ -4,7 +4,7 @@
  * only a hint: the core re-reads the assignment or request and checks the actor.
  */
 import { extendReply, extensionForm, type ExtensionForm, type Reply } from '../../cards/model.js';
-import { type Actor, isPimError, MINUTE, type Pim, requestView } from '../../src/core/index.js';
+import { type Actor, isPimError, MINUTE, type Pim, requestView, reviewView } from '../../src/core/index.js';
 
 /** How much an Extend button adds to an active activation (the policy's maximum still applies). */
 export const BUTTON_EXTENSION_MS = 30 * MINUTE;
@@ -64,6 +64,21 @@ export async function extendByButton(pim: Pim, actor: Actor, role: string, scope
     return { type: 'reply', reply: extendReply(result, BUTTON_EXTENSION_MS, (id) => pim.directory.get(id)?.name ?? id) };
   } catch (e) {
     if (isPimError(e)) return { type: 'reply', reply: { kind: 'error', message: e.message } };
+    throw e;
+  }
+}
+
+/**
+ * Keep or Remove on a reviewer's review card: the core re-checks that the presser reviews the
+ * item and that the review is open; the card itself is updated through the outbox.
+ */
+export async function reviewByButton(pim: Pim, actor: Actor, itemId: string, decision: 'keep' | 'remove', reason: string | null = null): Promise<{ ok: true; reply: Reply } | { ok: false; reply: Reply }> {
+  try {
+    const done = await pim.decideReviewItem(actor, itemId, decision, reason);
+    const [item] = pim.reviewItemViews([done.item]);
+    return { ok: true, reply: { kind: 'review_decided', review: reviewView(done.review), item: item as NonNullable<typeof item> } };
+  } catch (e) {
+    if (isPimError(e)) return { ok: false, reply: { kind: 'error', message: e.message } };
     throw e;
   }
 }

@@ -121,6 +121,7 @@ export const slackAdapter: ChatAdapterFactory = async (deps): Promise<SlackAdapt
         local: local.app,
         logger,
         metrics: deps.metrics,
+        ...(deps.onAudited ? { onAudited: deps.onAudited } : {}),
         tellCutOff: (url) => postToResponseUrl(url, ephemeral(slackReply({ kind: 'error', message: CUT_OFF_MESSAGE }, { timeZone: env.timezone, now: deps.clock.now() }))),
       })
     : null;

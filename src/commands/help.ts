@@ -19,7 +19,11 @@ export const USAGE: Readonly<Record<CommandName, string>> = {
   assign:
     'assign <user> <role> [--scope <scope>] [--eligible|--active] [--for <duration>|--until <date>] --reason "<text>"',
   remove: 'remove <user> <role> [--scope <scope>] --reason "<text>"',
-  'review-start': 'review start <role> [--scope <scope>] --reviewers self|approvers|<user>... [--duration <days>d]',
+  'review-start': 'review start <role> [--scope <scope>] --reviewers self|approvers|<user>... [--duration <days>d] [--name "<text>"]',
+  'review-stop': 'review stop <review-id>',
+  'review-apply': 'review apply <review-id>',
+  'review-results': 'review results <review-id> [--csv]',
+  'review-decide': 'review keep|remove <review-id> [<user>] [--role <role>] [--scope <scope>] [--reason "<text>"]',
   alerts: 'alerts',
   'alert-dismiss': 'alert dismiss <alert-id> --reason "<text>"',
   audit: 'audit [--user <user>] [--role <role>] [--since <duration>] [--csv]',
@@ -43,6 +47,10 @@ const SUMMARY: Readonly<Record<CommandName, string>> = {
   assign: 'make a user eligible for (or active in) a role; the user is told, with the reason',
   remove: 'remove a user’s assignment; the user is told, with the reason',
   'review-start': 'start an access review of a role',
+  'review-stop': 'end an access review now (decisions become final)',
+  'review-apply': 'apply an ended access review: remove what reviewers removed',
+  'review-results': 'every item and decision of an access review',
+  'review-decide': 'keep or remove an item of an access review you review, with a reason',
   alerts: 'the open security alerts',
   'alert-dismiss': 'dismiss a security alert, saying why',
   audit: 'the audit trail',
@@ -50,9 +58,9 @@ const SUMMARY: Readonly<Record<CommandName, string>> = {
   mfa: 'set up your authenticator app for MFA (shown to you once, to scan)',
 };
 
-const ADMIN: readonly CommandName[] = ['assign', 'remove', 'review-start', 'alerts', 'alert-dismiss', 'audit', 'audit-verify'];
+const ADMIN: readonly CommandName[] = ['assign', 'remove', 'review-start', 'review-stop', 'review-apply', 'review-results', 'alerts', 'alert-dismiss', 'audit', 'audit-verify'];
 /** What an auditor may use of the admin commands: reading, never changing. */
-const AUDITOR: readonly CommandName[] = ['audit', 'audit-verify', 'alerts'];
+const AUDITOR: readonly CommandName[] = ['audit', 'audit-verify', 'alerts', 'review-results'];
 const EVERYONE: readonly CommandName[] = COMMAND_NAMES.filter((name) => !ADMIN.includes(name));
 
 /** One entry of the help listing: how to type a command and what it does. */

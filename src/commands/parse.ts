@@ -88,6 +88,7 @@ function optional<T>(value: string | undefined, read: (text: string) => Read<T>)
 const ROLE = { what: 'a role', required: true };
 const REQUEST_ID = { what: 'a request id', required: true };
 const USER = { what: 'a user', required: true };
+const REVIEW_ID = { what: 'a review id (like V-7K2Q9XA)', required: true };
 const noArgs = (name: CommandName, verb: string = name): Spec => ({
   verb,
   example: verb,
@@ -233,7 +234,7 @@ const SPECS: Readonly<Record<CommandName, Spec>> = {
     verb: 'review start',
     example: 'review start Owner --reviewers approvers',
     positionals: [ROLE],
-    flags: { scope: 'value', reviewers: 'list', duration: 'value' },
+    flags: { scope: 'value', reviewers: 'list', duration: 'value', name: 'text' },
     build: (a, ctx) => {
       const list = a.flags.get('reviewers');
       if (!Array.isArray(list)) {
@@ -249,8 +250,43 @@ const SPECS: Readonly<Record<CommandName, Spec>> = {
         scope: str(a, 'scope'),
         reviewers: reviewers.value,
         durationDays: days.value,
+        title: str(a, 'name'),
       });
     },
+  },
+  'review-stop': {
+    verb: 'review stop',
+    example: 'review stop V-7K2Q9XA',
+    positionals: [REVIEW_ID],
+    flags: {},
+    build: (a) => ok({ name: 'review-stop', reviewId: a.pos[0] }),
+  },
+  'review-apply': {
+    verb: 'review apply',
+    example: 'review apply V-7K2Q9XA',
+    positionals: [REVIEW_ID],
+    flags: {},
+    build: (a) => ok({ name: 'review-apply', reviewId: a.pos[0] }),
+  },
+  'review-decide': {
+    verb: 'review keep',
+    example: 'review keep V-7K2Q9XA --reason "on call this quarter"',
+    positionals: [REVIEW_ID, { what: 'a user', required: false }],
+    flags: { role: 'value', scope: 'value', reason: 'text', decision: 'value' },
+    build: (a, ctx) => {
+      const decision = str(a, 'decision');
+      if (decision !== 'keep' && decision !== 'remove') return fail('Say review keep or review remove, e.g. review keep V-7K2Q9XA --reason "on call this quarter".');
+      const user = a.pos[1] === undefined ? ok(undefined) : readUser(a.pos[1], ctx.mentions);
+      if (!user.ok) return user;
+      return ok({ name: 'review-decide', decision, reviewId: a.pos[0], user: user.value, role: str(a, 'role'), scope: str(a, 'scope'), reason: str(a, 'reason') });
+    },
+  },
+  'review-results': {
+    verb: 'review results',
+    example: 'review results V-7K2Q9XA --csv',
+    positionals: [REVIEW_ID],
+    flags: { csv: 'bool' },
+    build: (a) => ok({ name: 'review-results', reviewId: a.pos[0], csv: a.flags.has('csv') }),
   },
   alerts: noArgs('alerts'),
   'alert-dismiss': {
@@ -347,8 +383,14 @@ function parse(text: string, opts: ParseOptions, general: () => string): ParseRe
   }
   if (word === 'review') {
     const next = rest[0];
-    if (next?.kind === 'word' && next.text.toLowerCase() === 'start') {
-      name = 'review-start';
+    const sub = next?.kind === 'word' ? REVIEW_VERBS.get(next.text.toLowerCase()) : undefined;
+    const said = next?.kind === 'word' ? next.text.toLowerCase() : '';
+    if (said === 'keep' || said === 'remove') {
+      // The decision rides as a flag the user never types: `review keep …` and `review remove …` share one spec.
+      name = 'review-decide';
+      args = [...rest.slice(1), { kind: 'flag', name: 'decision', value: { kind: 'word', text: said, quoted: false } }];
+    } else if (sub) {
+      name = sub;
       args = rest.slice(1);
     } else if (next === undefined) {
       return refuse(
@@ -358,7 +400,7 @@ function parse(text: string, opts: ParseOptions, general: () => string): ParseRe
       );
     } else if (!hasHelpFlag(rest)) {
       return refuse(
-        'review needs start, e.g. review start Owner --reviewers approvers.',
+        'review needs start, stop, apply, results, keep or remove, e.g. review start Owner --reviewers approvers.',
         USAGE['review-start'],
         'review-start',
       );
@@ -509,11 +551,21 @@ function hasHelpFlag(tokens: readonly Token[]): boolean {
   return tokens.some((t) => t.kind === 'flag' && (t.name === 'help' || t.name === 'h') && t.value === undefined);
 }
 
+/** The words after `review`. */
+const REVIEW_VERBS: ReadonlyMap<string, CommandName> = new Map([
+  ['start', 'review-start'],
+  ['stop', 'review-stop'],
+  ['apply', 'review-apply'],
+  ['results', 'review-results'],
+]);
+
 /** A verb (or `review start`) as typed, case-insensitively; `review-start` is accepted too. */
 function lookupVerb(text: string): CommandName | undefined {
   const t = text.trim().toLowerCase().replace(/\s+/g, ' ');
   if (t === 'review start' || t === 'review') return 'review-start';
   if (t === 'audit verify') return 'audit-verify';
+  const sub = t.startsWith('review ') ? REVIEW_VERBS.get(t.slice(7)) : undefined;
+  if (sub) return sub;
   return (COMMAND_NAMES as readonly string[]).includes(t) ? (t as CommandName) : undefined;
 }
 

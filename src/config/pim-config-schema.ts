@@ -4,7 +4,7 @@
  */
 import { validateDetailed } from 'node-cron';
 import { z } from 'zod';
-import { ALERT_SEVERITIES, type NotifyEvent, parseDuration } from '../core/index.js';
+import { ALERT_SEVERITIES, type NotifyEvent, parseDuration, REVIEW_DEFAULT_DECISIONS, REVIEW_RECURRENCES } from '../core/index.js';
 import { show } from './errors.js';
 
 export const NOTIFY_EVENTS = [
@@ -267,6 +267,45 @@ const Alerts = mapping({
   permanentActive: mapping(ruleSetting).optional(),
   breakGlass: mapping(ruleSetting).optional(),
   channelFailing: mapping(ruleSetting).optional(),
+  outsidePim: mapping(ruleSetting).optional(),
+});
+
+const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** A recurring access review (after Entra ID's accessReviewScheduleDefinition). */
+const ReviewDef = mapping({
+  name: text('a review name'),
+  roles: list(text('a role name from roles'), 'role names').min(1, { error: 'expected at least one role' }),
+  scope: scopePath.optional(),
+  assignments: z.enum(['eligible', 'active', 'both']).optional(),
+  includePermanent: z.boolean().optional(),
+  reviewers: z.union([z.enum(['self', 'approvers']), list(principalRef, 'user ids or group:<id>').min(1, { error: 'expected at least one reviewer' })], {
+    error: (iss) => `expected self, approvers or a list of user ids and group:<id>, got ${show(iss.input)}`,
+  }),
+  fallbackReviewers: list(principalRef, 'user ids or group:<id>').optional(),
+  duration: duration({ min: '1d', max: '180d', example: '14d' }),
+  recurrence: z.enum(REVIEW_RECURRENCES).optional(),
+  start: z.unknown().transform((v, ctx): string => {
+    const s = v instanceof Date ? v.toISOString().slice(0, 10) : typeof v === 'string' ? v.trim() : '';
+    if (DAY_RE.test(s) && !Number.isNaN(new Date(`${s}T00:00:00Z`).getTime())) return s;
+    ctx.addIssue({ code: 'custom', message: `expected a day like 2030-01-31, got ${show(v)}` });
+    return z.NEVER;
+  }),
+  end: date,
+  timeZone: text('an IANA time zone like Europe/Berlin', (s) => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: s });
+      return true;
+    } catch {
+      return false;
+    }
+  }).optional(),
+  requireReason: z.boolean().optional(),
+  reminders: z.boolean().optional(),
+  recommendations: z.boolean().optional(),
+  lookback: duration({ min: '1d', max: '365d', example: '30d' }),
+  defaultDecision: z.enum(REVIEW_DEFAULT_DECISIONS).optional(),
+  autoApply: z.boolean().optional(),
 });
 
 const envName = (example: string) =>
@@ -355,6 +394,7 @@ export const PimConfigInput = mapping({
   roles: list(RoleDef, 'roles').default([]),
   schedules: Schedules.prefault({}),
   alerts: Alerts.prefault({}),
+  reviews: list(ReviewDef, 'reviews').default([]),
   delivery: Delivery.prefault({}),
   mfa: Mfa.prefault({}),
   audit: Audit.prefault({}),

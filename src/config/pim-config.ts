@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { readFile as fsReadFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
-import { type AlertSettings, assignmentLimits, DEFAULT_ALERT_SETTINGS, type AssignmentType, DAY, DEFAULT_POLICY, Directory, formatDuration, type Group, type MfaLockout, MINUTE, type NotifyEvent, type Policy, type Principal, type Role, type RoleScope } from '../core/index.js';
+import { type AlertSettings, assignmentLimits, DEFAULT_ALERT_SETTINGS, type AssignmentType, DAY, DEFAULT_POLICY, DEFAULT_REVIEW_SETTINGS, Directory, formatDuration, type Group, type MfaLockout, MINUTE, type NotifyEvent, type Policy, type Principal, REVIEW_DEFAULT_DAYS, type ReviewDefinition, type Role, type RoleScope } from '../core/index.js';
 import { ConfigError, show } from './errors.js';
 import type { GrantsConfig, ProviderConfig } from '../providers/config.js';
 import { resolveGrants, resolveReconcile, type ReconcileConfig } from './grants.js';
@@ -69,6 +69,8 @@ export interface PimConfig {
   schedules: ScheduleConfig;
   /** The security alert rules, each with its severity and thresholds. */
   alerts: AlertSettings;
+  /** Recurring access reviews. */
+  reviews: ReviewDefinition[];
   /** How long a message or grant that keeps failing is retried before it is dead-lettered. */
   delivery: {
     giveUpAfterMs: number;
@@ -452,6 +454,7 @@ function resolve(input: PimConfigInput, problems: Problems, env: Env): Omit<PimC
     roles: [...roles.values()],
     schedules,
     alerts: resolveAlerts(input.alerts, roles, problems),
+    reviews: resolveReviews(input.reviews, roles, dir, at),
     delivery: { giveUpAfterMs: input.delivery.giveUpAfter ?? DEFAULT_GIVE_UP_AFTER_MS, pacing: input.delivery.pacing ?? true },
     mfa: {
       maxFailures: input.mfa.maxFailures ?? DEFAULT_MFA_LOCKOUT.maxFailures,
@@ -608,5 +611,54 @@ function resolveAlerts(a: PimConfigInput['alerts'], roles: Map<string, Role>, pr
     permanent_active: rule('permanent_active', a.permanentActive),
     break_glass: rule('break_glass', a.breakGlass),
     channel_failing: rule('channel_failing', a.channelFailing),
+    outside_pim: rule('outside_pim', a.outsidePim),
   };
+}
+
+/** `reviews:` with the core's defaults filled in; roles, scopes and reviewers must name what the config has. */
+function resolveReviews(input: PimConfigInput['reviews'], roles: Map<string, Role>, dir: ResolvedDirectory, at: At): ReviewDefinition[] {
+  const seen = new Map<string, number>();
+  const out: ReviewDefinition[] = [];
+  input.forEach((r, i) => {
+    const path = ['reviews', i];
+    const dup = seen.get(r.name.toLowerCase());
+    if (dup !== undefined) at([...path, 'name'], `expected each review name once, but ${show(r.name)} is also reviews.${dup}`);
+    seen.set(r.name.toLowerCase(), i);
+    const named: Role[] = [];
+    r.roles.forEach((name, j) => {
+      const role = roles.get(name.toLowerCase());
+      if (!role) at([...path, 'roles', j], `expected a role name from roles (${[...roles.values()].map((x) => x.name).join(', ') || 'roles is empty'}), got ${show(name)}`);
+      else named.push(role);
+    });
+    const scope = r.scope === undefined ? null : normalizeScope(r.scope);
+    for (const role of named) {
+      if (scope !== null && !role.scopes.some((s) => s.path === scope)) at([...path, 'scope'], `expected a scope of ${role.name} (${role.scopes.map((s) => s.path).join(', ')}), got ${show(r.scope)}`);
+    }
+    const [year, month, day] = r.start.split('-').map(Number) as [number, number, number];
+    const reviewers: ReviewDefinition['reviewers'] = typeof r.reviewers === 'string' ? { kind: r.reviewers } : { kind: 'principals', ids: dir.refs(r.reviewers, [...path, 'reviewers']) };
+    out.push({
+      name: r.name,
+      roles: named.map((x) => x.name),
+      scope,
+      reviewers,
+      settings: {
+        ...DEFAULT_REVIEW_SETTINGS,
+        assignmentTypes: r.assignments ?? DEFAULT_REVIEW_SETTINGS.assignmentTypes,
+        includePermanent: r.includePermanent ?? DEFAULT_REVIEW_SETTINGS.includePermanent,
+        fallbackReviewers: dir.refs(r.fallbackReviewers ?? [], [...path, 'fallbackReviewers']),
+        requireReason: r.requireReason ?? DEFAULT_REVIEW_SETTINGS.requireReason,
+        reminders: r.reminders ?? DEFAULT_REVIEW_SETTINGS.reminders,
+        recommendations: r.recommendations ?? DEFAULT_REVIEW_SETTINGS.recommendations,
+        lookbackMs: r.lookback ?? DEFAULT_REVIEW_SETTINGS.lookbackMs,
+        defaultDecision: r.defaultDecision ?? DEFAULT_REVIEW_SETTINGS.defaultDecision,
+        autoApply: r.autoApply ?? DEFAULT_REVIEW_SETTINGS.autoApply,
+      },
+      durationDays: Math.round((r.duration ?? REVIEW_DEFAULT_DAYS * DAY) / DAY),
+      recurrence: r.recurrence ?? 'once',
+      start: { year, month, day },
+      endAt: r.end ?? null,
+      timeZone: r.timeZone ?? 'UTC',
+    });
+  });
+  return out;
 }

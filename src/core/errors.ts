@@ -46,6 +46,11 @@ export const ERROR_CODES = [
   'unknown_alert',
   'alert_closed',
   'audit_unverifiable',
+  'unknown_review',
+  'review_closed',
+  'review_not_ended',
+  'not_reviewer',
+  'no_review_items',
   'invalid_input',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -170,6 +175,16 @@ export function describeError(code: ErrorCode, d: Record<string, unknown> = {}):
       return `Alert ${str(d.id)} is already ${str(d.state)}${d.by ? ` (by ${str(d.by)})` : ''}. Nothing was changed.`;
     case 'audit_unverifiable':
       return 'This pimbot’s store cannot walk the audit chain, so it cannot be verified from chat. Run `npm run pim -- audit verify` where the database is.';
+    case 'unknown_review':
+      return `There is no access review ${str(d.id)}. Type \`reviews\` to see the ones waiting for you.`;
+    case 'review_closed':
+      return `Access review ${str(d.id)} has ended${d.state === 'applied' ? ' and been applied' : ''}; decisions can no longer be made or changed.`;
+    case 'review_not_ended':
+      return `Access review ${str(d.id)} is still open until ${str(d.until)}. Stop it first with \`review stop ${str(d.id)}\`.`;
+    case 'not_reviewer':
+      return `You are not a reviewer of this item of access review ${str(d.id)}. Nothing was changed.`;
+    case 'no_review_items':
+      return `No assignment of ${str(d.role)}${d.scope ? ` at ${str(d.scope)}` : ''} is in scope of a review; none was started.`;
     case 'invalid_input':
       return str(d.message, 'That input is not valid.');
   }

@@ -11,7 +11,7 @@ import type { Platform } from './types.js';
 export type EndReason = 'expired' | 'deactivated' | 'removed';
 
 /** Commands whose refusal is audited as `refused.<command>`. */
-export type RefusedAction = 'activate' | 'cancel' | 'approve' | 'deny' | 'deactivate' | 'extend' | 'assign' | 'remove' | 'audit' | 'alerts' | 'review-start' | 'mfa_enroll' | 'alert-dismiss' | 'audit-verify';
+export type RefusedAction = 'activate' | 'cancel' | 'approve' | 'deny' | 'deactivate' | 'extend' | 'assign' | 'remove' | 'audit' | 'alerts' | 'review-start' | 'mfa_enroll' | 'alert-dismiss' | 'audit-verify' | 'review-decide' | 'review-stop' | 'review-apply' | 'review-results';
 
 /** Every audit action the bot writes. */
 export type AuditAction =
@@ -44,6 +44,11 @@ export type AuditAction =
   | 'alert.dismissed'
   | 'audit.pruned'
   | 'audit.head_posted'
+  | 'review.started'
+  | 'review.decided'
+  | 'review.ended'
+  | 'review.applied'
+  | 'review.reminded'
   | `refused.${RefusedAction}`;
 
 /** Subjects: what an audit row, or a posted message that is later updated, is about. */
@@ -62,13 +67,17 @@ export const subjects = {
   alert: (id: string) => `alert:${id}` as const,
   /** The day's post of the audit chain's head to the security channel (`2030-01-07`, in the bot's time zone). */
   auditHead: (day: string) => `audit-head:${day}` as const,
+  /** An access review (its audit rows). */
+  review: (id: string) => `review:${id}` as const,
+  /** One reviewer's DM card of a review, updated in place as they decide. */
+  reviewCard: (reviewId: string, reviewerId: string) => `review:${reviewId}:${reviewerId.toLowerCase()}` as const,
 };
 
 /** Prefixes of the subjects that `list({ subjectPrefix })` looks up. */
 export const SUBJECT_PREFIX = { config: 'config:' } as const;
 
 /** The subjects posted messages are kept under (message refs), to be updated in place. */
-export type MessageSubject = ReturnType<typeof subjects.request> | ReturnType<typeof subjects.pending> | ReturnType<typeof subjects.alert>;
+export type MessageSubject = ReturnType<typeof subjects.request> | ReturnType<typeof subjects.pending> | ReturnType<typeof subjects.alert> | ReturnType<typeof subjects.reviewCard>;
 
 /**
  * What a notice is queued under: one key per reason to tell someone, so telling them twice for
@@ -93,6 +102,10 @@ export const noticeKeys = {
   digest: (week: string) => subjects.digest(week),
   alert: (alertId: string) => subjects.alert(alertId),
   auditHead: (day: string) => subjects.auditHead(day),
+  /** A reviewer's DM card of a review. */
+  reviewRequest: (reviewId: string, reviewerId: string) => `review-request:${reviewId}:${reviewerId.toLowerCase()}` as const,
+  reviewReminder: (which: 'halfway' | '1d', reviewId: string, reviewerId: string) => `review-remind-${which}:${reviewId}:${reviewerId.toLowerCase()}` as const,
+  reviewSummary: (reviewId: string, stage: 'ended' | 'applied') => `review-summary:${reviewId}:${stage}` as const,
 };
 
 export type NoticeKey = ReturnType<(typeof noticeKeys)[keyof typeof noticeKeys]>;
@@ -113,6 +126,8 @@ export const outboxKeys = {
   assignmentGrant: (assignmentId: string) => `grant:assignment:${assignmentId}` as const,
   revoke: (assignmentId: string) => `revoke:${assignmentId}` as const,
   alertUpdate: (alertId: string, why: 'resolved' | 'dismissed', platform: Platform) => `alert-update:${alertId}:${why}:${platform}` as const,
+  /** A reviewer's card brought up to date: one row per change (`seq` counts the review's audit rows). */
+  reviewCardUpdate: (reviewId: string, reviewerId: string, change: string, platform: Platform) => `review-update:${reviewId}:${reviewerId.toLowerCase()}:${change}:${platform}` as const,
 };
 
 export type OutboxKey = ReturnType<(typeof outboxKeys)[keyof typeof outboxKeys]>;
@@ -126,6 +141,8 @@ export const lockKeys = {
   digest: 'digest',
   alerts: 'alerts',
   auditHead: 'audit-head',
+  /** Opening the runs of recurring reviews (`reviews:` in the config). */
+  reviews: 'reviews',
 } as const;
 
 /**
@@ -148,5 +165,7 @@ export const NOTICE_KINDS: Readonly<Record<NoticeKind, true>> = Object.freeze({
   mfa_locked: true,
   security_alert: true,
   audit_head: true,
+  review_request: true,
+  review_summary: true,
   text: true,
 });

@@ -2,7 +2,7 @@
  * What the bot tells people, as data. `cards/` renders each notice for Slack (Block Kit) and
  * Teams (Adaptive Cards); the core only decides who hears what.
  */
-import type { AlertRule, AlertSeverity, AlertState, RequestState } from './types.js';
+import type { AlertRule, AlertSeverity, AlertState, RequestState, ReviewDecision, ReviewDefaultDecision, ReviewState } from './types.js';
 
 /** The parts of a request a card shows. Dates are ISO strings so notices survive the outbox as JSON. */
 export interface RequestView {
@@ -84,6 +84,52 @@ export interface AlertView {
   dismissReason: string | null;
 }
 
+/** An access review as its cards show it. Dates are ISO strings. */
+export interface ReviewView {
+  id: string;
+  name: string;
+  role: string;
+  scope: string | null;
+  state: ReviewState;
+  reviewers: 'self' | 'approvers' | 'principals';
+  startsAt: string;
+  endsAt: string;
+  requireReason: boolean;
+  defaultDecision: ReviewDefaultDecision;
+  autoApply: boolean;
+}
+
+/** One review item as a reviewer's card shows it. */
+export interface ReviewItemView {
+  id: string;
+  principal: { id: string; name: string };
+  role: string;
+  scope: string;
+  type: 'eligible' | 'active';
+  since: string;
+  endsAt: string | null;
+  lastActivationAt: string | null;
+  activations: number;
+  recommendation: ReviewDecision | null;
+  recommendationReason: string;
+  decision: ReviewDecision | null;
+  decidedBy: { id: string; name: string } | null;
+  decidedAt: string | null;
+  reason: string | null;
+  applied: ReviewDecision | null;
+}
+
+/** A review's outcome: counts overall and by reviewer. */
+export interface ReviewSummaryView {
+  review: ReviewView;
+  kept: number;
+  removed: number;
+  notReviewed: number;
+  /** Items whose outcome was carried out (removals made, keeps confirmed). */
+  applied: number;
+  byReviewer: { reviewer: { id: string; name: string }; kept: number; removed: number }[];
+}
+
 /** Which expiry warning a notice is. */
 export type ExpiryWarningKind = 'activation' | '14d' | '1d';
 
@@ -144,6 +190,14 @@ export type Notice =
    * number and hash, as of `at`), so a rewrite of the whole table is still caught against chat history.
    */
   | { kind: 'audit_head'; day: string; seq: number; hash: string; at: string }
+  /**
+   * To one reviewer: their items of an access review, each with Keep and Remove; updated in place
+   * as decisions are made and when the review ends. `self`: the reviewer reviews their own access.
+   * `reminder` is set on the halfway and last-day reminders.
+   */
+  | { kind: 'review_request'; review: ReviewView; reviewer: { id: string; name: string }; self: boolean; items: ReviewItemView[]; reminder?: 'halfway' | '1d' }
+  /** To the security channel: an access review ended, or was applied. */
+  | { kind: 'review_summary'; summary: ReviewSummaryView; stage: 'ended' | 'applied' }
   /** A plain line of text (used for ops messages). */
   | { kind: 'text'; text: string };
 

@@ -16,10 +16,12 @@ import type { DeadlineResult } from './deadlines/index.js';
 import { sendDigest, type DigestOutcome } from './digest/index.js';
 import type { Directory } from './directory.js';
 import { enrollMfa } from './mfa/index.js';
-import type { AlertView, Notice } from './notices.js';
+import * as reviews from './reviews/index.js';
+import type { ReviewInput } from './reviews/index.js';
+import type { AlertView, Notice, ReviewItemView, ReviewSummaryView } from './notices.js';
 import type { GrantTarget, OutboxItem } from './ports.js';
 import { isAdmin, isAuditor, policyFor, type PimDeps } from './shared/index.js';
-import type { Actor, Assignment, AuditEvent, AuditVerification, PimRequest, Policy, Principal, Role } from './types.js';
+import type { Actor, Assignment, AuditEvent, AuditVerification, PimRequest, Policy, Principal, Review, ReviewDecision, ReviewItem, Role } from './types.js';
 
 export type { PimDeps } from './shared/index.js';
 
@@ -89,6 +91,16 @@ export class Pim {
   /** A message reached a named channel: a failing-channel alert for it resolves. */
   channelDelivered(channel: string): Promise<void> {
     return alerts.channelDelivered(this.deps, channel);
+  }
+
+  /** After a reconciliation run: grants held outside PIM are alerts, and those gone resolve. */
+  syncOutsidePim(run: { held: alerts.OutsideGrant[]; unlisted: { role: string; scope: string }[] }): Promise<AlertScanResult> {
+    return alerts.syncOutsidePim(this.deps, this.alertSettings, run);
+  }
+
+  /** Whether grants are checked against their targets (`outside_pim`): only an external provider has targets to list. */
+  get checksOutsideGrants(): boolean {
+    return !this.deps.provider.inline && this.alertSettings.outside_pim.enabled;
   }
 
   openAlertCount(): Promise<number> {
@@ -225,8 +237,11 @@ export class Pim {
   }
 
   /** Records an outbox item the dispatcher gave up on. */
-  deliveryFailed(item: OutboxItem, error: string): Promise<void> {
-    return trail.deliveryFailed(this.deps, item, error);
+  async deliveryFailed(item: OutboxItem, error: string): Promise<void> {
+    await trail.deliveryFailed(this.deps, item, error);
+    // A named channel that refuses messages cannot hear about it: the admins are told.
+    const p = item.payload;
+    if (p.type === 'message' && p.to.kind === 'channel') await alerts.raiseChannelFailing(this.deps, this.alertSettings, p.to.channel, error);
   }
 
   /** Records a revoke the provider could not carry out after every retry. */
@@ -251,9 +266,67 @@ export class Pim {
     return approval.approvalNeedsMfa(this.deps, r);
   }
 
-  /** Brings a queued approval card up to the request's current state before it is delivered. */
+  /** Brings a queued approval card (or a reviewer's review card) up to its current state before it is delivered. */
   currentNotice(notice: Notice): Promise<Notice> {
+    if (notice.kind === 'review_request') return reviews.currentReviewNotice(this.deps, notice);
     return approval.currentNotice(this.deps, notice);
+  }
+
+  // ---------------------------------------------------------------- access reviews
+
+  /** Admin: starts a one-time access review of a role now; one DM card per reviewer. */
+  startReview(actor: Actor, input: ReviewInput): Promise<{ review: Review; items: ReviewItem[] }> {
+    return reviews.startReview(this.deps, actor, input);
+  }
+
+  /** A reviewer keeps or removes one item (changeable until the review ends); anyone else is refused and audited. */
+  decideReviewItem(actor: Actor, itemId: string, decision: ReviewDecision, reason?: string | null): Promise<{ review: Review; item: ReviewItem; items: ReviewItem[] }> {
+    return reviews.decideItem(this.deps, actor, itemId, decision, reason);
+  }
+
+  /** A reviewer's decision typed in chat: the item of the review for that person (role and scope narrow it). */
+  decideReviewFor(actor: Actor, reviewId: string, target: { principalId: string; role?: string; scope?: string }, decision: ReviewDecision, reason?: string | null): Promise<{ review: Review; item: ReviewItem; items: ReviewItem[] }> {
+    return reviews.decideByTarget(this.deps, actor, reviewId, target, decision, reason);
+  }
+
+  /** Admin: ends an open review now; applied at once when it auto-applies. */
+  stopReview(actor: Actor, id: string): Promise<Review> {
+    return reviews.stopReview(this.deps, actor, id);
+  }
+
+  /** Admin: applies an ended review (Remove outcomes end their assignments). */
+  applyReview(actor: Actor, id: string): Promise<Review> {
+    return reviews.applyReview(this.deps, actor, id);
+  }
+
+  /** A review with every item (admins and auditors). */
+  reviewResults(actor: Actor, id: string): Promise<{ review: Review; items: ReviewItem[] }> {
+    return reviews.reviewResults(this.deps, actor, id);
+  }
+
+  /** Open reviews with items for the actor to decide. */
+  pendingReviews(actor: Actor): Promise<{ review: Review; items: ReviewItem[] }[]> {
+    return reviews.pendingReviews(this.deps, actor);
+  }
+
+  /** A review's outcome counts, overall and by reviewer. */
+  reviewSummary(review: Review, items: ReviewItem[]): ReviewSummaryView {
+    return reviews.summarise(this.deps, review, items);
+  }
+
+  /** Review items as cards and replies show them (names resolved). */
+  reviewItemViews(items: ReviewItem[]): ReviewItemView[] {
+    return items.map((i) => reviews.itemView(this.deps, i));
+  }
+
+  /** Opens the recurring reviews' runs whose start has come (also run by the deadline loop). */
+  openDueReviews(): Promise<string[]> {
+    return reviews.openDueRuns(this.deps, this.deps.reviewDefinitions ?? []);
+  }
+
+  /** Items of open reviews still unanswered (the digest, the App Home). */
+  pendingReviewCount(): Promise<{ reviews: number; items: number }> {
+    return reviews.countPendingReviewItems(this.deps);
   }
 
   // ---------------------------------------------------------------- admin
@@ -281,13 +354,20 @@ export class Pim {
   // ---------------------------------------------------------------- deadlines and digest
 
   /** Processes everything that has come due: expiries, time-outs, scheduled starts, warnings. */
-  processDeadlines(batch = 1000): Promise<DeadlineResult> {
-    return deadlines.processDeadlines(this.deps, batch);
+  async processDeadlines(batch = 1000): Promise<DeadlineResult> {
+    const result = await deadlines.processDeadlines(this.deps, batch);
+    // Access reviews open (recurring runs), end (and auto-apply) and remind on the same loop.
+    await reviews.openDueRuns(this.deps, this.deps.reviewDefinitions ?? []);
+    await reviews.endDueReviews(this.deps);
+    await reviews.sendReminders(this.deps);
+    return result;
   }
 
-  /** The next instant something comes due, so a scheduler can wake for it. */
-  nextDeadline(): Promise<Date | null> {
-    return deadlines.nextDeadline(this.deps);
+  /** The next instant something comes due (a review's end or reminder included), so a scheduler can wake for it. */
+  async nextDeadline(): Promise<Date | null> {
+    const [a, b] = await Promise.all([deadlines.nextDeadline(this.deps), reviews.nextReviewDeadline(this.deps)]);
+    const c = reviews.nextRunStart(this.deps.reviewDefinitions ?? [], this.deps.clock.now());
+    return [a, b, c].reduce<Date | null>((m, d) => (d && (!m || d < m) ? d : m), null);
   }
 
   /** Sends the weekly digest to admins and the security channel, once per ISO week across replicas. */

@@ -15,6 +15,10 @@ import type {
   Platform,
   PimRequest,
   RequestState,
+  Review,
+  ReviewDecision,
+  ReviewItem,
+  ReviewState,
 } from './types.js';
 
 /** The only source of time in the core. */
@@ -170,6 +174,8 @@ export interface AlertRepo {
   /** Inserts a new alert; false when an open or dismissed alert with its key exists already. */
   insert(a: Alert): Promise<boolean>;
   get(id: string): Promise<Alert | null>;
+  /** The open or dismissed alert with this key, if any. */
+  live(key: string): Promise<Alert | null>;
   /** Alerts in these states, oldest first. */
   find(states: AlertState[]): Promise<Alert[]>;
   /**
@@ -180,6 +186,34 @@ export interface AlertRepo {
   /** Updates what an open or dismissed alert shows (facts, measure, severity) as the scan finds it now. */
   refresh(id: string, patch: Pick<Alert, 'facts' | 'measure' | 'severity' | 'updatedAt'>): Promise<void>;
   count(states: AlertState[]): Promise<number>;
+}
+
+/** Stored access reviews and their items (src/core/reviews). */
+export interface ReviewRepo {
+  insert(r: Review, items: ReviewItem[]): Promise<void>;
+  /**
+   * A review by id; `forShare` holds it against a concurrent end until this transaction commits,
+   * so a decision and the end of its review never interleave.
+   */
+  get(id: string, opts?: { forShare?: boolean }): Promise<Review | null>;
+  /** Reviews in these states, oldest first. */
+  find(states: ReviewState[]): Promise<Review[]>;
+  /** Compare-and-set on the review's state; returns the updated review, or null when it had moved on. */
+  transition(id: string, from: ReviewState[], patch: Partial<Pick<Review, 'endedAt' | 'endedBy' | 'appliedAt' | 'appliedBy'>> & { state: ReviewState }): Promise<Review | null>;
+  /** Open reviews whose end is at or before `at`, locked for this transaction (SKIP LOCKED). */
+  claimEnded(at: Date, limit: number): Promise<Review[]>;
+  /** Whether a run of a recurring definition starting at `startsAt` exists. */
+  hasRun(definition: string, startsAt: Date): Promise<boolean>;
+  items(reviewId: string): Promise<ReviewItem[]>;
+  /** Items of open reviews that name this principal (exact id) among their reviewers. */
+  openItemsFor(principalId: string): Promise<ReviewItem[]>;
+  getItem(id: string): Promise<ReviewItem | null>;
+  /** Records (or changes) an item's decision. */
+  decide(itemId: string, d: { decision: ReviewDecision; by: string; at: Date; reason: string | null }): Promise<ReviewItem | null>;
+  /** Records what was applied to an item not applied yet; null when it had been. */
+  markApplied(itemId: string, applied: ReviewDecision | null, at: Date): Promise<ReviewItem | null>;
+  /** Marks a reminder as sent if it was not yet; true only for the caller that marked it. */
+  markReminded(reviewId: string, which: 'halfway' | '1d', at: Date): Promise<boolean>;
 }
 
 /**
@@ -217,6 +251,7 @@ export interface UnitOfWork {
   mfa: MfaRepo;
   locks: JobLock;
   alerts: AlertRepo;
+  reviews: ReviewRepo;
 }
 
 export interface Store {

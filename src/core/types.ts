@@ -222,7 +222,7 @@ export type AuditVerification =
   | { ok: false; seq: number; problem: 'altered' | 'missing' | 'broken_link' | 'bad_checkpoint' };
 
 /** The security alert rules (after Entra PIM's alert definitions; see src/core/alerts/rules.ts). */
-export const ALERT_RULES = ['too_many_critical_holders', 'frequent_activations', 'unused_eligible', 'no_mfa', 'permanent_active', 'break_glass', 'channel_failing'] as const;
+export const ALERT_RULES = ['too_many_critical_holders', 'frequent_activations', 'unused_eligible', 'no_mfa', 'permanent_active', 'break_glass', 'channel_failing', 'outside_pim'] as const;
 export type AlertRule = (typeof ALERT_RULES)[number];
 
 export const ALERT_SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
@@ -248,6 +248,8 @@ export interface AlertSettings {
   permanent_active: AlertRuleSetting;
   break_glass: AlertRuleSetting;
   channel_failing: AlertRuleSetting;
+  /** Grants a target system holds that PIM did not make (from the reconciliation job; off with the record provider). */
+  outside_pim: AlertRuleSetting;
 }
 
 /** What an alert is about; which members are set depends on the rule. */
@@ -257,6 +259,8 @@ export interface AlertSubject {
   principalId?: string;
   assignmentId?: string;
   channel?: string;
+  /** The holder as a target system names it (a login, an object id). */
+  identity?: string;
 }
 
 /**
@@ -288,4 +292,123 @@ export interface Alert extends AlertIncident {
   dismissedAt: Date | null;
   dismissedBy: string | null;
   dismissReason: string | null;
+}
+
+/**
+ * Who reviews an access review's items: each holder their own (`self`), the role's approvers, or
+ * named principals (ids or `group:<id>`).
+ */
+export type ReviewReviewers = { kind: 'self' } | { kind: 'approvers' } | { kind: 'principals'; ids: string[] };
+
+/** A reviewer's answer to "does this person still need this role?". */
+export type ReviewDecision = 'keep' | 'remove';
+
+/** What an unanswered item becomes when a review is applied. */
+export const REVIEW_DEFAULT_DECISIONS = ['none', 'keep', 'remove', 'recommendation'] as const;
+export type ReviewDefaultDecision = (typeof REVIEW_DEFAULT_DECISIONS)[number];
+
+/** `open`: reviewers decide; `ended`: decisions final, not applied yet; `applied`: Remove decisions carried out. */
+export type ReviewState = 'open' | 'ended' | 'applied';
+
+/** How a review runs (after Entra ID's accessReviewScheduleSettings). */
+export interface ReviewSettings {
+  /** Which assignments it reviews. */
+  assignmentTypes: 'eligible' | 'active' | 'both';
+  /** Whether permanent assignments (no end) are reviewed too. */
+  includePermanent: boolean;
+  /** Used when an item would have no reviewer; empty: the PIM admins. */
+  fallbackReviewers: string[];
+  /** A decision needs a reason. */
+  requireReason: boolean;
+  recommendations: boolean;
+  /** The look-back window recommendations are drawn from. */
+  lookbackMs: number;
+  defaultDecision: ReviewDefaultDecision;
+  /** Applied when the review ends; otherwise an admin applies it with `review apply`. */
+  autoApply: boolean;
+  /** Halfway and one day before the end, each once. */
+  reminders: boolean;
+}
+
+/** One run of an access review: a role (at one scope or all), its reviewers, a window. */
+export interface Review {
+  /** Short and typeable, like request ids: `V-7K2P9QX`. */
+  id: string;
+  name: string;
+  role: string;
+  /** null: every scope of the role. */
+  scope: string | null;
+  reviewers: ReviewReviewers;
+  settings: ReviewSettings;
+  state: ReviewState;
+  createdBy: string;
+  startsAt: Date;
+  endsAt: Date;
+  endedAt: Date | null;
+  endedBy: string | null;
+  appliedAt: Date | null;
+  appliedBy: string | null;
+  /** The recurring definition (`reviews:` in the config) it is a run of; null for one started in chat. */
+  definition: string | null;
+  /** When the halfway and last-day reminders went out (each once). */
+  remindedHalfwayAt: Date | null;
+  remindedLastDayAt: Date | null;
+}
+
+/** What the look-back window says about an assignment, and why. */
+export interface ReviewRecommendation {
+  decision: ReviewDecision | null;
+  /** Shown with it: "not activated in the last 30 days", "no activity data". */
+  reason: string;
+}
+
+/** One assignment under review. */
+export interface ReviewItem {
+  id: string;
+  reviewId: string;
+  assignmentId: string;
+  principalId: string;
+  role: string;
+  scope: string;
+  type: AssignmentType;
+  assignmentStartsAt: Date;
+  assignmentEndsAt: Date | null;
+  /** Principal ids who may decide it. */
+  reviewers: string[];
+  /** True when `reviewers` are the fallback reviewers (it would have had none). */
+  fallback: boolean;
+  recommendation: ReviewRecommendation;
+  lastActivationAt: Date | null;
+  /** Activations within the look-back window. */
+  activations: number;
+  decision: ReviewDecision | null;
+  decidedBy: string | null;
+  decidedAt: Date | null;
+  reason: string | null;
+  /** What was applied (the decision, or the default for an unanswered item); null when nothing was. */
+  applied: ReviewDecision | null;
+  appliedAt: Date | null;
+}
+
+/** How often a recurring review opens a new run. */
+export const REVIEW_RECURRENCES = ['once', 'weekly', 'monthly', 'quarterly', 'semiannual', 'annual'] as const;
+export type ReviewRecurrence = (typeof REVIEW_RECURRENCES)[number];
+
+/** A recurring review from `reviews:` in the config: each run opens by itself at its start. */
+export interface ReviewDefinition {
+  /** Unique among definitions; names its runs (with the role) in the database. */
+  name: string;
+  roles: string[];
+  /** null: every scope of each role. */
+  scope: string | null;
+  reviewers: ReviewReviewers;
+  settings: ReviewSettings;
+  durationDays: number;
+  recurrence: ReviewRecurrence;
+  /** The first run's start (a calendar day, midnight in `timeZone`). */
+  start: { year: number; month: number; day: number };
+  /** No run starts after this instant. */
+  endAt: Date | null;
+  /** The IANA zone the calendar days are counted in (default UTC). */
+  timeZone: string;
 }

@@ -7,3 +7,4 @@ export { messageRefs, conversationRefs } from './messaging.sql.js';
 export { mfaFailures, mfaSecrets } from './mfa.sql.js';
 export { dedupeKeys, meta, rateLimits } from './system.sql.js';
 export { alerts } from './alerts.sql.js';
+export { reviews, reviewItems } from './reviews.sql.js';

@@ -12,6 +12,7 @@ import { DrizzleAuditRepo } from './repos/audit.js';
 import { DrizzleMfaRepo } from './repos/mfa.js';
 import { DrizzleOutboxRepo } from './repos/outbox.js';
 import { DrizzleRequestRepo } from './repos/requests.js';
+import { DrizzleReviewRepo } from './repos/reviews.js';
 
 export interface DrizzleStoreOptions {
   /** Default `next_attempt_at`/`created_at` of outbox rows and `updatedAt` of transitions without one. */
@@ -50,6 +51,7 @@ export function unitOfWork(db: Db, clock: Clock, onOutboxInsert?: () => void): F
     mfa: new DrizzleMfaRepo(db),
     locks: new AdvisoryJobLock(db),
     alerts: new DrizzleAlertRepo(db),
+    reviews: new DrizzleReviewRepo(db),
     async flush() {
       await audit.flush();
       await outbox.flush();

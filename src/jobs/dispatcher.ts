@@ -45,6 +45,8 @@ export interface DispatchHooks {
   revokeFailed(target: GrantTarget, reason: string): Promise<void>;
   /** A row given up on after its last attempt; record it visibly. */
   deadLettered(row: OutboxRow, error: string): Promise<void>;
+  /** A message reached a named channel (a failing-channel alert for it can resolve). */
+  channelReached?(channel: string): Promise<void>;
 }
 
 export interface DispatcherLogger {
@@ -273,6 +275,7 @@ export class Dispatcher {
           await this.o.refs.saveRef(p.subject, ref);
           await this.catchUp(m, ref, p.notice, notice);
         }
+        if (p.to.kind === 'channel' && this.o.hooks.channelReached) await this.channelReached(p.to.channel);
         return;
       }
       case 'update': {
@@ -305,6 +308,15 @@ export class Dispatcher {
       if (JSON.stringify(now) !== JSON.stringify(sent)) await m.update(ref, now);
     } catch (err) {
       this.o.logger.warn({ err, ref }, 'could not bring a message that changed while it was sent up to date; it shows the state it was sent with');
+    }
+  }
+
+  /** Never throws: the message was delivered, and a retry would send it twice. */
+  private async channelReached(channel: string): Promise<void> {
+    try {
+      await this.o.hooks.channelReached?.(channel);
+    } catch (err) {
+      this.o.logger.warn({ err, channel }, 'could not resolve the failing-channel alert of a channel that took a message');
     }
   }
 

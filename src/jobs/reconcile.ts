@@ -61,8 +61,8 @@ export interface ReconcileOptions {
    * finding is also in the audit trail as `reconcile.finding`).
    */
   onFinding?: (f: ReconcileFinding) => void | Promise<void>;
-  /** Called after each run (metrics). */
-  onRun?: (r: ReconcileResult) => void;
+  /** Called after each run, and waited for (metrics, the assigned-outside-PIM alerts). */
+  onRun?: (r: ReconcileResult) => void | Promise<void>;
 }
 
 const targetOf = (a: Assignment): GrantTarget => ({
@@ -113,7 +113,11 @@ export class Reconciler {
         this.o.logger.error({ err, finding: f }, 'reconcile: a finding hook failed');
       }
     }
-    this.o.onRun?.(result);
+    try {
+      await this.o.onRun?.(result);
+    } catch (err) {
+      this.o.logger.error({ err }, 'reconcile: the after-run hook failed');
+    }
     return result;
   }
 

@@ -138,6 +138,24 @@ export function auditRetentionJob(prune: () => Promise<{ pruned: number }>): Sch
   };
 }
 
+/** Every 15 minutes unless `schedules.alertScan` says otherwise. */
+export const DEFAULT_ALERT_SCAN_CRON = '*/15 * * * *';
+
+/**
+ * The security alert scan (src/core/alerts): raises what is new, resolves what cleared. One
+ * replica scans at a time (the scan's job lock); a replica that finds it taken skips the run.
+ */
+export function alertScanJob(scan: () => Promise<{ outcome: string; raised: string[]; resolved: string[]; open: number }>, cron = DEFAULT_ALERT_SCAN_CRON): ScheduledJob {
+  return {
+    name: 'alert-scan',
+    cron,
+    async run() {
+      const r = await scan();
+      return { outcome: r.outcome, raised: r.raised.length, resolved: r.resolved.length, open: r.open };
+    },
+  };
+}
+
 /**
  * The head of the audit chain, daily at 00:07 in the schedules' time zone: its sequence and hash to
  * the security channel, once per day across replicas (the core's job lock and audit row, as the digest).

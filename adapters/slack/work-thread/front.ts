@@ -25,6 +25,8 @@ export interface WorkThreadFrontOptions {
   logger: Logger;
   /** Where counts from the work thread are added (the registry /metrics serves). */
   metrics: SlackMetrics;
+  /** Told the audit actions of each transaction the work thread commits. */
+  onAudited?: (actions: readonly string[]) => void;
   /** Tells the user behind a response URL that their request was cut off. */
   tellCutOff: (responseUrl: string) => Promise<void>;
   /** How long a work thread may take to say `ready` (default 30 s). */
@@ -232,6 +234,9 @@ export class WorkThreadFront {
         return;
       case 'count':
         this.o.metrics[m.metric].inc(m.labels);
+        return;
+      case 'audited':
+        this.o.onAudited?.(m.actions);
         return;
       default:
         return;

@@ -34,6 +34,8 @@ export type FromWorkThread =
   | { type: 'log'; line: string }
   /** A counter to bump in the main thread's metrics registry (served on /metrics). */
   | { type: 'count'; metric: 'activations' | 'approvals'; labels: { outcome: string } }
+  /** A transaction of the work thread committed these audit actions (the alert scan may want to run). */
+  | { type: 'audited'; actions: string[] }
   | { type: 'stopped' };
 
 /**

@@ -4,7 +4,7 @@
  * is resolved from the activity on the server; the card's data is only a hint.
  */
 import type { Activity, TurnContext } from 'botbuilder';
-import { ACTIVATE_OPEN, ACTIVATE_SUBMIT, APPROVE, CANCEL, DEACTIVATE, DENY, DENY_SUBMIT, DISMISS_ALERT, DISMISS_ALERT_SUBMIT, EXTEND, EXTEND_SUBMIT, REFRESH } from '../../../cards/actions.js';
+import { ACTIVATE_OPEN, ACTIVATE_SUBMIT, APPROVE, CANCEL, DEACTIVATE, DENY, DENY_SUBMIT, DISMISS_ALERT, DISMISS_ALERT_SUBMIT, EXTEND, EXTEND_SUBMIT, REFRESH, REVIEW_KEEP, REVIEW_REMOVE } from '../../../cards/actions.js';
 import { describeForbiddenCharacter } from '../../../src/commands/index.js';
 import type { Actor } from '../../../src/core/index.js';
 import { forbiddenCharactersIn } from '../../../src/http-input.js';
@@ -13,6 +13,7 @@ import { renderFor, resolveSender, type TeamsDeps } from '../context.js';
 import { badRequest, invokeBody, invokeResponse, messageOutcome, outcomeMessage, type ActionOutcome, type AdaptiveCardInvokeBody } from '../outcome.js';
 import { openDismissAlertForm, submitDismissAlertForm } from './alert-actions.js';
 import { approve, openDenyForm, refresh, submitDenyForm } from './approval-actions.js';
+import { reviewKeep, reviewRemove } from './review-actions.js';
 import { cancel, deactivate, extend, openActivationForm, submitActivationForm, submitExtensionForm } from './role-actions.js';
 
 export type VerbHandler = (deps: TeamsDeps, actor: Actor, data: unknown) => Promise<ActionOutcome>;
@@ -29,6 +30,8 @@ export const VERBS: Readonly<Record<string, VerbHandler>> = {
   [EXTEND]: extend,
   [EXTEND_SUBMIT]: submitExtensionForm,
   [CANCEL]: cancel,
+  [REVIEW_KEEP]: reviewKeep,
+  [REVIEW_REMOVE]: reviewRemove,
   [DISMISS_ALERT]: openDismissAlertForm,
   [DISMISS_ALERT_SUBMIT]: submitDismissAlertForm,
 };

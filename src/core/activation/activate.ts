@@ -88,7 +88,9 @@ export async function activate(deps: PimDeps, actor: Actor, input: ActivateInput
       // One open activation or request per principal, role and scope: concurrent activations
       // queue on this lock, and each reads what the one before it committed.
       await uow.locks.lock(lockKeys.activation(actor.principal.id, role.name, scope));
-      const active = await uow.assignments.find({ principalId: actor.principal.id, role: role.name, scope, type: 'active', currentAt: now });
+      // Read the clock again once the lock is held: the activation committed before it may have
+      // started after `now` was read, and would not be current at `now`.
+      const active = await uow.assignments.find({ principalId: actor.principal.id, role: role.name, scope, type: 'active', currentAt: deps.clock.now() });
       if (active.length > 0) {
         throw new PimError('already_active', { role: role.name, until: active[0]?.endsAt?.toISOString() ?? null });
       }

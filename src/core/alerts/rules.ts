@@ -43,6 +43,7 @@ export const DEFAULT_ALERT_SETTINGS: Readonly<AlertSettings> = {
   permanent_active: { enabled: true, severity: 'medium' },
   break_glass: { enabled: true, severity: 'critical' },
   channel_failing: { enabled: true, severity: 'high' },
+  outside_pim: { enabled: true, severity: 'high' },
 };
 const isActivation = (a: Assignment): boolean => a.type === 'active' && a.requestId !== null;
 const policyOf = (roles: Role[], role: string, scope: string) => roles.find((r) => r.name === role)?.scopes.find((s) => s.path === scope)?.policy;

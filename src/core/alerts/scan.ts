@@ -20,7 +20,7 @@ import { appendAudit, auditRefusal, person, requireAdmin, requireAuditReader, se
 import type { Actor, Alert, AlertIncident, AlertRule, AlertSettings, Assignment } from '../types.js';
 import { evaluateRules, lookbackMs } from './rules.js';
 
-/** Rules the scan evaluates from PIM's own data; `channel_failing` is raised by delivery failures. */
+/** Rules the scan evaluates from PIM's own data; `channel_failing` is raised by delivery failures, `outside_pim` by reconciliation. */
 const SCANNED: ReadonlySet<AlertRule> = new Set(['too_many_critical_holders', 'frequent_activations', 'unused_eligible', 'no_mfa', 'permanent_active', 'break_glass']);
 
 export interface AlertScanResult {
@@ -65,14 +65,19 @@ function alertChannels(deps: PimDeps, a: Alert): string[] {
   return [...named];
 }
 
-/** Posts a new alert's card; with no channel to post to, the admins hear it by DM. */
+/**
+ * Posts a new alert's card. With no channel to post it to, the admins hear a high or critical one
+ * by DM (a break-glass account in use); lower ones wait in `alerts` rather than fill their DMs.
+ */
 async function announce(deps: PimDeps, uow: UnitOfWork, a: Alert): Promise<void> {
   const notice: Notice = { kind: 'security_alert', alert: alertView(deps, a) };
   const subject = subjects.alert(a.id);
   const key = noticeKeys.alert(a.id);
   const channels = alertChannels(deps, a);
   for (const channel of channels) await sendTo(deps, uow, { kind: 'channel', channel }, key, notice, subject);
-  if (channels.length === 0) for (const id of deps.directory.adminIds()) await sendTo(deps, uow, { kind: 'user', principalId: id }, key, notice, subject);
+  if (channels.length === 0 && (a.severity === 'high' || a.severity === 'critical')) {
+    for (const id of deps.directory.adminIds()) await sendTo(deps, uow, { kind: 'user', principalId: id }, key, notice, subject);
+  }
 }
 
 /** Updates every posted copy of an alert's card to its state now. */
@@ -131,7 +136,7 @@ export async function scanAlerts(deps: PimDeps, settings: AlertSettings): Promis
     }
     for (const a of live) {
       if (seen.has(a.key)) continue;
-      if (await resolve(deps, uow, a, now, settings[a.rule as Exclude<AlertRule, 'channel_failing'>].enabled ? 'cleared' : 'rule_disabled')) resolved.push(a.id);
+      if (await resolve(deps, uow, a, now, settings[a.rule].enabled ? 'cleared' : 'rule_disabled')) resolved.push(a.id);
     }
     return { outcome: 'scanned', raised, resolved, open: await uow.alerts.count(['open']) };
   });
@@ -155,13 +160,50 @@ export async function raiseChannelFailing(deps: PimDeps, settings: AlertSettings
   });
 }
 
+/** A grant a target holds that PIM did not make, as the reconciliation job reports it. */
+export interface OutsideGrant {
+  role: string;
+  scope: string;
+  identity: string;
+  principalId: string | null;
+}
+
+/**
+ * After a reconciliation run: each grant held outside PIM is an open `outside_pim` alert (raised
+ * once); an open one whose grant is gone resolves, unless its role and scope could not be listed
+ * this time (`unlisted`), where nothing is known.
+ */
+export async function syncOutsidePim(deps: PimDeps, settings: AlertSettings, run: { held: OutsideGrant[]; unlisted: { role: string; scope: string }[] }): Promise<AlertScanResult> {
+  return deps.store.transaction(async (uow) => {
+    const now = deps.clock.now();
+    const raised: string[] = [];
+    const resolved: string[] = [];
+    const seen = new Set<string>();
+    if (settings.outside_pim.enabled) {
+      for (const g of run.held) {
+        const key = `outside_pim:${g.role}:${g.scope}:${g.identity.toLowerCase()}`;
+        seen.add(key);
+        if (await uow.alerts.live(key)) continue;
+        const subject = { role: g.role, scope: g.scope, identity: g.identity, ...(g.principalId ? { principalId: g.principalId } : {}) };
+        const made = await raise(deps, uow, { rule: 'outside_pim', key, severity: settings.outside_pim.severity, subject, facts: { identity: g.identity }, measure: 1, since: now }, now);
+        if (made) raised.push(made.id);
+      }
+    }
+    const unlisted = new Set(run.unlisted.map((u) => `${u.role}\u0000${u.scope}`));
+    for (const a of await uow.alerts.find(['open', 'dismissed'])) {
+      if (a.rule !== 'outside_pim' || seen.has(a.key) || unlisted.has(`${a.subject.role}\u0000${a.subject.scope}`)) continue;
+      if (await resolve(deps, uow, a, now, settings.outside_pim.enabled ? 'cleared' : 'rule_disabled')) resolved.push(a.id);
+    }
+    return { outcome: 'scanned', raised, resolved, open: await uow.alerts.count(['open']) };
+  });
+}
+
 /** A message reached a channel again: its channel_failing alert, if open, is resolved. */
 export async function channelDelivered(deps: PimDeps, channel: string): Promise<void> {
   await deps.store.transaction(async (uow) => {
     const now = deps.clock.now();
-    for (const a of await uow.alerts.find(['open', 'dismissed'])) {
-      if (a.rule === 'channel_failing' && a.subject.channel === channel) await resolve(deps, uow, a, now, 'cleared');
-    }
+    const a = await uow.alerts.live(`channel_failing:${channel}`);
+    if (a) await resolve(deps, uow, a, now, 'cleared');
   });
 }
 

@@ -26,6 +26,10 @@ export interface DigestInput {
   /** Requests waiting for approval. */
   pending: PimRequest[];
   directory: Directory;
+  /** Open security alerts; absent: not tracked (shown as such). */
+  openAlerts?: number;
+  /** Access-review items of open reviews still unanswered; absent: not tracked. */
+  pendingReviewItems?: number;
 }
 
 /**
@@ -85,8 +89,7 @@ export function buildDigest(input: DigestInput): DigestView {
     },
     endingSoon: { total: endingSoon.length, items: endingSoon.slice(0, DIGEST_LIST_MAX.endingSoon).map((a) => assignmentView(directory, a)) },
     pendingRequests: { total: input.pending.length, oldest: oldest?.toISOString() ?? null },
-    // Access reviews and security alerts are not built yet: the digest says so instead of a number.
-    pendingReviews: null,
-    openAlerts: null,
+    pendingReviews: input.pendingReviewItems ?? null,
+    openAlerts: input.openAlerts ?? null,
   };
 }

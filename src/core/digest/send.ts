@@ -21,12 +21,15 @@ export async function sendDigest(deps: PimDeps, opts: { timeZone: string }): Pro
   return deps.store.transaction(async (uow) => {
     if (!(await uow.locks.tryLock(lockKeys.digest))) return { outcome: 'locked', week };
     if ((await uow.audit.list({ subjectPrefix: subject, limit: 1 })).some((e) => e.subject === subject)) return { outcome: 'already_sent', week };
-    const [created, current, pending] = await Promise.all([
+    const [created, current, pending, openAlerts] = await Promise.all([
       uow.assignments.createdBetween(new Date(now.getTime() - DIGEST_PERIOD_MS), now),
       uow.assignments.find({ currentAt: now }),
       uow.requests.find({ states: ['pending_approval'] }),
+      uow.alerts.count(['open']),
     ]);
-    const digest = buildDigest({ now, timeZone: opts.timeZone, created, current, pending, directory: deps.directory });
+    let pendingReviewItems = 0;
+    for (const r of await uow.reviews.find(['open'])) pendingReviewItems += (await uow.reviews.items(r.id)).filter((i) => i.decision === null).length;
+    const digest = buildDigest({ now, timeZone: opts.timeZone, created, current, pending, directory: deps.directory, openAlerts, pendingReviewItems });
     const notice: Notice = { kind: 'digest', digest };
     const admins = deps.directory.adminIds();
     for (const id of admins) await sendTo(deps, uow, { kind: 'user', principalId: id }, noticeKeys.digest(week), notice);

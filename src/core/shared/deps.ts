@@ -1,7 +1,7 @@
 /** What every core feature is given: the ports, the directory, the roles, and a few facts about the running bot. */
 import type { Directory } from '../directory.js';
 import type { Clock, IdGenerator, MfaVerifier, Store } from '../ports.js';
-import type { AlertSettings, MfaLockout, Platform, Role } from '../types.js';
+import type { AlertSettings, MfaLockout, Platform, ReviewDefinition, Role } from '../types.js';
 
 export interface PimDeps {
   store: Store;
@@ -20,4 +20,6 @@ export interface PimDeps {
   mfaLockout?: MfaLockout;
   /** The security alert rules (default: DEFAULT_ALERT_SETTINGS in src/core/alerts). */
   alerts?: AlertSettings;
+  /** Recurring access reviews (`reviews:` in the config). */
+  reviewDefinitions?: ReviewDefinition[];
 }

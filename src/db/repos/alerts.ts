@@ -59,6 +59,11 @@ export class DrizzleAlertRepo implements AlertRepo {
     return row ? toAlert(row) : null;
   }
 
+  async live(key: string): Promise<Alert | null> {
+    const [row] = await this.db.select().from(alerts).where(and(eq(alerts.key, key), inArray(alerts.state, ['open', 'dismissed'])));
+    return row ? toAlert(row) : null;
+  }
+
   async find(states: AlertState[]): Promise<Alert[]> {
     if (states.length === 0) return [];
     const rows = await this.db.select().from(alerts).where(inArray(alerts.state, states)).orderBy(asc(alerts.openedAt), asc(alerts.id));

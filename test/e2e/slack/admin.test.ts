@@ -92,7 +92,7 @@ describe('an auditor', () => {
     expect(file?.channel).toBe('D0DAVE');
     expect(file?.content).toContain('seq,at,actor,action,subject,details');
     expect(file?.content).toContain('joins the on-call rota');
-    expect(await command(dave, 'alerts')).toContain('No open security alerts.');
+    expect(await command(dave, 'alerts')).toContain('No open security alerts');
     const help = await command(dave, 'help');
     expect(help).toContain('audit [--user');
     expect(help).not.toContain('assign &lt;user&gt;');

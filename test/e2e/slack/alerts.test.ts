@@ -1,104 +1,118 @@
 /**
- * The Dismiss button of a security alert card, over the Slack wire protocol: an admin's press
- * opens the reason modal and its submit dismisses the alert, updating the card in place; anyone
- * else is refused ephemerally with a sentence, audited, and nothing changes.
+ * Security alerts over the Slack wire protocol, with the bot's own scans on (at start and right
+ * after changes): the alert cards reach the security channel once each; a break-glass account's
+ * activation is posted within seconds; `alerts` lists them for admins and auditors; an admin's
+ * `alert dismiss` changes the card in place and anyone else's is refused, audited; when the
+ * condition clears, the same card shows it resolved (a chat.update, never a second post).
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DISMISS_ALERT, DISMISS_ALERT_VIEW, DISMISS_REASON } from '../../../cards/actions.js';
-import { checkBlockKitLimits } from '../../../cards/slack/index.js';
-import { buttonsIn, textOf, type RenderedButton, type SlackUser } from '../../support/fake-slack.js';
-import { APPROVALS, bob, postedIn, SECURITY, slackSuite } from './harness.js';
+import { textOf, type SlackUser } from '../../support/fake-slack.js';
+import { alice, bob, postedIn, SECURITY, slackSuite } from './harness.js';
 
 const erin: SlackUser = { id: 'U0ERIN', name: 'erin' };
-const dave: SlackUser = { id: 'U0DAVE', name: 'dave' };
+const glass: SlackUser = { id: 'U0GLASS', name: 'glass' };
 
-// Reader can be activated without MFA: the no_mfa rule raises one alert for it.
 const CONFIG = `
 directory:
   users:
+    - { id: alice@example.com, name: Alice, slack: U0ALICE }
     - { id: bob@example.com, name: Bob, slack: U0BOB }
-    - { id: dave@example.com, name: Dave, slack: U0DAVE }
     - { id: erin@example.com, name: Erin, slack: U0ERIN }
+    - { id: glass@example.com, name: Break Glass, slack: U0GLASS, breakGlass: true }
 admins: [erin@example.com]
-auditors: [dave@example.com]
+auditors: [bob@example.com]
+slack: { teamIds: [T0PIM] }
 channels:
-  approvals: { slack: ${APPROVALS} }
   security: { slack: ${SECURITY} }
+alerts:
+  tooManyCriticalHolders: { enabled: false }
 roles:
   - name: Reader
     scopes: [/]
-    policy: { requireJustification: false }
+    policy: { requireJustification: false, requireMfa: true }
+  - name: Contributor
+    scopes: [/subscriptions/dev]
+    policy: { requireJustification: false, maxActivation: 1h }
+bootstrap:
+  assignments:
+    - { principal: alice@example.com, role: Reader, type: eligible }
+    - { principal: glass@example.com, role: Contributor, type: eligible }
 `;
 
-const suite = slackSuite({ config: CONFIG });
+const suite = slackSuite({ config: CONFIG, alertScans: true });
 beforeAll(suite.setup);
 afterAll(suite.teardown);
 beforeEach(suite.start);
 afterEach(suite.stop);
 
-/** Scans, and returns the alert's card in the security channel with its Dismiss button. */
-async function alertCard(): Promise<{ card: { channel: string; ts: string; blocks: any[] }; dismiss: RenderedButton; alertId: string }> {
-  const { app, fake, settled } = suite.get();
-  const scan = await app.pim.scanAlerts();
-  expect(scan.raised).toHaveLength(1);
+async function command(who: SlackUser, text: string): Promise<string> {
+  const { slack, fake, settled } = suite.get();
+  const sent = await slack.command(who, text);
+  const answer = await fake.waitForResponse(sent.responseId);
   await settled();
-  const [card] = postedIn(fake, SECURITY);
-  if (!card) throw new Error('no alert card in the security channel');
-  const dismiss = buttonsIn(card.blocks).find((b) => b.action_id === DISMISS_ALERT);
-  if (!dismiss) throw new Error('no Dismiss button on the alert card');
-  return { card, dismiss, alertId: scan.raised[0] as string };
+  return textOf(answer.body.blocks);
 }
 
-const stateOf = async (id: string) => (await suite.get().app.pim.alerts(suite.get().actor('erin@example.com'))).find((a) => a.id === id)?.state ?? 'not open';
-const refusals = async () => (await suite.get().app.pim.auditLog(suite.get().actor('erin@example.com'), {})).filter((e) => e.action === 'refused.alert-dismiss');
+async function until<T>(what: string, get: () => T | undefined | false, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = get();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
-describe('Dismiss on an alert card in Slack', () => {
-  it('opens the reason modal for an admin; its submit dismisses and updates the card in place', async () => {
-    const { slack, fake, settled } = suite.get();
-    const { card, dismiss, alertId } = await alertCard();
-    expect(dismiss.value).toBe(JSON.stringify({ alertId }));
+const alertCards = () => postedIn(suite.get().fake, SECURITY).filter((m) => /alert A-/.test(m.text));
+const idIn = (text: string) => /A-[0-9A-Z]{7}/.exec(text)?.[0] ?? '';
 
-    const press = await slack.press(erin, dismiss, { channel: card.channel, ts: card.ts });
-    const open = await fake.waitForCall('views.open');
-    expect(open.args.trigger_id).toBe(press.triggerId);
-    expect(open.args.view.callback_id).toBe(DISMISS_ALERT_VIEW);
-    expect(checkBlockKitLimits(open.args.view)).toEqual([]);
-    expect(await stateOf(alertId)).toBe('open');
-
-    const blank = await slack.submit(erin, open.args.view, { [DISMISS_REASON]: '  ' });
-    expect(JSON.parse(blank.body)).toEqual({ response_action: 'errors', errors: { [DISMISS_REASON]: expect.stringContaining('reason') } });
-    expect(await stateOf(alertId)).toBe('open');
-
-    const submitted = await slack.submit(erin, open.args.view, { [DISMISS_REASON]: 'Reader is read-only <!channel>' });
-    expect(submitted.status).toBe(200);
-    const update = await fake.waitForCall('chat.update', (c) => c.args.channel === SECURITY && c.args.ts === card.ts);
-    const text = textOf(update.args.blocks);
-    expect(text).toContain('Dismissed by *Erin*');
-    expect(text).toContain('Reader is read-only &lt;!channel&gt;');
-    expect(buttonsIn(update.args.blocks)).toEqual([]);
-    await settled();
-    expect(postedIn(fake, SECURITY)).toHaveLength(1);
-    expect(await stateOf(alertId)).toBe('not open');
+describe('security alerts in Slack', () => {
+  it('posts the start scan’s alert to the security channel once; admins and auditors list it', async () => {
+    // Contributor can be activated without MFA; Reader cannot.
+    const [card] = await until('the no-MFA card', () => (alertCards().length === 1 ? alertCards() : undefined));
+    expect(card!.text).toContain('Contributor can be activated without MFA');
+    await suite.get().settled();
+    await suite.get().app.pim.scanAlerts();
+    await suite.get().settled();
+    expect(alertCards()).toHaveLength(1);
+    const listed = await command(erin, 'alerts');
+    expect(listed).toContain(idIn(card!.text));
+    expect(listed).toContain('Roles assigned outside PIM are not checked');
+    expect(await command(bob, 'alerts')).toContain('Contributor can be activated without MFA');
+    expect(await command(alice, 'alerts')).toContain('Only PIM admins and auditors can read the audit trail and alerts');
   });
 
-  it('refuses anyone but an admin with a sentence, audited, and nothing changes', async () => {
-    const { slack, fake, settled } = suite.get();
-    const { card, dismiss, alertId } = await alertCard();
-    for (const who of [bob, dave]) {
-      const press = await slack.press(who, dismiss, { channel: card.channel, ts: card.ts });
-      const told = await fake.waitForResponse(press.responseId as string);
-      expect(told.body).toMatchObject({ response_type: 'ephemeral', replace_original: false });
-      expect(textOf(told.body.blocks)).toMatch(/PIM admin/);
-    }
-    await settled();
-    expect(fake.callsTo('views.open')).toEqual([]);
-    expect(fake.callsTo('chat.update')).toEqual([]);
-    expect(await stateOf(alertId)).toBe('open');
-    expect((await refusals()).map((e) => [e.actor, e.details.code])).toEqual(
-      expect.arrayContaining([
-        ['bob@example.com', 'not_admin'],
-        ['dave@example.com', 'auditor_read_only'],
-      ]),
-    );
+  it('posts a break-glass activation as critical within seconds, and shows it resolved on the same card when it ends', async () => {
+    await until('the start scan', () => alertCards().length === 1);
+    const t0 = Date.now();
+    expect(await command(glass, 'activate Contributor 1h')).toContain('Contributor');
+    const glassCard = await until('the break-glass card', () => alertCards().find((m) => m.text.includes('Break-glass account')));
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    expect(textOf(glassCard.blocks)).toContain('🔴 Critical');
+    const posts = suite.get().fake.callsTo('chat.postMessage', (c) => c.args.channel === SECURITY).length;
+    expect(await command(glass, 'deactivate Contributor')).toContain('Contributor');
+    const resolved = await until('the card resolved', () => {
+      const m = alertCards().find((x) => x.ts === glassCard.ts);
+      return m && m.updates > 0 && textOf(m.blocks).includes('Resolved') ? m : undefined;
+    });
+    expect(textOf(resolved.blocks)).not.toContain('What to do');
+    expect(suite.get().fake.callsTo('chat.postMessage', (c) => c.args.channel === SECURITY).length).toBe(posts);
+  });
+
+  it('lets an admin dismiss an alert, which changes its card in place; anyone else is refused, audited, and nothing changes', async () => {
+    const [card] = await until('the no-MFA card', () => (alertCards().length === 1 ? alertCards() : undefined));
+    const id = idIn(card!.text);
+    expect(await command(bob, `alert dismiss ${id} --reason "looks fine"`)).toContain('As an auditor you can read');
+    expect(await command(alice, `alert dismiss ${id} --reason "looks fine"`)).toContain('Only PIM admins can do that');
+    expect(alertCards()[0]!.updates).toBe(0);
+    expect(await command(erin, `alert dismiss ${id}`)).toContain('alert dismiss needs a reason');
+    expect(await command(erin, `alert dismiss ${id} --reason "Contributor on dev needs no MFA"`)).toMatch(new RegExp(`Alert .?${id}.? .*is dismissed`));
+    const updated = await until('the card dismissed', () => (alertCards()[0]!.updates > 0 ? alertCards()[0] : undefined));
+    expect(textOf(updated!.blocks)).toMatch(/Dismissed by \*?Erin/);
+    expect(textOf(updated!.blocks)).toContain('Contributor on dev needs no MFA');
+    const audit = await suite.get().app.pim.auditLog(suite.get().actor('erin@example.com'), {});
+    expect(audit.filter((e) => e.action === 'refused.alert-dismiss').map((e) => e.actor).sort()).toEqual(['alice@example.com', 'bob@example.com']);
+    expect(audit.filter((e) => e.action === 'alert.dismissed')).toHaveLength(1);
+    expect(await command(erin, `alert dismiss ${id} --reason "again"`)).toContain('is already dismissed');
   });
 });

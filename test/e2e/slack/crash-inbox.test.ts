@@ -115,6 +115,7 @@ describe.runIf(onPostgres)('acked commands across kill -9', () => {
     // The kill really cut work off: some acked commands ran only after the restart.
     expect(active.length).toBeGreaterThan(ranAtKill);
     expect(restarted.logsAtLeast(50), 'the restarted bot logged errors').toEqual([]);
-    expect(await restarted.stop()).toEqual({ code: 0, signal: null });
+    const exit = await restarted.stop();
+    expect(exit, `the restarted bot did not stop cleanly; its last output:\n${restarted.output().slice(-3000)}`).toEqual({ code: 0, signal: null });
   }, 180_000);
 });

@@ -78,6 +78,8 @@ export interface Harness {
 }
 
 export interface SuiteOptions {
+  /** Scan for security alerts at start and after changes, as the bot does (default off: alert cards would mix with the messages a test counts). */
+  alertScans?: boolean;
   /**
    * SLACK_WORK_THREAD for the bot (default auto: on PostgreSQL the Slack requests are handled on
    * the work thread, on PGlite on the main thread). `off` keeps a file on the main thread on
@@ -135,6 +137,7 @@ export function slackSuite(options: SuiteOptions = {}): { get: () => Harness; st
         ...(options.clock ? { clock: options.clock } : {}),
         database,
         port: 0,
+        alertScans: options.alertScans ?? false,
         adapters: [options.pacer ? (deps) => slackAdapter({ ...deps, pacer: new PgRateLimiter(db.db) }) : slackAdapter],
         dispatcher: { baseBackoffMs: 50 },
         noDeadlineLoop: true,

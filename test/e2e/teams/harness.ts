@@ -105,6 +105,8 @@ export interface ActivityOptions {
 }
 
 export interface StartOptions {
+  /** Scan for security alerts at start and after changes (default off, see the Slack harness). */
+  alertScans?: boolean;
   env?: Record<string, string>;
   yaml?: string;
   /** Adapters to start; default: the Teams adapter only. */
@@ -143,6 +145,7 @@ export async function startTeamsBot(options: StartOptions = {}): Promise<TeamsBo
     config: parsePimConfig(options.yaml ?? CONFIG_YAML, 'pim.config.yaml', { env: {} }),
     database,
     port: 0,
+    alertScans: options.alertScans ?? false,
     adapters: options.adapters ?? [teamsAdapter],
     ...(options.logger ? { logger: options.logger } : {}),
     dispatcher: { baseBackoffMs: 50, pollMs: 200 },

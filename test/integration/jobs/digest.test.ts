@@ -39,9 +39,18 @@ describe('Pim.sendDigest', () => {
     expect(d.madePermanent.items.map((a) => a.principal.name)).toContain('Carol');
     expect(d.assignments).toEqual({ eligible: 9, active: 0, activations: 0, permanent: 7 });
     expect(d.pendingRequests.total).toBe(1);
-    expect(d.pendingReviews).toBeNull();
-    expect(d.openAlerts).toBeNull();
+    expect(d.pendingReviews).toBe(0);
+    // Alerts are tracked: none scanned yet in this test.
+    expect(d.openAlerts).toBe(0);
     expect(await fx.audit({ action: 'digest.sent', subject: 'digest:2030-W02' })).toHaveLength(1);
+  });
+
+  it('counts the open security alerts', async () => {
+    const scan = await fx.pim.scanAlerts();
+    expect(scan.open).toBeGreaterThan(0);
+    const out = await fx.pim.sendDigest({ timeZone: 'UTC' });
+    if (out.outcome !== 'sent') throw new Error(`expected sent, got ${out.outcome}`);
+    expect(out.digest.openAlerts).toBe(scan.open);
   });
 
   it('lists bob’s Reader eligibility, ending in 10 days, once it is within 7 days', async () => {

@@ -91,6 +91,47 @@ describe('reconciliation', () => {
     expect(await outboxKeys('reconcile:')).toEqual([]);
   });
 
+  it('raises an "assigned outside PIM" alert per grant, once, and resolves it when the grant is gone from the target', async () => {
+    // As src/app.ts wires it: after each run, the outside grants become alerts.
+    const sync = reconciler({
+      onRun: async (r) => {
+        if (r.outcome !== 'ran') return;
+        await fx.pim.syncOutsidePim({
+          held: r.findings.filter((f) => f.kind === 'outside_pim').map((f) => ({ role: f.role, scope: f.scope, identity: f.identity ?? '?', principalId: f.principalId })),
+          unlisted: r.errors.map((e) => ({ role: e.role, scope: e.scope })),
+        });
+      },
+    });
+    const outside = async () => (await fx.store.transaction((u) => u.alerts.find(['open', 'dismissed', 'resolved']))).filter((a) => a.rule === 'outside_pim');
+    target.hold({ principalId: null, identity: 'mallory' }, { principalId: 'bob@example.com', identity: 'bob' });
+    await sync.run();
+    await sync.run();
+    const raised = await outside();
+    expect(raised.map((a) => [a.state, a.severity, a.subject.identity, a.subject.principalId ?? null]).sort()).toEqual([
+      ['open', 'high', 'bob', 'bob@example.com'],
+      ['open', 'high', 'mallory', null],
+    ]);
+    expect((await fx.messages({ kind: 'security_alert' })).map((m) => m.to)).toEqual([
+      { kind: 'channel', channel: 'security' },
+      { kind: 'channel', channel: 'security' },
+    ]);
+    // The target cannot be listed: nothing is known, nothing resolves.
+    const failing = target.list.bind(target);
+    target.list = async () => {
+      throw new Error('target down');
+    };
+    await sync.run();
+    expect((await outside()).every((a) => a.state === 'open')).toBe(true);
+    target.list = failing;
+    // mallory's grant was removed on the target.
+    target.hold({ principalId: 'bob@example.com', identity: 'bob' });
+    await sync.run();
+    expect((await outside()).map((a) => [a.subject.identity, a.state]).sort()).toEqual([
+      ['bob', 'open'],
+      ['mallory', 'resolved'],
+    ]);
+  });
+
   it('grants again what PIM granted and the target lost', async () => {
     const id = await activation();
     fx.clock.advance(5 * MIN);

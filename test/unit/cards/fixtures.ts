@@ -14,6 +14,9 @@ import type {
   Reply,
   ReplyKind,
   RequestView,
+  ReviewItemView,
+  ReviewSummaryView,
+  ReviewView,
   RoleRow,
 } from '../../../cards/model.js';
 
@@ -126,6 +129,55 @@ export function quietDigest(): DigestView {
 
 const approved = { state: 'active' as const, decidedBy: carol, decidedAt: at(-1), endsAt: at(59) };
 
+function reviewView(over: Partial<ReviewView> = {}): ReviewView {
+  return {
+    id: 'V-7K2Q9XA',
+    name: 'Owner quarterly review',
+    role: 'Owner',
+    scope: '/subscriptions/prod',
+    state: 'open',
+    reviewers: 'self',
+    startsAt: at(-60),
+    endsAt: at(14 * 24 * 60),
+    requireReason: false,
+    defaultDecision: 'none',
+    autoApply: false,
+    ...over,
+  };
+}
+
+function reviewItem(over: Partial<ReviewItemView> = {}): ReviewItemView {
+  return {
+    id: 'item-1',
+    principal: alice,
+    role: 'Owner',
+    scope: '/subscriptions/prod',
+    type: 'eligible',
+    since: at(-90 * 24 * 60),
+    endsAt: null,
+    lastActivationAt: at(-3 * 24 * 60),
+    activations: 4,
+    recommendation: 'keep',
+    recommendationReason: 'activated 4 times in the last 30d',
+    decision: null,
+    decidedBy: null,
+    decidedAt: null,
+    reason: null,
+    applied: null,
+    ...over,
+  };
+}
+
+const reviewItems = [
+  reviewItem(),
+  reviewItem({ id: 'item-2', role: 'Contributor', lastActivationAt: null, activations: 0, recommendation: 'remove', recommendationReason: 'not activated in the last 30d', decision: 'remove', decidedBy: alice, decidedAt: at(-5), reason: 'Moved teams <!channel>' }),
+  reviewItem({ id: 'item-3', type: 'active', role: 'Reader', scope: '/', lastActivationAt: null, activations: 0, recommendation: null, recommendationReason: 'no activity data' }),
+];
+
+function reviewSummary(over: Partial<ReviewSummaryView> = {}): ReviewSummaryView {
+  return { review: reviewView({ state: 'ended' }), kept: 1, removed: 1, notReviewed: 1, applied: 0, byReviewer: [{ reviewer: alice, kept: 1, removed: 1 }], ...over };
+}
+
 /** Every notice kind, with the states that change what it shows. */
 function alertView(over: Partial<AlertView>): AlertView {
   return {
@@ -196,7 +248,13 @@ export const NOTICES: [string, Notice][] = [
   ['security_alert no mfa', { kind: 'security_alert', alert: alertView({ rule: 'no_mfa', severity: 'low', principal: null, scope: null, facts: { scopes: ['/subscriptions/prod', '/subscriptions/dev'] } }) }],
   ['security_alert permanent active dismissed', { kind: 'security_alert', alert: alertView({ rule: 'permanent_active', severity: 'medium', state: 'dismissed', dismissedBy: carol, dismissedAt: at(5), dismissReason: 'Service account, reviewed quarterly <!channel>', facts: { assignedBy: 'carol@example.com', assignedAt: at(-60) } }) }],
   ['security_alert break glass resolved', { kind: 'security_alert', alert: alertView({ rule: 'break_glass', severity: 'critical', state: 'resolved', resolvedAt: at(60), facts: { activation: true, requestId: 'R-7K2Q9XA', endsAt: at(60), by: 'alice@example.com' } }) }],
+  ['security_alert outside pim', { kind: 'security_alert', alert: alertView({ rule: 'outside_pim', severity: 'high', principal: null, facts: { identity: 'mallory_login' } }) }],
   ['security_alert channel failing', { kind: 'security_alert', alert: alertView({ rule: 'channel_failing', severity: 'high', principal: null, role: null, scope: null, channel: 'security', facts: { error: 'not_in_channel' } }) }],
+  ['review_request self', { kind: 'review_request', review: reviewView(), reviewer: alice, self: true, items: reviewItems }],
+  ['review_request approvers reminder', { kind: 'review_request', review: reviewView({ reviewers: 'approvers', requireReason: true, defaultDecision: 'recommendation' }), reviewer: carol, self: false, items: reviewItems, reminder: '1d' }],
+  ['review_request ended', { kind: 'review_request', review: reviewView({ state: 'applied' }), reviewer: alice, self: true, items: reviewItems.map((x) => ({ ...x, applied: x.decision })) }],
+  ['review_summary ended', { kind: 'review_summary', summary: reviewSummary(), stage: 'ended' }],
+  ['review_summary applied', { kind: 'review_summary', summary: reviewSummary({ review: reviewView({ state: 'applied' }), applied: 2 }), stage: 'applied' }],
   [
     'mfa_locked',
     { kind: 'mfa_locked', principal: { id: 'alice@example.com', name: 'Alice' }, failures: 5, windowMs: 15 * 60_000, until: at(15), during: 'activate', role: 'Owner', platform: 'slack' },
@@ -218,6 +276,8 @@ export const ALL_NOTICE_KINDS: Record<NoticeKind, true> = {
   audit_head: true,
   mfa_locked: true,
   security_alert: true,
+  review_request: true,
+  review_summary: true,
   text: true,
 };
 
@@ -289,13 +349,19 @@ export const REPLIES: [string, Reply][] = [
   ['removed nothing', { kind: 'removed', assignments: [] }],
   ['audit', { kind: 'audit', rows: auditRows }],
   ['alerts', { kind: 'alerts', alerts: [alertView({ rule: 'break_glass', severity: 'critical', facts: { activation: true } }), alertView({ id: 'A-2', facts: { scopes: ['/'] } })] }],
-  ['alerts none', { kind: 'alerts', alerts: [] }],
+  ['alerts none', { kind: 'alerts', alerts: [], outsideChecked: false }],
   ['alert_dismissed', { kind: 'alert_dismissed', alert: alertView({ state: 'dismissed', dismissedBy: carol, dismissedAt: at(1), dismissReason: 'Known: MFA comes in Q3', facts: { scopes: ['/'] } }) }],
   ['audit empty', { kind: 'audit', rows: [] }],
   ['audit with older rows', { kind: 'audit', rows: auditRows, older: 4075 }],
   ['audit_verified ok', { kind: 'audit_verified', result: { ok: true, count: 1234 } }],
   ['audit_verified pruned', { kind: 'audit_verified', result: { ok: true, count: 80, prunedThrough: 420 } }],
   ['audit_verified broken', { kind: 'audit_verified', result: { ok: false, seq: 17, problem: 'missing' } }],
+  ['reviews', { kind: 'reviews', reviews: [{ review: reviewView(), items: reviewItems }] }],
+  ['reviews none', { kind: 'reviews', reviews: [] }],
+  ['review_started', { kind: 'review_started', review: reviewView(), items: 3, reviewers: 2, fallback: 1 }],
+  ['review_ended', { kind: 'review_ended', summary: reviewSummary(), stage: 'ended' }],
+  ['review_results', { kind: 'review_results', summary: reviewSummary(), items: reviewItems }],
+  ['review_decided', { kind: 'review_decided', review: reviewView(), item: reviewItems[1] as ReviewItemView }],
   [
     'mfa_enrolled',
     {
@@ -313,6 +379,11 @@ export const ALL_REPLY_KINDS: Record<ReplyKind, true> = {
   alerts: true,
   alert_dismissed: true,
   audit_verified: true,
+  reviews: true,
+  review_started: true,
+  review_ended: true,
+  review_results: true,
+  review_decided: true,
   mfa_enrolled: true,
   help: true,
   roles: true,

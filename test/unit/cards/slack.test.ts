@@ -278,10 +278,18 @@ describe('slackHome', () => {
     expect(slackHome(EMPTY_HOME, ctx)).toMatchSnapshot();
   });
 
+  it('shows admins and auditors how many security alerts are open, and others nothing about them', () => {
+    const shown = (home: typeof HOME) => JSON.stringify(slackHome(home, ctx).blocks);
+    expect(shown({ ...HOME, isAdmin: true, openAlerts: 3 })).toContain('3 open security alerts');
+    expect(shown({ ...HOME, isAdmin: true, openAlerts: 0 })).toContain('No open security alerts');
+    expect(shown(HOME)).not.toContain('Security alerts');
+  });
+
   it.each([
     ['home', HOME],
     ['empty', EMPTY_HOME],
     ['long', LONG_HOME],
+    ['admin with alerts', { ...HOME, isAdmin: true, openAlerts: 3 }],
   ] as const)('%s keeps within Block Kit limits', (_name, home) => {
     const view = slackHome(home, ctx);
     expect(view.type).toBe('home');

@@ -622,7 +622,44 @@ describe('assign and remove', () => {
   });
 });
 
+describe('review stop, apply and results', () => {
+  it('parses review stop, apply and results with an id', () => {
+    expect(parse('review stop V-7K2Q9XA')).toEqual({ name: 'review-stop', reviewId: 'V-7K2Q9XA' });
+    expect(parse('Review Apply v-7k2q9xa')).toEqual({ name: 'review-apply', reviewId: 'v-7k2q9xa' });
+    expect(parse('review results V-7K2Q9XA --csv')).toEqual({ name: 'review-results', reviewId: 'V-7K2Q9XA', csv: true });
+    expect(parse('review results V-7K2Q9XA')).toEqual({ name: 'review-results', reviewId: 'V-7K2Q9XA', csv: false });
+  });
+
+  it('refuses them without an id', () => {
+    expect(refuse('review stop').message).toContain('a review id');
+  });
+
+  it('does not take an Object property for a review verb', () => {
+    expect(refuse('review constructor').message).toBe('review needs start, stop, apply, results, keep or remove, e.g. review start Owner --reviewers approvers.');
+  });
+
+  it('parses review keep and remove, for oneself or a named user, with a reason', () => {
+    expect(parse('review keep V-7K2Q9XA --reason "on call"')).toEqual({ name: 'review-decide', decision: 'keep', reviewId: 'V-7K2Q9XA', reason: 'on call' });
+    expect(parse('review remove V-7K2Q9XA bob@example.com --scope /subscriptions/dev --reason left')).toEqual({
+      name: 'review-decide',
+      decision: 'remove',
+      reviewId: 'V-7K2Q9XA',
+      user: { kind: 'id', id: 'bob@example.com' },
+      scope: '/subscriptions/dev',
+      reason: 'left',
+    });
+  });
+
+  it('parses help for review results', () => {
+    expect(parse('help review results')).toEqual({ name: 'help', topic: 'review-results' });
+  });
+});
+
 describe('review start', () => {
+  it('parses --name', () => {
+    expect(parse('review start Owner --reviewers self --name "Q3 Owner review"')).toMatchObject({ name: 'review-start', title: 'Q3 Owner review' });
+  });
+
   it('parses approvers as reviewers', () => {
     expect(parse('review start Owner --reviewers approvers')).toEqual({
       name: 'review-start',
@@ -698,7 +735,7 @@ describe('review start', () => {
 
   it('refuses review without start', () => {
     const e = refuse('review Owner');
-    expect(e.message).toBe('review needs start, e.g. review start Owner --reviewers approvers.');
+    expect(e.message).toBe('review needs start, stop, apply, results, keep or remove, e.g. review start Owner --reviewers approvers.');
     expect(e.usage).toBe(USAGE['review-start']);
   });
 

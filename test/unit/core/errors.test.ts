@@ -46,6 +46,11 @@ const TYPICAL: Record<ErrorCode, Record<string, unknown>> = {
   unknown_alert: { id: 'A-7K2Q9XA' },
   alert_closed: { id: 'A-7K2Q9XA', state: 'dismissed', by: 'Erin' },
   audit_unverifiable: {},
+  unknown_review: { id: 'V-7K2Q9XA' },
+  review_closed: { id: 'V-7K2Q9XA', state: 'ended' },
+  review_not_ended: { id: 'V-7K2Q9XA', until: '2030-01-21T09:00:00.000Z' },
+  not_reviewer: { id: 'V-7K2Q9XA' },
+  no_review_items: { role: 'Owner', scope: '/subscriptions/prod' },
   invalid_input: { message: 'That is not a duration.' },
 };
 

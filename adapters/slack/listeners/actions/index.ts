@@ -1,6 +1,6 @@
 /** Button listeners, one per action id in cards/actions.ts. */
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
-import { ACTIVATE_OPEN, APPROVE, CANCEL, DEACTIVATE, DENY, DISMISS_ALERT, EXTEND, type ButtonAction as PimButton } from '../../../../cards/actions.js';
+import { ACTIVATE_OPEN, APPROVE, CANCEL, DEACTIVATE, DENY, DISMISS_ALERT, EXTEND, REVIEW_KEEP, REVIEW_REMOVE, type ButtonAction as PimButton } from '../../../../cards/actions.js';
 import { responder } from '../../answer.js';
 import type { SlackDeps } from '../../deps.js';
 import { activateOpenPressed } from './activate-open.js';
@@ -11,6 +11,7 @@ import { denyPressed } from './deny.js';
 import { dismissAlertPressed } from './dismiss-alert.js';
 import { extendPressed } from './extend.js';
 import type { ButtonArgs } from './press.js';
+import { reviewKeepPressed, reviewRemovePressed } from './review.js';
 
 const HANDLERS: Record<PimButton, (args: ButtonArgs, deps: SlackDeps) => Promise<void>> = {
   [APPROVE]: approvePressed,
@@ -19,6 +20,8 @@ const HANDLERS: Record<PimButton, (args: ButtonArgs, deps: SlackDeps) => Promise
   [DEACTIVATE]: deactivatePressed,
   [EXTEND]: extendPressed,
   [CANCEL]: cancelPressed,
+  [REVIEW_KEEP]: reviewKeepPressed,
+  [REVIEW_REMOVE]: reviewRemovePressed,
   [DISMISS_ALERT]: dismissAlertPressed,
 };
 

@@ -123,9 +123,13 @@ describe('buildDigest', () => {
     expect(digest.pendingRequests).toEqual({ total: 2, oldest: ago(5 * HOUR).toISOString() });
   });
 
-  it('reports reviews and alerts as not tracked (null), not as zero', () => {
+  it('reports reviews and alerts as not tracked (null) when not given, not as zero', () => {
     expect(digest.pendingReviews).toBeNull();
     expect(digest.openAlerts).toBeNull();
+  });
+
+  it('counts the access-review items waiting for a decision', () => {
+    expect(buildDigest({ now: NOW, timeZone: 'UTC', created: [], current: [], pending: [], directory, pendingReviewItems: 3 }).pendingReviews).toBe(3);
   });
 
   it('keeps each list to its cap while the totals stay exact', () => {
