@@ -26,6 +26,10 @@ export const REVIEW_KEEP = 'pim_review_keep';
 export const REVIEW_REMOVE = 'pim_review_remove';
 /** Accept every recommendation on one's unanswered items of a review (a reviewer's review card). Hint: `{ reviewId }`. */
 export const REVIEW_ACCEPT_ALL = 'pim_review_accept_all';
+/** Dismiss a security alert: opens the dismissal-reason form (alert card; admins). Hint: `{ alertId }`. */
+export const DISMISS_ALERT = 'pim_alert_dismiss';
+/** Submit of the dismissal-reason form (Teams verb; Slack uses the view callback `DISMISS_ALERT_VIEW`). */
+export const DISMISS_ALERT_SUBMIT = 'pim_alert_dismiss_submit';
 /** Submit of the activation form (Teams verb; Slack uses the view callback `ACTIVATE_VIEW`). */
 export const ACTIVATE_SUBMIT = 'pim_activate_submit';
 /** Submit of the extension form (Teams verb; Slack uses the view callback `EXTEND_VIEW`). */
@@ -41,6 +45,8 @@ export const ACTIVATE_VIEW = 'pim_activate_view';
 export const EXTEND_VIEW = 'pim_extend_view';
 /** Slack modal callback id of the deny-reason form. */
 export const DENY_VIEW = 'pim_deny_view';
+/** Slack modal callback id of the dismissal-reason form. */
+export const DISMISS_ALERT_VIEW = 'pim_alert_dismiss_view';
 /** Slack modal callback id of the approve form that asks the approver's MFA code (`approval.requireMfa`). */
 export const APPROVE_VIEW = 'pim_approve_view';
 /** Id of the approver's MFA code input: the Slack approve modal's block/action id, the Teams approval card's input. */
@@ -62,11 +68,14 @@ export type FormField = keyof typeof FIELD;
 /** Id of the deny form's reason input (Slack block_id/action_id, Teams input id). */
 export const DENY_REASON = 'pim_deny_reason';
 
+/** Id of the dismissal form's reason input (Slack block_id/action_id, Teams input id). */
+export const DISMISS_REASON = 'pim_dismiss_reason';
+
 /** The most a reason may hold in a form (Slack `max_length`, Teams `maxLength`). */
 export const REASON_MAX = 500;
 
 /** Every button action id / verb, for handlers that register them in one loop. */
-export const BUTTON_ACTIONS = [APPROVE, DENY, ACTIVATE_OPEN, DEACTIVATE, EXTEND, CANCEL, REVIEW_KEEP, REVIEW_REMOVE, REVIEW_ACCEPT_ALL] as const;
+export const BUTTON_ACTIONS = [APPROVE, DENY, ACTIVATE_OPEN, DEACTIVATE, EXTEND, CANCEL, REVIEW_KEEP, REVIEW_REMOVE, REVIEW_ACCEPT_ALL, DISMISS_ALERT] as const;
 export type ButtonAction = (typeof BUTTON_ACTIONS)[number];
 
 export interface RequestHint {
@@ -84,7 +93,10 @@ export interface ReviewItemHint {
 export interface ReviewHint {
   reviewId: string;
 }
-export type ActionHint = RequestHint | RoleHint | ReviewItemHint | ReviewHint;
+export interface AlertHint {
+  alertId: string;
+}
+export type ActionHint = RequestHint | RoleHint | ReviewItemHint | ReviewHint | AlertHint;
 
 /** Slack caps a button `value` at 2000 characters. */
 const VALUE_MAX = 2000;
@@ -118,6 +130,7 @@ export function parseHint(value: unknown): ActionHint | null {
   if (typeof o.requestId === 'string' && o.requestId.length > 0) return { requestId: o.requestId };
   if (typeof o.itemId === 'string' && o.itemId.length > 0) return { itemId: o.itemId };
   if (typeof o.reviewId === 'string' && o.reviewId.length > 0) return { reviewId: o.reviewId };
+  if (typeof o.alertId === 'string' && o.alertId.length > 0) return { alertId: o.alertId };
   if (typeof o.role === 'string' && o.role.length > 0) {
     return { role: o.role, scope: typeof o.scope === 'string' && o.scope.length > 0 ? o.scope : null };
   }

@@ -9,6 +9,7 @@ import {
   CANCEL,
   DEACTIVATE,
   DENY,
+  DISMISS_ALERT,
   EXTEND,
   type ActionHint,
   type ButtonAction,
@@ -377,6 +378,11 @@ const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v ?? 0))
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
 
 /** What an alert is, why it matters and what to do, per rule (after Entra PIM's alert texts). */
+/** An alert's one-line title (`Owner can be activated without MFA`), as its card shows it. */
+export function alertTitle(a: AlertView): string {
+  return alertWords(a).title;
+}
+
 function alertWords(a: AlertView): { title: string; what: Line; why: string; todo: Line } {
   const f = a.facts;
   const who = a.principal?.name ?? a.principal?.id ?? 'someone';
@@ -461,7 +467,7 @@ function alertContent(a: AlertView, ctx: RenderContext): Content {
       a.dismissReason ? facts([fact('Dismissal reason', a.dismissReason)]) : null,
       a.state === 'open' ? note([t('Admins: '), c(`alert dismiss ${a.id} --reason "…"`), t(' dismisses it.')]) : null,
     ]),
-    buttons: [],
+    buttons: a.state === 'open' ? [{ label: 'Dismiss', action: DISMISS_ALERT, hint: { alertId: a.id } }] : [],
   };
 }
 

@@ -5,6 +5,6 @@
 export * from './actions.js';
 export * from './model.js';
 export { formatTime, formatRelative, formatWhen, formatUntil } from './format.js';
-export { noticeContent, replyContent, homeContent, type Content } from './content.js';
+export { alertTitle, noticeContent, replyContent, homeContent, type Content } from './content.js';
 export * from './slack/index.js';
 export * from './teams/index.js';

@@ -190,6 +190,14 @@ export interface DenyForm {
  */
 export type ApproveForm = DenyForm;
 
+/** The form asking an admin why an alert is dismissed (Slack modal, Teams card). */
+export interface DismissAlertForm {
+  alertId: string;
+  /** One line: the alert's title, e.g. `Owner can be activated without MFA`. */
+  summary: string;
+  error: string | null;
+}
+
 /** The App Home (Slack) / personal tab summary: the user's PIM at a glance. */
 export interface HomeView {
   user: Person;

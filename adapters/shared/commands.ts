@@ -15,11 +15,13 @@ import {
   type ActivationPrefill,
   type ApproveForm,
   type DenyForm,
+  type DismissAlertForm,
   type ExtensionForm,
   type Reply,
 } from '../../cards/model.js';
+import { alertTitle } from '../../cards/content.js';
 import { commandHelp, helpEntries, parseCommand, USAGE, type Command, type UserRef } from '../../src/commands/index.js';
-import { type ActivateInput, type Actor, assignmentView, type ReviewItemView, type ReviewReviewers, reviewView, type ErrorCode, type ExtendInput, formatDuration, isPimError, parseDuration, type Pim, PimError, type Principal, requestView } from '../../src/core/index.js';
+import { type ActivateInput, type Actor, type AlertView, assignmentView, type ReviewItemView, type ReviewReviewers, reviewView, type ErrorCode, type ExtendInput, formatDuration, isPimError, parseDuration, type Pim, PimError, type Principal, requestView } from '../../src/core/index.js';
 
 /** What a command leads to: a reply, a form to fill in (activation or extension), or a file to hand over. */
 export type CommandOutcome =
@@ -409,6 +411,30 @@ export async function denyFormFor(pim: Pim, actor: Actor, requestId: string): Pr
     return { ok: true, form: denyForm(requestView(pim.directory, r)) };
   } catch (e) {
     if (isPimError(e)) return { ok: false, message: e.message };
+    throw e;
+  }
+}
+
+/**
+ * The dismissal form of an alert, when the actor may dismiss it now (an admin, the alert open);
+ * otherwise the sentence that says why, the refusal audited by the core.
+ */
+export async function dismissAlertFormFor(pim: Pim, actor: Actor, alertId: string): Promise<{ ok: true; form: DismissAlertForm } | { ok: false; message: string }> {
+  try {
+    const a = await pim.dismissable(actor, alertId);
+    return { ok: true, form: { alertId: a.id, summary: alertTitle(a), error: null } };
+  } catch (e) {
+    if (isPimError(e)) return { ok: false, message: e.message };
+    throw e;
+  }
+}
+
+/** Dismisses an alert for a form's submit: the dismissed alert, or the refusal's code and sentence. */
+export async function dismissAlertFrom(pim: Pim, actor: Actor, alertId: string, reason: string): Promise<{ ok: true; alert: AlertView } | { ok: false; error: { code: ErrorCode; message: string } }> {
+  try {
+    return { ok: true, alert: await pim.dismissAlert(actor, alertId, reason) };
+  } catch (e) {
+    if (isPimError(e)) return { ok: false, error: { code: e.code, message: e.message } };
     throw e;
   }
 }

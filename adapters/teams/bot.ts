@@ -8,6 +8,7 @@ import { renderFor, type TeamsDeps } from './context.js';
 import { handleCardAction, handleSubmittedCard } from './handlers/card-action.js';
 import { rememberConversation } from './handlers/conversation.js';
 import { handleMessage } from './handlers/message.js';
+import { handleFileConsent, FILE_CONSENT_INVOKE } from './handlers/file-consent.js';
 import { invokeResponse } from './outcome.js';
 import { replyMessage } from './render.js';
 
@@ -47,6 +48,8 @@ export function createTurnHandler(deps: TeamsDeps): (ctx: TurnContext) => Promis
         await remember(ctx);
         if (activity.name === CARD_ACTION_INVOKE) {
           await handleCardAction(deps, ctx);
+        } else if (activity.name === FILE_CONSENT_INVOKE) {
+          await handleFileConsent(deps, ctx);
         } else {
           const body = { statusCode: 400, type: 'application/vnd.microsoft.error', value: { code: 'NotSupported', message: `pimbot does not handle ${String(activity.name).slice(0, 60)}.` } };
           await ctx.sendActivity(invokeResponse(body));

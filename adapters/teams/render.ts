@@ -52,3 +52,38 @@ export function fileMessage(filename: string, content: string): Partial<Activity
   const clipped = content.length > CSV_MAX ? `${content.slice(0, content.lastIndexOf('\n', CSV_MAX) + 1)}…(cut at ${CSV_MAX} characters; narrow it with --since, --user or --role)\n` : content;
   return { type: 'message', textFormat: 'plain', text: `${filename}\n\n${clipped}` };
 }
+
+/** Teams' file consent card: the user accepts, Teams makes an upload slot in their OneDrive. */
+export const FILE_CONSENT_CARD = 'application/vnd.microsoft.teams.card.file.consent';
+/** Teams' file card: a file in the user's OneDrive, shown in the chat. */
+export const FILE_INFO_CARD = 'application/vnd.microsoft.teams.card.file.info';
+
+/**
+ * What a file consent card carries back on accept: the command that made the file, run again
+ * for whoever accepts (authorised and audited as if typed), so the file itself is never stored.
+ */
+export interface FileConsentContext {
+  command: string;
+}
+
+/** A file offered in a personal chat (Teams bots send files only there): the consent card. */
+export function fileConsentMessage(filename: string, sizeInBytes: number, context: FileConsentContext): Partial<Activity> {
+  return {
+    type: 'message',
+    attachments: [
+      {
+        contentType: FILE_CONSENT_CARD,
+        name: filename,
+        content: { description: 'The audit trail as CSV, for the filters you gave.', sizeInBytes, acceptContext: context, declineContext: context },
+      },
+    ],
+  };
+}
+
+/** The file card for an uploaded file, as `fileConsent/invoke`'s upload info names it. */
+export function fileInfoMessage(upload: { name: string; contentUrl: string; uniqueId: string; fileType: string }): Partial<Activity> {
+  return {
+    type: 'message',
+    attachments: [{ contentType: FILE_INFO_CARD, contentUrl: upload.contentUrl, name: upload.name, content: { uniqueId: upload.uniqueId, fileType: upload.fileType } }],
+  };
+}

@@ -7,9 +7,9 @@
  * unescaped: they are never parsed as markup, and escaping them would change what the user
  * submits. Everything displayed is escaped.
  */
-import { ACTIVATE_VIEW, APPROVE_CODE, APPROVE_VIEW, DENY_REASON, DENY_VIEW, EXTEND_VIEW, FIELD, REASON_MAX, type FormField } from '../actions.js';
+import { ACTIVATE_VIEW, APPROVE_CODE, APPROVE_VIEW, DENY_REASON, DENY_VIEW, DISMISS_ALERT_VIEW, DISMISS_REASON, EXTEND_VIEW, FIELD, REASON_MAX, type FormField } from '../actions.js';
 import { clip, formatDuration, formatUntil, formatWhen } from '../format.js';
-import type { ActivationForm, ApproveForm, DenyForm, ExtensionForm, RenderContext } from '../model.js';
+import type { ActivationForm, ApproveForm, DenyForm, DismissAlertForm, ExtensionForm, RenderContext } from '../model.js';
 import { escapeSlack } from './escape.js';
 import { LIMITS, mrkdwn, plain, type SlackBlock, type SlackModalView } from './blocks.js';
 
@@ -229,6 +229,23 @@ export function slackDenyModal(form: DenyForm): SlackModalView {
   };
 }
 
+/** The dismissal-reason modal of a security alert, opened from its Dismiss button (admins). */
+export function slackDismissAlertModal(form: DismissAlertForm): SlackModalView {
+  return {
+    type: 'modal',
+    callback_id: DISMISS_ALERT_VIEW,
+    title: plain('Dismiss alert', LIMITS.viewTitle),
+    submit: plain('Dismiss', LIMITS.viewButton),
+    close: plain('Cancel', LIMITS.viewButton),
+    private_metadata: JSON.stringify({ alertId: clip(form.alertId, 200) }),
+    blocks: [
+      { type: 'section', text: mrkdwn(`Dismiss alert \`${escapeSlack(form.alertId)}\`\n${escapeSlack(form.summary)}`, LIMITS.sectionText) },
+      ...errorBlock(form.error),
+      textInput(DISMISS_REASON, 'Reason', { optional: false, placeholder: 'Why is it dismissed? The security channel sees this.', multiline: true, maxLength: REASON_MAX }),
+    ],
+  };
+}
+
 /** The approve modal of a request whose policy asks approvers for an MFA code, opened from its Approve button. */
 export function slackApproveModal(form: ApproveForm): SlackModalView {
   return {
@@ -349,4 +366,11 @@ export function readDenySubmission(view: SubmittedView): { requestId: string; re
   const meta = parseJson(view.private_metadata);
   if (!meta || typeof meta.requestId !== 'string') return null;
   return { requestId: meta.requestId, reason: (view.state?.values?.[DENY_REASON]?.[DENY_REASON]?.value ?? '').trim() };
+}
+
+/** Reads the dismissal modal's submission; null when it is not ours. */
+export function readDismissAlertSubmission(view: SubmittedView): { alertId: string; reason: string } | null {
+  const meta = parseJson(view.private_metadata);
+  if (!meta || typeof meta.alertId !== 'string') return null;
+  return { alertId: meta.alertId, reason: (view.state?.values?.[DISMISS_REASON]?.[DISMISS_REASON]?.value ?? '').trim() };
 }

@@ -7,6 +7,8 @@ export {
   slackActivationModal,
   slackExtensionModal,
   slackDenyModal,
+  slackDismissAlertModal,
+  readDismissAlertSubmission,
   slackApproveModal,
   slackViewErrors,
   readActivationSubmission,

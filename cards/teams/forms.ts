@@ -3,12 +3,12 @@
  * readers of their `Action.Execute` data (the button's data merged with the input values).
  * Input values are the user's own text, pre-filled unescaped: inputs do not render markdown.
  */
-import { DENY_REASON, FIELD, REASON_MAX } from '../actions.js';
+import { DENY_REASON, DISMISS_REASON, FIELD, REASON_MAX } from '../actions.js';
 import { formatDuration, formatUntil, formatWhen } from '../format.js';
-import type { ActivationForm, DenyForm, ExtensionForm, RenderContext } from '../model.js';
+import type { ActivationForm, DenyForm, DismissAlertForm, ExtensionForm, RenderContext } from '../model.js';
 import { expandTemplate, type AdaptiveCardJson } from './card.js';
 import { escapeTeams, escapeTeamsPlain } from './escape.js';
-import { ACTIVATION_FORM_TEMPLATE, DENY_FORM_TEMPLATE, EXTENSION_FORM_TEMPLATE } from './templates.js';
+import { ACTIVATION_FORM_TEMPLATE, DENY_FORM_TEMPLATE, DISMISS_ALERT_FORM_TEMPLATE, EXTENSION_FORM_TEMPLATE } from './templates.js';
 
 /** The activation form as an Adaptive Card; submit is `Action.Execute` verb `ACTIVATE_SUBMIT`. */
 export function teamsActivationForm(form: ActivationForm, ctx: RenderContext): AdaptiveCardJson {
@@ -84,6 +84,16 @@ export function teamsDenyForm(form: DenyForm): AdaptiveCardJson {
   });
 }
 
+/** The dismissal-reason form of a security alert as an Adaptive Card; submit is `Action.Execute` verb `DISMISS_ALERT_SUBMIT`. */
+export function teamsDismissAlertForm(form: DismissAlertForm): AdaptiveCardJson {
+  return expandTemplate(DISMISS_ALERT_FORM_TEMPLATE, {
+    title: `Dismiss alert ${escapeTeams(form.alertId)}`,
+    summary: escapeTeams(form.summary),
+    error: form.error ? `⚠️ ${escapeTeams(form.error)}` : '',
+    submitData: { alertId: form.alertId },
+  });
+}
+
 const str = (v: unknown): string => (typeof v === 'string' ? v.trim() : '');
 
 export interface TeamsActivationSubmission {
@@ -142,4 +152,12 @@ export function readTeamsDenySubmission(data: unknown): { requestId: string; rea
   const d = data as Record<string, unknown>;
   if (typeof d.requestId !== 'string' || d.requestId === '') return null;
   return { requestId: d.requestId, reason: str(d[DENY_REASON]) };
+}
+
+/** Reads the dismissal form's `Action.Execute` data; null when it is not ours. */
+export function readTeamsDismissAlertSubmission(data: unknown): { alertId: string; reason: string } | null {
+  if (typeof data !== 'object' || data === null) return null;
+  const d = data as Record<string, unknown>;
+  if (typeof d.alertId !== 'string' || d.alertId === '') return null;
+  return { alertId: d.alertId, reason: str(d[DISMISS_REASON]) };
 }

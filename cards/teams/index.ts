@@ -7,6 +7,8 @@ export {
   teamsActivationForm,
   teamsExtensionForm,
   teamsDenyForm,
+  teamsDismissAlertForm,
+  readTeamsDismissAlertSubmission,
   readTeamsActivationSubmission,
   readTeamsExtensionSubmission,
   readTeamsDenySubmission,

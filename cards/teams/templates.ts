@@ -3,7 +3,7 @@
  * in `card.ts` / `forms.ts`: every string is already escaped and every bound key is present (the
  * templating engine leaves `${x}` in place when `x` is undefined).
  */
-import { ACTIVATE_SUBMIT, DENY_REASON, DENY_SUBMIT, EXTEND_SUBMIT, FIELD, REASON_MAX } from '../actions.js';
+import { ACTIVATE_SUBMIT, DENY_REASON, DENY_SUBMIT, DISMISS_ALERT_SUBMIT, DISMISS_REASON, EXTEND_SUBMIT, FIELD, REASON_MAX } from '../actions.js';
 
 export const CARD_SCHEMA = 'http://adaptivecards.io/schemas/adaptive-card.json';
 export const CARD_VERSION = '1.5';
@@ -147,4 +147,25 @@ export const DENY_FORM_TEMPLATE = {
     },
   ],
   actions: [{ type: 'Action.Execute', title: 'Deny', verb: DENY_SUBMIT, data: '${submitData}', associatedInputs: 'auto', style: 'destructive' }],
+};
+
+/** The dismissal-reason form of a security alert; submit is `Action.Execute` verb `DISMISS_ALERT_SUBMIT`. */
+export const DISMISS_ALERT_FORM_TEMPLATE = {
+  ...envelope,
+  body: [
+    { type: 'TextBlock', text: '${title}', style: 'heading', weight: 'Bolder', size: 'Medium', wrap: true },
+    { type: 'TextBlock', text: '${summary}', wrap: true },
+    error('error'),
+    {
+      type: 'Input.Text',
+      id: DISMISS_REASON,
+      label: 'Reason',
+      isMultiline: true,
+      maxLength: REASON_MAX,
+      placeholder: 'Why is it dismissed? The security channel sees this.',
+      isRequired: true,
+      errorMessage: 'Give a reason for the dismissal.',
+    },
+  ],
+  actions: [{ type: 'Action.Execute', title: 'Dismiss', verb: DISMISS_ALERT_SUBMIT, data: '${submitData}', associatedInputs: 'auto' }],
 };

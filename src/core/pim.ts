@@ -78,6 +78,11 @@ export class Pim {
     return alerts.dismissAlert(this.deps, actor, id, reason);
   }
 
+  /** The alert, when the actor may dismiss it now (an admin, the alert open); otherwise the refusal, audited. */
+  dismissable(actor: Actor, id: string): Promise<AlertView> {
+    return alerts.dismissable(this.deps, actor, id);
+  }
+
   /** A named channel refuses messages for good: the admins are told by DM. */
   channelFailing(channel: string, error: string): Promise<unknown> {
     return alerts.raiseChannelFailing(this.deps, this.alertSettings, channel, error);

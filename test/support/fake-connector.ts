@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type ConnectorCallKind = 'send' | 'reply' | 'update' | 'create' | 'other';
+export type ConnectorCallKind = 'send' | 'reply' | 'update' | 'create' | 'upload' | 'other';
 
 export interface ConnectorCall {
   kind: ConnectorCallKind;
@@ -83,6 +83,9 @@ export async function startFakeConnector(): Promise<FakeConnector> {
         kind = method === 'PUT' ? 'update' : method === 'POST' ? (activityId ? 'reply' : 'send') : 'other';
       } else if (method === 'POST' && CONVERSATIONS.test(url.pathname)) {
         kind = 'create';
+      } else if (method === 'PUT' && url.pathname.startsWith('/upload/')) {
+        // A OneDrive upload slot, as a file consent's uploadInfo names it.
+        kind = 'upload';
       }
       const call: ConnectorCall = { kind, method, path: url.pathname, conversationId, activityId, headers: req.headers, body, answeredId: null, status: 200 };
 
@@ -111,6 +114,10 @@ export async function startFakeConnector(): Promise<FakeConnector> {
         case 'create':
           call.answeredId = `a:dm-${++seq}`;
           answer = { id: call.answeredId };
+          break;
+        case 'upload':
+          call.status = 201;
+          answer = {};
           break;
         default:
           call.status = 404;

@@ -4,13 +4,14 @@
  * is resolved from the activity on the server; the card's data is only a hint.
  */
 import type { Activity, TurnContext } from 'botbuilder';
-import { ACTIVATE_OPEN, ACTIVATE_SUBMIT, APPROVE, CANCEL, DEACTIVATE, DENY, DENY_SUBMIT, EXTEND, EXTEND_SUBMIT, REFRESH, REVIEW_ACCEPT_ALL, REVIEW_KEEP, REVIEW_REMOVE } from '../../../cards/actions.js';
+import { ACTIVATE_OPEN, ACTIVATE_SUBMIT, APPROVE, CANCEL, DEACTIVATE, DENY, DENY_SUBMIT, DISMISS_ALERT, DISMISS_ALERT_SUBMIT, EXTEND, EXTEND_SUBMIT, REFRESH, REVIEW_ACCEPT_ALL, REVIEW_KEEP, REVIEW_REMOVE } from '../../../cards/actions.js';
 import { describeForbiddenCharacter } from '../../../src/commands/index.js';
 import type { Actor } from '../../../src/core/index.js';
 import { forbiddenCharactersIn } from '../../../src/http-input.js';
 import { readExecuteAction, readSubmitAction, type CardAction } from '../activity.js';
 import { renderFor, resolveSender, type TeamsDeps } from '../context.js';
 import { badRequest, invokeBody, invokeResponse, messageOutcome, outcomeMessage, type ActionOutcome, type AdaptiveCardInvokeBody } from '../outcome.js';
+import { openDismissAlertForm, submitDismissAlertForm } from './alert-actions.js';
 import { approve, openDenyForm, refresh, submitDenyForm } from './approval-actions.js';
 import { reviewAcceptAll, reviewKeep, reviewRemove } from './review-actions.js';
 import { cancel, deactivate, extend, openActivationForm, submitActivationForm, submitExtensionForm } from './role-actions.js';
@@ -32,6 +33,8 @@ export const VERBS: Readonly<Record<string, VerbHandler>> = {
   [REVIEW_KEEP]: reviewKeep,
   [REVIEW_REMOVE]: reviewRemove,
   [REVIEW_ACCEPT_ALL]: reviewAcceptAll,
+  [DISMISS_ALERT]: openDismissAlertForm,
+  [DISMISS_ALERT_SUBMIT]: submitDismissAlertForm,
 };
 
 const SORRY = 'pimbot could not do that just now. Try again in a minute; if it keeps failing, tell a PIM admin.';

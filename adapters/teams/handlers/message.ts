@@ -7,7 +7,7 @@ import { teamsActivationForm, teamsExtensionForm, teamsFallbackText } from '../.
 import { runCommand } from '../../shared/commands.js';
 import { commandText, mentionedUsers } from '../activity.js';
 import { principalIdOf, renderFor, resolveSender, type TeamsDeps } from '../context.js';
-import { cardMessage, fileMessage, replyMessage } from '../render.js';
+import { cardMessage, fileConsentMessage, fileMessage, replyMessage } from '../render.js';
 
 export async function handleMessage(deps: TeamsDeps, ctx: TurnContext): Promise<void> {
   const rc = renderFor(deps);
@@ -35,7 +35,13 @@ export async function handleMessage(deps: TeamsDeps, ctx: TurnContext): Promise<
       return;
     }
     case 'file':
-      await ctx.sendActivities([replyMessage(outcome.reply, rc), fileMessage(outcome.filename, outcome.content)]);
+      // A personal chat can take a real file (consent card, then the user's OneDrive); elsewhere it is text.
+      if (privateReply) {
+        const command = commandText(ctx.activity);
+        await ctx.sendActivities([replyMessage(outcome.reply, rc), fileConsentMessage(outcome.filename, Buffer.byteLength(outcome.content), { command })]);
+      } else {
+        await ctx.sendActivities([replyMessage(outcome.reply, rc), fileMessage(outcome.filename, outcome.content)]);
+      }
       return;
   }
 }

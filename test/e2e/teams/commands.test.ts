@@ -92,12 +92,11 @@ describe('Teams commands', () => {
     expect(cardText(cardOf(call.body))).toMatch(/e-mail/);
   });
 
-  it('hands the audit CSV over as plain text after the reply card', async () => {
+  it('offers the audit CSV as a file after the reply card, in the personal chat (see audit-csv.test.ts)', async () => {
     await bot.message('erin', 'pim audit --csv');
     const [card, file] = await bot.connector.waitForCount(replyIn(personalChat('erin')), 2);
     expect(cardText(cardOf(card?.body))).toMatch(/Audit export/);
-    expect(file?.body.textFormat).toBe('plain');
-    expect(file?.body.text).toMatch(/^pim-audit-\d{4}-\d{2}-\d{2}\.csv\n\nseq,at,actor,action,subject,details\n/);
+    expect(file?.body.attachments?.[0]).toMatchObject({ contentType: 'application/vnd.microsoft.teams.card.file.consent', name: expect.stringMatching(/^pim-audit-\d{4}-\d{2}-\d{2}\.csv$/) });
   });
 
   it('keeps the 1:1 chat from an install and tells the user there, without creating a chat', async () => {

@@ -1,6 +1,6 @@
 /** Button listeners, one per action id in cards/actions.ts. */
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
-import { ACTIVATE_OPEN, APPROVE, CANCEL, DEACTIVATE, DENY, EXTEND, REVIEW_ACCEPT_ALL, REVIEW_KEEP, REVIEW_REMOVE, type ButtonAction as PimButton } from '../../../../cards/actions.js';
+import { ACTIVATE_OPEN, APPROVE, CANCEL, DEACTIVATE, DENY, DISMISS_ALERT, EXTEND, REVIEW_ACCEPT_ALL, REVIEW_KEEP, REVIEW_REMOVE, type ButtonAction as PimButton } from '../../../../cards/actions.js';
 import { responder } from '../../answer.js';
 import type { SlackDeps } from '../../deps.js';
 import { activateOpenPressed } from './activate-open.js';
@@ -8,6 +8,7 @@ import { approvePressed } from './approve.js';
 import { cancelPressed } from './cancel.js';
 import { deactivatePressed } from './deactivate.js';
 import { denyPressed } from './deny.js';
+import { dismissAlertPressed } from './dismiss-alert.js';
 import { extendPressed } from './extend.js';
 import type { ButtonArgs } from './press.js';
 import { reviewAcceptAllPressed, reviewKeepPressed, reviewRemovePressed } from './review.js';
@@ -22,6 +23,7 @@ const HANDLERS: Record<PimButton, (args: ButtonArgs, deps: SlackDeps) => Promise
   [REVIEW_KEEP]: reviewKeepPressed,
   [REVIEW_REMOVE]: reviewRemovePressed,
   [REVIEW_ACCEPT_ALL]: reviewAcceptAllPressed,
+  [DISMISS_ALERT]: dismissAlertPressed,
 };
 
 export function register(app: App, deps: SlackDeps): void {
