@@ -127,6 +127,28 @@ function outcomeLine(r: RequestView, ctx: RenderContext): Line {
   }
 }
 
+/** Where an approved request stands now (active, scheduled, ended), for the requester's own message; null before or without a grant. */
+function requestNow(r: RequestView, ctx: RenderContext): Line | null {
+  switch (r.state) {
+    case 'active':
+      return [t('🟢 Active'), ...(r.endsAt ? [t(` ${formatUntil(r.endsAt, ctx)}`)] : [])];
+    case 'approved':
+      return r.kind === 'activate' ? [t('⏳ Being granted')] : null;
+    case 'scheduled':
+      return [t(`🕒 Starts ${r.startAt ? formatWhen(r.startAt, ctx) : 'later'}`)];
+    case 'completed':
+      return r.kind === 'extend' ? [t('➕ Extended'), ...(r.endsAt ? [t(`; active ${formatUntil(r.endsAt, ctx)}`)] : [])] : r.kind === 'renew' ? [t('✅ Renewed')] : null;
+    case 'expired':
+      return [t('⏹ Ended: it expired')];
+    case 'deactivated':
+      return [t('⏹ Ended: you deactivated it')];
+    case 'revoked':
+      return [t('⏹ Ended: it was revoked')];
+    default:
+      return null;
+  }
+}
+
 function requestFacts(r: RequestView, ctx: RenderContext, opts: { deadline: boolean }): Block | null {
   return facts([
     fact('Reason', r.reason),
@@ -177,13 +199,16 @@ export function noticeContent(n: Notice, ctx: RenderContext): Content {
     case 'request_pending': {
       const r = n.request;
       if (r.state !== 'pending_approval') {
-        // The same message once decided (or closed): what became of it, and no Cancel button.
-        const said = oneLine(outcomeLine(r, ctx).map((s) => s.text).join('')).replace(/^[^\p{L}]+/u, '');
+        // The same message once decided, active, ended or closed: what became of it, no Cancel button.
+        const now = requestNow(r, ctx);
+        const decision = r.decidedBy || !APPROVED_STATES.has(r.state) ? outcomeLine(r, ctx) : null;
+        const said = oneLine((now ?? decision ?? []).map((s) => s.text).join('')).replace(/^[^\p{L}]+/u, '');
         return {
           summary: `Your request ${r.id} for ${r.role} at ${r.scope}: ${said.charAt(0).toLowerCase()}${said.slice(1)}`,
           blocks: compact([
             text([t('Your request '), c(r.id), t(' for '), ...roleAt(r.role, r.scope), t(` (${dur(r.durationMs)})`)]),
-            text(outcomeLine(r, ctx)),
+            decision ? text(decision) : null,
+            now ? text(now) : null,
             r.decisionReason ? facts([fact('Decision reason', r.decisionReason)]) : null,
           ]),
           buttons: [],
@@ -228,7 +253,9 @@ export function noticeContent(n: Notice, ctx: RenderContext): Content {
             ? [t(`It starts ${formatWhen(r.startAt, ctx)}.`)]
             : r.state === 'approved'
               ? [t('It is being granted; you will get a message when it is active.')]
-              : null;
+              : r.state === 'completed' && r.endsAt
+                ? [t(r.kind === 'renew' ? `You are eligible ${formatUntil(r.endsAt, ctx)}.` : `It is extended by ${dur(r.durationMs)}; it is active ${formatUntil(r.endsAt, ctx)}.`)]
+                : null;
       return {
         summary: `${who} approved your request ${r.id} for ${r.role} at ${r.scope}`,
         blocks: compact([
@@ -260,6 +287,16 @@ export function noticeContent(n: Notice, ctx: RenderContext): Content {
     case 'activation_started': {
       const a = n.assignment;
       const r = n.request;
+      if (n.personal) {
+        return {
+          summary: `Your ${a.role} at ${a.scope} is active ${formatUntil(a.endsAt, ctx)}`,
+          blocks: compact([
+            text([t('🟢 Your '), ...roleAt(a.role, a.scope), t(` is active ${formatUntil(a.endsAt, ctx)}.`)]),
+            facts([fact('Reason', r.reason), fact('Ticket', r.ticket), fact('Approved by', r.decidedBy?.name), fact('Request', r.id)]),
+          ]),
+          buttons: [],
+        };
+      }
       return {
         summary: `${a.principal.name} activated ${a.role} at ${a.scope} ${formatUntil(a.endsAt, ctx)}`,
         blocks: compact([
@@ -284,12 +321,16 @@ export function noticeContent(n: Notice, ctx: RenderContext): Content {
     case 'activation_ended': {
       const a = n.assignment;
       const how = { expired: 'expired', deactivated: 'was deactivated', revoked: 'was revoked', removed: 'was removed' }[n.reason];
+      const whose: Line = n.personal ? [t('⏹ Your ')] : [t('⏹ '), b(a.principal.name), t('’s ')];
+      // An activation ended but its eligibility did not: activate again. Only a time-bound
+      // assignment that ended needs an admin.
+      const again = (a.requestId && (n.reason === 'expired' || n.reason === 'deactivated')) || n.stillEligible;
       return {
-        summary: `${a.principal.name}'s ${a.role} at ${a.scope} ${how}`,
+        summary: `${n.personal ? 'Your' : `${a.principal.name}'s`} ${a.role} at ${a.scope} ${how}`,
         blocks: compact([
-          text([t('⏹ '), b(a.principal.name), t('’s '), ...roleAt(a.role, a.scope), t(` ${how}`), ...(n.removedBy ? [t(' by '), b(n.removedBy.name)] : []), t('.')]),
+          text([...whose, ...roleAt(a.role, a.scope), t(` ${how}`), ...(n.removedBy ? [t(' by '), b(n.removedBy.name)] : []), t('.')]),
           n.removalReason ? facts([fact('Reason', n.removalReason)]) : null,
-          a.requestId && (n.reason === 'expired' || n.reason === 'deactivated')
+          again
             ? note([t('Activate it again with '), c(`activate ${a.role}`), t(' when you need it.')])
             : !a.requestId && n.reason === 'expired'
               ? note([t('Ask a PIM admin to assign it again if you still need it.')])

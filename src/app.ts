@@ -167,6 +167,7 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
     dedupe,
     inbox: new InboxStore(database.db, node.id),
     conversations: new ConversationRefStore(database.db),
+    messageRefs: new MessageRefStore(database.db),
     // Outbound chat calls are paced at the platforms' rates, shared by every replica (PostgreSQL).
     ...(config.delivery.pacing ? { pacer: rateLimiter } : {}),
     mfa: {
