@@ -34,6 +34,8 @@ describe.skipIf(!chromium.path)('the playground in a browser', () => {
   /** Waits until the conversation on screen shows `text`. */
   const see = (text: RegExp | string) => log().getByText(text).first().waitFor({ state: 'visible', timeout: WAIT });
   const pick = (name: RegExp) => page.getByRole('navigation').getByRole('button', { name }).click();
+  /** The bot's messages in the conversation on screen. */
+  const botMessages = (): Locator => log().locator('li.msg-bot');
 
   beforeAll(async () => {
     rmSync(SHOTS, { recursive: true, force: true }); // this run's screenshots only
@@ -73,6 +75,9 @@ describe.skipIf(!chromium.path)('the playground in a browser', () => {
     await see(/waiting for approval/);
     await shot('01-alice-asks-for-owner');
     expect(await box.inputValue()).toBe('');
+    // One answer, with Cancel: no second "waiting" message repeats it.
+    await log().getByRole('button', { name: 'Cancel request' }).waitFor({ timeout: WAIT });
+    expect(await botMessages().count()).toBe(1);
   });
 
   it('as Bob, presses Approve and is told he is not an approver; the card stays as it is', async () => {
@@ -101,11 +106,17 @@ describe.skipIf(!chromium.path)('the playground in a browser', () => {
     await shot('05-carol-approved');
   });
 
-  it('back as Alice, reads in her DM that Carol approved and Owner is active', async () => {
+  it('back as Alice, finds her answer updated in place (no live Cancel) and one new message: Carol approved', async () => {
     await pick(/^Alice/);
     await pick(/^Direct message with pimbot/);
     await see(/Carol approved your request/);
-    await see(/Alice activated Owner/);
+    await see(/Active until/);
+    // The answer to her command, now saying what became of it; and the decision: two messages in all.
+    expect(await botMessages().count()).toBe(2);
+    expect(await botMessages().first().textContent()).toMatch(/Your request R-[A-Z0-9]+ for Owner[\s\S]*Approved by Carol[\s\S]*Active until/);
+    expect(await botMessages().first().locator('.msg-updated').count()).toBe(1);
+    expect(await log().getByRole('button', { name: /Cancel/ }).count()).toBe(0);
+    expect(await log().getByText(/Alice activated Owner/).count()).toBe(0);
     await shot('06-alice-approved');
   });
 
@@ -115,7 +126,10 @@ describe.skipIf(!chromium.path)('the playground in a browser', () => {
     await offset.filter({ hasText: '1h ahead of real time' }).waitFor({ timeout: WAIT });
     await page.getByRole('button', { name: 'Move the clock forward 10 minutes' }).click();
     await offset.filter({ hasText: '1h 10m ahead of real time' }).waitFor({ timeout: WAIT });
-    await see(/Owner at \/subscriptions\/prod expired/);
+    await see(/Your Owner at \/subscriptions\/prod expired/);
+    // The expiry is a new message (an alert); the answer about the request now says it ended.
+    await see(/Ended: it expired/);
+    expect(await botMessages().count()).toBe(3);
     // Once the bot has processed what the jump made due, the status line says nothing more.
     await page.locator('#clock-status:empty').waitFor({ state: 'attached', timeout: WAIT });
     await shot('07-alice-owner-expired');
