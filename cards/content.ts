@@ -65,6 +65,14 @@ const c = (text: string): Span => ({ text: oneLine(clip(text, 300)), style: 'cod
 const i = (text: string): Span => ({ text: oneLine(text), style: 'italic' });
 const user = (text: string | null | undefined): string => clip((text ?? '').trim(), USER_TEXT_MAX);
 
+/**
+ * A sentence of the bot's own (an error, a plain reply) as spans: what it quotes in backticks
+ * (commands, ids, values) becomes code, which Slack shows as code and Teams as plain text, so
+ * no surface shows a literal backtick.
+ */
+const rich = (s: string): Line => s.split(/`([^`\n]+)`/).map((part, k) => (k % 2 === 1 ? { text: part, style: 'code' as const } : t(part))).filter((x) => x.text !== '');
+const unquoted = (s: string): string => s.replace(/`([^`\n]+)`/g, '$1');
+
 const text = (...lines: Line[]): Block => ({ type: 'text', lines });
 const note = (...lines: Line[]): Block => ({ type: 'note', lines });
 const facts = (list: (Fact | null)[]): Block | null => {
@@ -863,12 +871,12 @@ export function replyContent(r: Reply, ctx: RenderContext): Content {
       };
     case 'error':
       return {
-        summary: oneLine(clip(r.message, 300)),
-        blocks: compact([text([t(`⚠️ ${clip(r.message, 2000)}`)]), r.usage ? note([t('Usage: '), c(r.usage)]) : null]),
+        summary: oneLine(clip(unquoted(r.message), 300)),
+        blocks: compact([text(rich(`⚠️ ${clip(r.message, 2000)}`)), r.usage ? note([t('Usage: '), c(r.usage)]) : null]),
         buttons: [],
       };
     case 'text':
-      return { summary: r.text, blocks: [text([t(clip(r.text, 2500))])], buttons: [] };
+      return { summary: unquoted(r.text), blocks: [text(...clip(r.text, 2500).split('\n').map(rich))], buttons: [] };
   }
 }
 

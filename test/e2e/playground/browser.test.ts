@@ -165,6 +165,26 @@ describe.skipIf(!chromium.path)('the playground in a browser', () => {
     await shot('09-bob-activated');
   });
 
+  it('as Bob, reads help with plain <role> placeholders (no full-width boxes) and an unknown command in one sentence', async () => {
+    const box = page.getByLabel('Message pimbot as Bob');
+    await box.fill('help');
+    await box.press('Enter');
+    await see(/pimbot commands/);
+    const help = (await botMessages().last().textContent()) ?? '';
+    expect(help).not.toMatch(/[＜＞]/);
+    expect(help.replace(/\u200B/g, '')).toContain('activate <role> [<duration>]');
+    await shot('10-bob-help');
+
+    await box.fill('frobnicate');
+    await box.press('Enter');
+    await see(/Unknown command frobnicate/);
+    const told = (await botMessages().last().textContent()) ?? '';
+    expect(told).toContain('Unknown command frobnicate. Try help.');
+    // Quoted words are shown as text here: no literal backticks, and no run-on list of commands.
+    expect(told).not.toContain('`');
+    expect(told).not.toContain('Commands:');
+  });
+
   it('renders every card with the real Adaptive Cards renderer, with no errors in the page', async () => {
     expect(await page.locator('.ac-adaptiveCard').count()).toBeGreaterThan(0);
     expect(problems).toEqual([]);
@@ -178,6 +198,6 @@ describe.skipIf(!chromium.path)('the playground in a browser', () => {
     await page.goto(`${restarted.url}/`);
     await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor({ timeout: WAIT });
     await page.locator('#clock-offset').filter({ hasText: '1h 10m ahead of real time' }).waitFor({ timeout: WAIT });
-    await shot('10-after-restart');
+    await shot('12-after-restart');
   });
 });

@@ -65,7 +65,10 @@ describe('other commands', () => {
     const typo = await slack.command(alice, 'actvate Reader');
     const told = await fake.waitForResponse(typo.responseId);
     expect(told.body.response_type).toBe('ephemeral');
-    expect(textOf(told.body.blocks)).toMatch(/⚠️/);
+    // One sentence and the closest command's usage, not the whole list run together.
+    expect(textOf(told.body.blocks)).toContain('⚠️ Unknown command `actvate`. Try `help`. Closest: `activate`.');
+    expect(textOf(told.body.blocks)).toContain('Usage: `activate &lt;role&gt; [&lt;duration&gt;]');
+    expect(textOf(told.body.blocks)).not.toContain('Commands:');
   });
 
   it('uploads an admin’s audit export as a CSV file into their DM, one line per audit row', async () => {
