@@ -13,7 +13,7 @@ export async function auditLog(deps: PimDeps, actor: Actor, q: { user?: string; 
       uow.audit.list({
         since: q.since,
         limit: q.limit ?? 200,
-        detailsMatch: { ...(q.user ? { principal: deps.directory.require(q.user).id } : {}), ...(q.role ? { role: findRole(deps.roles, q.role).name } : {}) },
+        detailsMatch: { ...(q.user ? { principal: deps.directory.find(q.user).id } : {}), ...(q.role ? { role: findRole(deps.roles, q.role).name } : {}) },
       }),
     );
   });

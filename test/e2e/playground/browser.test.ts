@@ -185,6 +185,19 @@ describe.skipIf(!chromium.path)('the playground in a browser', () => {
     expect(told).not.toContain('Commands:');
   });
 
+  it('as Erin (admin), assigns someone not in the directory and is told who is missing, not that she is', async () => {
+    await pick(/^Erin/);
+    await pick(/^Direct message with pimbot/);
+    const box = page.getByLabel('Message pimbot as Erin');
+    await box.fill('assign zed Reader --reason "on call"');
+    await box.press('Enter');
+    await see(/No one called zed/);
+    const told = (await botMessages().last().textContent()) ?? '';
+    expect(told).toMatch(/No one called zed — use an id or e-mail such as zed@[a-z.]+/);
+    expect(told).not.toContain('You are not in the PIM directory');
+    await shot('11-erin-unknown-user');
+  });
+
   it('renders every card with the real Adaptive Cards renderer, with no errors in the page', async () => {
     expect(await page.locator('.ac-adaptiveCard').count()).toBeGreaterThan(0);
     expect(problems).toEqual([]);
