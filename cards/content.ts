@@ -13,7 +13,7 @@ import {
   type ActionHint,
   type ButtonAction,
 } from './actions.js';
-import { clip, formatDay, formatDuration, formatRelative, formatTime, formatUntil, formatWhen, joinAnd, oneLine, plural, STATE_WORDS } from './format.js';
+import { clip, formatDay, formatDayTime, formatDuration, formatRelative, formatTime, formatUntil, formatWhen, joinAnd, oneLine, plural, STATE_WORDS } from './format.js';
 import type { AlertView, AssignmentView, DigestView, ExpiryWarningKind, HelpLine, HomeView, Notice, RenderContext, Reply, RequestView, RoleRow } from './model.js';
 
 /** A run of text with one style. */
@@ -85,6 +85,14 @@ const more = (shown: number, total: number, noun: string): Block | null =>
 const compact = (blocks: (Block | null)[]): Block[] => blocks.filter((x): x is Block => x !== null);
 
 const requestHint = (id: string): ActionHint => ({ requestId: id });
+
+/** Said at once when nobody but the requester could approve a request: it can only time out. */
+const noOtherApprover = (requestId: string | null): Block =>
+  text([
+    t('⚠️ Nobody else can approve this: you are its only approver, so it will time out. Cancel it with '),
+    c(`cancel ${requestId ?? '<request-id>'}`),
+    t(' and ask a PIM admin to add another approver.'),
+  ]);
 const roleHint = (role: string, scope: string | null): ActionHint => ({ role, scope });
 
 // ---------------------------------------------------------------- requests
@@ -122,7 +130,8 @@ function outcomeLine(r: RequestView, ctx: RenderContext): Line {
     case 'denied':
       return [t('❌ Denied'), ...by];
     case 'timed_out':
-      return [t('⌛ Timed out'), ...at(r.approvalDeadline), t(' without a decision')];
+      // With its day: a time-out card is read later, often on another day.
+      return [t('⌛ Timed out'), ...(r.approvalDeadline ? [t(` on ${formatDayTime(r.approvalDeadline, ctx)}`)] : []), t(' without a decision')];
     case 'canceled':
       return [t('🚫 Canceled before a decision')];
     case 'failed':
@@ -278,7 +287,7 @@ export function noticeContent(n: Notice, ctx: RenderContext): Content {
       const r = n.request;
       const head: Line =
         r.state === 'timed_out'
-          ? [t('⌛ Your request '), c(r.id), t(' for '), ...roleAt(r.role, r.scope), t(' timed out without a decision.')]
+          ? [t('⌛ Your request '), c(r.id), t(' for '), ...roleAt(r.role, r.scope), t(` timed out${r.approvalDeadline ? ` on ${formatDayTime(r.approvalDeadline, ctx)}` : ''} without a decision.`)]
           : r.state === 'canceled'
             ? [t('🚫 Request '), c(r.id), t(' for '), ...roleAt(r.role, r.scope), t(' was canceled.')]
             : r.state === 'failed'
@@ -717,7 +726,7 @@ export function replyContent(r: Reply, ctx: RenderContext): Content {
             summary: `Request ${r.requestId} for ${r.role} at ${r.scope} is waiting for approval`,
             blocks: compact([
               text([t('⏳ Request '), c(r.requestId), t(' for '), ...where, t(` (${dur(r.durationMs)}) is waiting for approval.`)]),
-              r.approvers.length ? note([t(`Approvers: ${clip(joinAnd(r.approvers.slice(0, 10)), 500)}${r.approvers.length > 10 ? ` and ${r.approvers.length - 10} more` : ''}.`)]) : null,
+              r.approvers.length ? note([t(`Approvers: ${clip(joinAnd(r.approvers.slice(0, 10)), 500)}${r.approvers.length > 10 ? ` and ${r.approvers.length - 10} more` : ''}.`)]) : noOtherApprover(r.requestId),
             ]),
             buttons: [{ label: 'Cancel request', action: CANCEL, hint: requestHint(r.requestId) }],
           };
@@ -746,7 +755,7 @@ export function replyContent(r: Reply, ctx: RenderContext): Content {
         summary: `${what} request ${r.requestId ?? ''} for ${r.role} at ${r.scope} is waiting for approval`,
         blocks: compact([
           text([t(`⏳ ${what} request `), c(r.requestId ?? '?'), t(' for '), ...where, t(` (${dur(r.durationMs)}) is waiting for approval.`)]),
-          r.approvers.length ? note([t(`Approvers: ${clip(joinAnd(r.approvers.slice(0, 10)), 500)}${r.approvers.length > 10 ? ` and ${r.approvers.length - 10} more` : ''}.`)]) : null,
+          r.approvers.length ? note([t(`Approvers: ${clip(joinAnd(r.approvers.slice(0, 10)), 500)}${r.approvers.length > 10 ? ` and ${r.approvers.length - 10} more` : ''}.`)]) : noOtherApprover(r.requestId),
         ]),
         buttons: r.requestId ? [{ label: 'Cancel request', action: CANCEL, hint: requestHint(r.requestId) }] : [],
       };

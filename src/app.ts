@@ -152,6 +152,7 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
   const bootstrapped = await applyBootstrap(pim, config, clock);
   if (bootstrapped > 0) logger.info({ assignments: bootstrapped }, 'bootstrap assignments applied to the empty database');
   // Role settings, approvers and admins are audited when they change between starts.
+  for (const deadEnd of await pim.approvalDeadEnds()) logger.warn({ check: 'approval' }, `pim.config.yaml: ${deadEnd}`);
   const configChanges = await pim.recordConfig(configFingerprint(config), config.isDemo ? 'demo' : config.source);
   if (configChanges && configChanges.length > 0) logger.info({ changed: configChanges }, `pim.config.yaml changed since the last start: ${configChanges.join(', ')} (audited)`);
 

@@ -277,6 +277,7 @@ export const REPLIES: [string, Reply][] = [
   ['activation active', { kind: 'activation', outcome: 'active', role: 'Owner', scope: '/subscriptions/prod', requestId: 'R7K2Q', durationMs: 3_600_000, until: at(60), startAt: null, approvers: [] }],
   ['activation granting', { kind: 'activation', outcome: 'granting', role: 'Owner', scope: '/subscriptions/prod', requestId: 'R7K2Q', durationMs: 3_600_000, until: null, startAt: null, approvers: [] }],
   ['activation pending_approval', { kind: 'activation', outcome: 'pending_approval', role: 'Owner', scope: '/subscriptions/prod', requestId: 'R7K2Q', durationMs: 3_600_000, until: null, startAt: null, approvers: ['Carol', 'Dave'] }],
+  ['activation pending_approval, nobody else can approve', { kind: 'activation', outcome: 'pending_approval', role: 'Owner', scope: '/subscriptions/prod', requestId: 'R7K2Q', durationMs: 3_600_000, until: null, startAt: null, approvers: [] }],
   ['activation scheduled', { kind: 'activation', outcome: 'scheduled', role: 'Owner', scope: '/subscriptions/prod', requestId: 'R7K2Q', durationMs: 3_600_000, until: null, startAt: at(18 * 60), approvers: [] }],
   ['deactivated', { kind: 'deactivated', role: 'Owner', scope: '/subscriptions/prod' }],
   ['extended', { kind: 'extended', outcome: 'extended', requestKind: 'extend', role: 'Owner', scope: '/subscriptions/prod', durationMs: 30 * 60_000, until: at(75), requestId: null, approvers: [] }],
