@@ -838,6 +838,7 @@ export function replyContent(r: Reply, ctx: RenderContext): Content {
       };
     case 'audit': {
       const rows = r.rows.slice(0, LIST_MAX.audit);
+      const older = (r.rows.length - rows.length) + (r.olderLeftOut ?? 0);
       const chunks: Block[] = [];
       for (let k = 0; k < rows.length; k += 10) {
         chunks.push(
@@ -854,11 +855,13 @@ export function replyContent(r: Reply, ctx: RenderContext): Content {
         );
       }
       return {
-        summary: `Audit trail: ${plural(r.rows.length, 'event')}`,
+        summary: `Audit trail: ${plural(r.rows.length, 'event')}${older ? `, ${older}${r.olderAtLeast ? '+' : ''} older left out` : ''}`,
         blocks: compact([
           { type: 'header', text: 'Audit trail' },
           ...(rows.length ? chunks : [text([t('No events match.')])]),
-          r.rows.length > rows.length ? note([t(`…and ${r.rows.length - rows.length} more events. Narrow it with `), c('--since'), t(', '), c('--user'), t(' or '), c('--role'), t(', or export with '), c('--csv'), t('.')]) : null,
+          older
+            ? note([t(`…and ${older}${r.olderAtLeast ? ' or more' : ''} older ${older === 1 ? 'event' : 'events'} left out. Narrow it with `), c('--since'), t(', '), c('--user'), t(' or '), c('--role'), t(', or export them all with '), c('--csv'), t('.')])
+            : null,
         ]),
         buttons: [],
       };

@@ -100,7 +100,8 @@ export type Reply =
   | { kind: 'decided'; outcome: 'approved' | 'denied'; request: RequestView }
   | { kind: 'assigned'; assignment: AssignmentView }
   | { kind: 'removed'; assignments: AssignmentView[] }
-  | { kind: 'audit'; rows: AuditRow[] }
+  /** The newest audit rows; `olderLeftOut`: how many older rows matched and are not shown (`olderAtLeast`: that many or more). */
+  | { kind: 'audit'; rows: AuditRow[]; olderLeftOut?: number; olderAtLeast?: boolean }
   /** The open security alerts, most severe first. */
   | { kind: 'alerts'; alerts: AlertView[] }
   | { kind: 'alert_dismissed'; alert: AlertView }

@@ -155,17 +155,23 @@ const mfaCommands = {
   },
 } satisfies Partial<Handlers>;
 
+/** How many rows `audit` lists, and the most `audit --csv` exports. */
+const AUDIT_LIST_MAX = 25;
+const AUDIT_EXPORT_MAX = 10_000;
+
 /** The audit trail, as a list or a CSV file. */
 const auditCommands = {
   audit: async ({ pim, actor }, c) => {
     const since = c.sinceMs ? new Date(pim.now().getTime() - c.sinceMs) : undefined;
-    const events = await pim.auditLog(actor, { user: c.user ? resolveUserRef(pim, c.user) : undefined, role: c.role, since, limit: c.csv ? 10_000 : 25 });
-    const rows = events.map((e) => auditRow(e, nameOf(pim)));
+    // The list shows the newest rows and says how many older ones matched (counted up to the export's cap).
+    const events = await pim.auditLog(actor, { user: c.user ? resolveUserRef(pim, c.user) : undefined, role: c.role, since, limit: c.csv ? AUDIT_EXPORT_MAX : AUDIT_EXPORT_MAX + 1 });
+    const rows = (c.csv ? events : events.slice(0, AUDIT_LIST_MAX)).map((e) => auditRow(e, nameOf(pim)));
     if (c.csv) {
       const content = auditCsv(rows);
       return { type: 'file', filename: `pim-audit-${pim.now().toISOString().slice(0, 10)}.csv`, content, reply: { kind: 'text', text: `Audit export: ${rows.length} events.` } };
     }
-    return reply({ kind: 'audit', rows });
+    const older = Math.min(events.length, AUDIT_EXPORT_MAX) - rows.length;
+    return reply({ kind: 'audit', rows, ...(older > 0 ? { olderLeftOut: older } : {}), ...(events.length > AUDIT_EXPORT_MAX ? { olderAtLeast: true } : {}) });
   },
 } satisfies Partial<Handlers>;
 

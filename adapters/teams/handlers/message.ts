@@ -55,7 +55,8 @@ export async function handleMessage(deps: TeamsDeps, ctx: TurnContext): Promise<
       return;
     }
     case 'file':
-      await ctx.sendActivities([replyMessage(outcome.reply, rc), fileMessage(outcome.filename, outcome.content)]);
+      // Off Teams (the playground) the file goes with the message whole, to be downloaded.
+      await ctx.sendActivities([replyMessage(outcome.reply, rc), fileMessage(outcome.filename, outcome.content, ctx.activity.channelId !== 'msteams')]);
       return;
   }
 }

@@ -198,6 +198,16 @@ describe.skipIf(!chromium.path)('the playground in a browser', () => {
     await shot('11-erin-unknown-user');
   });
 
+  it('as Erin, exports the audit trail with audit --csv and is offered the file to download', async () => {
+    const box = page.getByLabel('Message pimbot as Erin');
+    await box.fill('audit --csv');
+    await box.press('Enter');
+    const link = log().getByRole('link', { name: /^Download pim-audit-\d{4}-\d{2}-\d{2}\.csv$/ });
+    await link.waitFor({ timeout: WAIT });
+    expect(await link.getAttribute('download')).toMatch(/^pim-audit-.*\.csv$/);
+    expect(await link.getAttribute('href')).toMatch(/^blob:/);
+  });
+
   it('renders every card with the real Adaptive Cards renderer, with no errors in the page', async () => {
     expect(await page.locator('.ac-adaptiveCard').count()).toBeGreaterThan(0);
     expect(problems).toEqual([]);

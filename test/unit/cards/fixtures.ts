@@ -293,6 +293,7 @@ export const REPLIES: [string, Reply][] = [
   ['removed', { kind: 'removed', assignments: [assignment({ type: 'eligible', requestId: null }), assignment()] }],
   ['removed nothing', { kind: 'removed', assignments: [] }],
   ['audit', { kind: 'audit', rows: auditRows }],
+  ['audit with older rows left out', { kind: 'audit', rows: auditRows, olderLeftOut: 37 }],
   ['alerts', { kind: 'alerts', alerts: [alertView({ rule: 'break_glass', severity: 'critical', facts: { activation: true } }), alertView({ id: 'A-2', facts: { scopes: ['/'] } })] }],
   ['alerts none', { kind: 'alerts', alerts: [] }],
   ['alert_dismissed', { kind: 'alert_dismissed', alert: alertView({ state: 'dismissed', dismissedBy: carol, dismissedAt: at(1), dismissReason: 'Known: MFA comes in Q3', facts: { scopes: ['/'] } }) }],
