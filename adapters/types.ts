@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Worker } from 'node:worker_threads';
 import type { Env } from '../src/config/env.js';
 import type { PimConfig } from '../src/config/pim-config.js';
-import type { Clock, Messenger, Pim, Platform } from '../src/core/index.js';
+import type { Clock, MessageRef, MessageSubject, Messenger, Pim, Platform } from '../src/core/index.js';
 import type { Logger } from '../src/logger.js';
 import type { Metrics } from '../src/metrics.js';
 
@@ -62,6 +62,14 @@ export interface PacerPort {
   acquire(limits: readonly PaceLimit[], now: Date): Promise<{ waitMs: number; reserved: boolean }>;
 }
 
+/**
+ * Keeps where a direct answer landed under the subject it is about (src/db/message-refs.ts), so
+ * the outbox updates it in place as its request moves, as it does the messages it posted.
+ */
+export interface MessageRefPort {
+  saveRef(subject: MessageSubject, ref: MessageRef): Promise<void>;
+}
+
 /** Stores Bot Framework conversation references for proactive messages. */
 export interface ConversationStorePort {
   save(platform: Platform, key: string, reference: Record<string, unknown>, at: Date): Promise<void>;
@@ -95,6 +103,8 @@ export interface ChatAdapterDeps {
   /** Acked requests kept until handled (absent: no inbox, as in unit tests). */
   inbox?: InboxPort;
   conversations: ConversationStorePort;
+  /** Where direct answers about a request are kept, to be updated in place (absent: they are not). */
+  messageRefs?: MessageRefPort;
   /** Paces the Messengers' outbound calls (absent: they send as fast as the dispatcher asks). */
   pacer?: PacerPort;
   mfa: { enroll(principalId: string): Promise<{ secret: string; uri: string }> };

@@ -14,7 +14,7 @@ import {
   type ActionHint,
   type ButtonAction,
 } from './actions.js';
-import { clip, formatDay, formatDuration, formatRelative, formatTime, formatUntil, formatWhen, joinAnd, oneLine, plural, STATE_WORDS } from './format.js';
+import { clip, formatDay, formatDayTime, formatDuration, formatRelative, formatTime, formatUntil, formatWhen, joinAnd, oneLine, plural, STATE_WORDS } from './format.js';
 import { pendingReviewsContent, reviewRequestContent, reviewResultsContent, reviewStartedContent, reviewSummaryContent } from './reviews.js';
 import type { AlertView, AssignmentView, DigestView, ExpiryWarningKind, HelpLine, HomeView, Notice, RenderContext, Reply, RequestView, RoleRow } from './model.js';
 import type { AuditVerification } from '../src/core/index.js';
@@ -68,6 +68,14 @@ const c = (text: string): Span => ({ text: oneLine(clip(text, 300)), style: 'cod
 const i = (text: string): Span => ({ text: oneLine(text), style: 'italic' });
 const user = (text: string | null | undefined): string => clip((text ?? '').trim(), USER_TEXT_MAX);
 
+/**
+ * A sentence of the bot's own (an error, a plain reply) as spans: what it quotes in backticks
+ * (commands, ids, values) becomes code, which Slack shows as code and Teams as plain text, so
+ * no surface shows a literal backtick.
+ */
+const rich = (s: string): Line => s.split(/`([^`\n]+)`/).map((part, k) => (k % 2 === 1 ? { text: part, style: 'code' as const } : t(part))).filter((x) => x.text !== '');
+const unquoted = (s: string): string => s.replace(/`([^`\n]+)`/g, '$1');
+
 const text = (...lines: Line[]): Block => ({ type: 'text', lines });
 const note = (...lines: Line[]): Block => ({ type: 'note', lines });
 const facts = (list: (Fact | null)[]): Block | null => {
@@ -80,6 +88,14 @@ const more = (shown: number, total: number, noun: string): Block | null =>
 const compact = (blocks: (Block | null)[]): Block[] => blocks.filter((x): x is Block => x !== null);
 
 const requestHint = (id: string): ActionHint => ({ requestId: id });
+
+/** Said at once when nobody but the requester could approve a request: it can only time out. */
+const noOtherApprover = (requestId: string | null): Block =>
+  text([
+    t('⚠️ Nobody else can approve this: you are its only approver, so it will time out. Cancel it with '),
+    c(`cancel ${requestId ?? '<request-id>'}`),
+    t(' and ask a PIM admin to add another approver.'),
+  ]);
 const roleHint = (role: string, scope: string | null): ActionHint => ({ role, scope });
 
 // ---------------------------------------------------------------- requests
@@ -117,7 +133,8 @@ function outcomeLine(r: RequestView, ctx: RenderContext): Line {
     case 'denied':
       return [t('❌ Denied'), ...by];
     case 'timed_out':
-      return [t('⌛ Timed out'), ...at(r.approvalDeadline), t(' without a decision')];
+      // With its day: a time-out card is read later, often on another day.
+      return [t('⌛ Timed out'), ...(r.approvalDeadline ? [t(` on ${formatDayTime(r.approvalDeadline, ctx)}`)] : []), t(' without a decision')];
     case 'canceled':
       return [t('🚫 Canceled before a decision')];
     case 'failed':
@@ -127,6 +144,28 @@ function outcomeLine(r: RequestView, ctx: RenderContext): Line {
       return [t('⏳ Waiting for a decision')];
     default:
       return APPROVED_STATES.has(r.state) ? [t('✅ Approved'), ...by] : [t(`Request is ${STATE_WORDS[r.state] ?? r.state}`)];
+  }
+}
+
+/** Where an approved request stands now (active, scheduled, ended), for the requester's own message; null before or without a grant. */
+function requestNow(r: RequestView, ctx: RenderContext): Line | null {
+  switch (r.state) {
+    case 'active':
+      return [t('🟢 Active'), ...(r.endsAt ? [t(` ${formatUntil(r.endsAt, ctx)}`)] : [])];
+    case 'approved':
+      return r.kind === 'activate' ? [t('⏳ Being granted')] : null;
+    case 'scheduled':
+      return [t(`🕒 Starts ${r.startAt ? formatWhen(r.startAt, ctx) : 'later'}`)];
+    case 'completed':
+      return r.kind === 'extend' ? [t('➕ Extended'), ...(r.endsAt ? [t(`; active ${formatUntil(r.endsAt, ctx)}`)] : [])] : r.kind === 'renew' ? [t('✅ Renewed')] : null;
+    case 'expired':
+      return [t('⏹ Ended: it expired')];
+    case 'deactivated':
+      return [t('⏹ Ended: you deactivated it')];
+    case 'revoked':
+      return [t('⏹ Ended: it was revoked')];
+    default:
+      return null;
   }
 }
 
@@ -180,13 +219,16 @@ export function noticeContent(n: Notice, ctx: RenderContext): Content {
     case 'request_pending': {
       const r = n.request;
       if (r.state !== 'pending_approval') {
-        // The same message once decided (or closed): what became of it, and no Cancel button.
-        const said = oneLine(outcomeLine(r, ctx).map((s) => s.text).join('')).replace(/^[^\p{L}]+/u, '');
+        // The same message once decided, active, ended or closed: what became of it, no Cancel button.
+        const now = requestNow(r, ctx);
+        const decision = r.decidedBy || !APPROVED_STATES.has(r.state) ? outcomeLine(r, ctx) : null;
+        const said = oneLine((now ?? decision ?? []).map((s) => s.text).join('')).replace(/^[^\p{L}]+/u, '');
         return {
           summary: `Your request ${r.id} for ${r.role} at ${r.scope}: ${said.charAt(0).toLowerCase()}${said.slice(1)}`,
           blocks: compact([
             text([t('Your request '), c(r.id), t(' for '), ...roleAt(r.role, r.scope), t(` (${dur(r.durationMs)})`)]),
-            text(outcomeLine(r, ctx)),
+            decision ? text(decision) : null,
+            now ? text(now) : null,
             r.decisionReason ? facts([fact('Decision reason', r.decisionReason)]) : null,
           ]),
           buttons: [],
@@ -231,7 +273,9 @@ export function noticeContent(n: Notice, ctx: RenderContext): Content {
             ? [t(`It starts ${formatWhen(r.startAt, ctx)}.`)]
             : r.state === 'approved'
               ? [t('It is being granted; you will get a message when it is active.')]
-              : null;
+              : r.state === 'completed' && r.endsAt
+                ? [t(r.kind === 'renew' ? `You are eligible ${formatUntil(r.endsAt, ctx)}.` : `It is extended by ${dur(r.durationMs)}; it is active ${formatUntil(r.endsAt, ctx)}.`)]
+                : null;
       return {
         summary: `${who} approved your request ${r.id} for ${r.role} at ${r.scope}`,
         blocks: compact([
@@ -246,7 +290,7 @@ export function noticeContent(n: Notice, ctx: RenderContext): Content {
       const r = n.request;
       const head: Line =
         r.state === 'timed_out'
-          ? [t('⌛ Your request '), c(r.id), t(' for '), ...roleAt(r.role, r.scope), t(' timed out without a decision.')]
+          ? [t('⌛ Your request '), c(r.id), t(' for '), ...roleAt(r.role, r.scope), t(` timed out${r.approvalDeadline ? ` on ${formatDayTime(r.approvalDeadline, ctx)}` : ''} without a decision.`)]
           : r.state === 'canceled'
             ? [t('🚫 Request '), c(r.id), t(' for '), ...roleAt(r.role, r.scope), t(' was canceled.')]
             : r.state === 'failed'
@@ -263,6 +307,16 @@ export function noticeContent(n: Notice, ctx: RenderContext): Content {
     case 'activation_started': {
       const a = n.assignment;
       const r = n.request;
+      if (n.personal) {
+        return {
+          summary: `Your ${a.role} at ${a.scope} is active ${formatUntil(a.endsAt, ctx)}`,
+          blocks: compact([
+            text([t('🟢 Your '), ...roleAt(a.role, a.scope), t(` is active ${formatUntil(a.endsAt, ctx)}.`)]),
+            facts([fact('Reason', r.reason), fact('Ticket', r.ticket), fact('Approved by', r.decidedBy?.name), fact('Request', r.id)]),
+          ]),
+          buttons: [],
+        };
+      }
       return {
         summary: `${a.principal.name} activated ${a.role} at ${a.scope} ${formatUntil(a.endsAt, ctx)}`,
         blocks: compact([
@@ -287,12 +341,16 @@ export function noticeContent(n: Notice, ctx: RenderContext): Content {
     case 'activation_ended': {
       const a = n.assignment;
       const how = { expired: 'expired', deactivated: 'was deactivated', revoked: 'was revoked', removed: 'was removed' }[n.reason];
+      const whose: Line = n.personal ? [t('⏹ Your ')] : [t('⏹ '), b(a.principal.name), t('’s ')];
+      // An activation ended but its eligibility did not: activate again. Only a time-bound
+      // assignment that ended needs an admin.
+      const again = (a.requestId && (n.reason === 'expired' || n.reason === 'deactivated')) || n.stillEligible;
       return {
-        summary: `${a.principal.name}'s ${a.role} at ${a.scope} ${how}`,
+        summary: `${n.personal ? 'Your' : `${a.principal.name}'s`} ${a.role} at ${a.scope} ${how}`,
         blocks: compact([
-          text([t('⏹ '), b(a.principal.name), t('’s '), ...roleAt(a.role, a.scope), t(` ${how}`), ...(n.removedBy ? [t(' by '), b(n.removedBy.name)] : []), t('.')]),
+          text([...whose, ...roleAt(a.role, a.scope), t(` ${how}`), ...(n.removedBy ? [t(' by '), b(n.removedBy.name)] : []), t('.')]),
           n.removalReason ? facts([fact('Reason', n.removalReason)]) : null,
-          a.requestId && (n.reason === 'expired' || n.reason === 'deactivated')
+          again
             ? note([t('Activate it again with '), c(`activate ${a.role}`), t(' when you need it.')])
             : !a.requestId && n.reason === 'expired'
               ? note([t('Ask a PIM admin to assign it again if you still need it.')])
@@ -697,7 +755,7 @@ export function replyContent(r: Reply, ctx: RenderContext): Content {
             summary: `Request ${r.requestId} for ${r.role} at ${r.scope} is waiting for approval`,
             blocks: compact([
               text([t('⏳ Request '), c(r.requestId), t(' for '), ...where, t(` (${dur(r.durationMs)}) is waiting for approval.`)]),
-              r.approvers.length ? note([t(`Approvers: ${clip(joinAnd(r.approvers.slice(0, 10)), 500)}${r.approvers.length > 10 ? ` and ${r.approvers.length - 10} more` : ''}.`)]) : null,
+              r.approvers.length ? note([t(`Approvers: ${clip(joinAnd(r.approvers.slice(0, 10)), 500)}${r.approvers.length > 10 ? ` and ${r.approvers.length - 10} more` : ''}.`)]) : noOtherApprover(r.requestId),
             ]),
             buttons: [{ label: 'Cancel request', action: CANCEL, hint: requestHint(r.requestId) }],
           };
@@ -726,7 +784,7 @@ export function replyContent(r: Reply, ctx: RenderContext): Content {
         summary: `${what} request ${r.requestId ?? ''} for ${r.role} at ${r.scope} is waiting for approval`,
         blocks: compact([
           text([t(`⏳ ${what} request `), c(r.requestId ?? '?'), t(' for '), ...where, t(` (${dur(r.durationMs)}) is waiting for approval.`)]),
-          r.approvers.length ? note([t(`Approvers: ${clip(joinAnd(r.approvers.slice(0, 10)), 500)}${r.approvers.length > 10 ? ` and ${r.approvers.length - 10} more` : ''}.`)]) : null,
+          r.approvers.length ? note([t(`Approvers: ${clip(joinAnd(r.approvers.slice(0, 10)), 500)}${r.approvers.length > 10 ? ` and ${r.approvers.length - 10} more` : ''}.`)]) : noOtherApprover(r.requestId),
         ]),
         buttons: r.requestId ? [{ label: 'Cancel request', action: CANCEL, hint: requestHint(r.requestId) }] : [],
       };
@@ -844,7 +902,7 @@ export function replyContent(r: Reply, ctx: RenderContext): Content {
         );
       }
       return {
-        summary: `Audit trail: ${plural(r.rows.length, 'event')}`,
+        summary: `Audit trail: ${plural(r.rows.length, 'event')}${older ? `, ${older}${''} older left out` : ''}`,
         blocks: compact([
           { type: 'header', text: 'Audit trail' },
           ...(rows.length ? chunks : [text([t('No events match.')])]),
@@ -872,12 +930,12 @@ export function replyContent(r: Reply, ctx: RenderContext): Content {
       };
     case 'error':
       return {
-        summary: oneLine(clip(r.message, 300)),
-        blocks: compact([text([t(`⚠️ ${clip(r.message, 2000)}`)]), r.usage ? note([t('Usage: '), c(r.usage)]) : null]),
+        summary: oneLine(clip(unquoted(r.message), 300)),
+        blocks: compact([text(rich(`⚠️ ${clip(r.message, 2000)}`)), r.usage ? note([t('Usage: '), c(r.usage)]) : null]),
         buttons: [],
       };
     case 'text':
-      return { summary: r.text, blocks: [text([t(clip(r.text, 2500))])], buttons: [] };
+      return { summary: unquoted(r.text), blocks: [text(...clip(r.text, 2500).split('\n').map(rich))], buttons: [] };
   }
 }
 

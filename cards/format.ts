@@ -64,6 +64,14 @@ export function formatTime(t: string | Date, ctx: RenderContext): string {
   return `${p.day} ${p.month} ${p.year}, ${clock}`;
 }
 
+/** An instant with its day always: `Tue 3 Jun, 14:32 CEST` (and the year when not this one). */
+export function formatDayTime(t: string | Date, ctx: RenderContext): string {
+  const d = toDate(t);
+  if (Number.isNaN(d.getTime())) return String(t);
+  const p = parts(d, ctx.timeZone);
+  return `${formatDay(d, ctx)}, ${p.hour}:${p.minute} ${p.timeZoneName}`;
+}
+
 /** The calendar day of an instant in the context's zone: `Tue 3 Jun`, or `Tue 3 Jun 2024` in another year. */
 export function formatDay(t: string | Date, ctx: RenderContext): string {
   const d = toDate(t);

@@ -173,6 +173,7 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
   const bootstrapped = await applyBootstrap(pim, config, clock);
   if (bootstrapped > 0) logger.info({ assignments: bootstrapped }, 'bootstrap assignments applied to the empty database');
   // Role settings, approvers and admins are audited when they change between starts.
+  for (const deadEnd of await pim.approvalDeadEnds()) logger.warn({ check: 'approval' }, `pim.config.yaml: ${deadEnd}`);
   const configChanges = await pim.recordConfig(configFingerprint(config), config.isDemo ? 'demo' : config.source);
   if (configChanges && configChanges.length > 0) logger.info({ changed: configChanges }, `pim.config.yaml changed since the last start: ${configChanges.join(', ')} (audited)`);
 
@@ -191,6 +192,7 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
     inbox: new InboxStore(database.db, node.id),
     onAudited: (events) => auditedElsewhere(events),
     conversations: new ConversationRefStore(database.db),
+    messageRefs: new MessageRefStore(database.db),
     // Outbound chat calls are paced at the platforms' rates, shared by every replica (PostgreSQL).
     ...(config.delivery.pacing ? { pacer: rateLimiter } : {}),
     mfa: {

@@ -19,6 +19,7 @@ import type { PimConfig } from './config/pim-config.js';
 import { buildCore } from './core-factory.js';
 import { openDatabase, type Database } from './db/client.js';
 import { DedupeStore } from './db/dedupe.js';
+import { MessageRefStore } from './db/message-refs.js';
 import { InboxStore } from './db/inbox.js';
 import { countAudit, type OutcomeCounters } from './metrics.js';
 import { lowerThisThreadPriority } from './threads.js';
@@ -68,6 +69,7 @@ async function run(port: MessagePort, data: SlackWorkThreadData): Promise<void> 
       receiver,
       clientOptions: answeringClientOptions(data.env.slack.apiUrl),
       workspaces: data.config.slack,
+      messageRefs: new MessageRefStore(database.db),
     });
     const db = database;
     const inbox = new InboxStore(database.db, data.node);

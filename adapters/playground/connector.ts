@@ -34,6 +34,7 @@ export function draftOf(activity: unknown, isBot: boolean): MessageDraft | null 
   for (const a of Array.isArray(activity.attachments) ? activity.attachments : []) {
     if (!isObj(a) || typeof a.contentType !== 'string') continue;
     if (a.contentType === ADAPTIVE_CARD && isObj(a.content)) attachments.push({ contentType: ADAPTIVE_CARD, content: a.content });
+    else if (a.contentType === 'text/csv' && isBot && typeof a.content === 'string') attachments.push({ contentType: 'text/csv', content: a.content, ...(typeof a.name === 'string' ? { name: a.name.slice(0, 200) } : {}) });
     else attachments.push({ contentType: a.contentType.slice(0, 200), ...(typeof a.name === 'string' ? { name: a.name.slice(0, 200) } : {}) });
   }
   const text = str(activity.text);

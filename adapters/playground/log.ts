@@ -7,7 +7,7 @@
 /** A card or other attachment as the browser shows it. */
 export interface PlaygroundAttachment {
   contentType: string;
-  /** The Adaptive Card JSON (cards only). */
+  /** The Adaptive Card JSON (cards), or the text of an inline `text/csv` file. */
   content?: unknown;
   name?: string;
 }

@@ -40,10 +40,19 @@ export interface RunOptions {
   privateReply?: boolean;
 }
 
-/** Resolves a user typed in a command (e-mail, id, Slack mention) to a principal id. */
+/**
+ * Resolves a user typed in a command (e-mail, id, a unique display name or e-mail local part,
+ * Slack mention) to a principal id. Nobody found is no_such_user: it names what was typed, and
+ * never says that the person typing is unknown.
+ */
 export function resolveUserRef(pim: Pim, ref: UserRef): string {
-  if (ref.kind === 'slack') return pim.resolve('slack', ref.id).id;
-  return pim.directory.require(ref.id).id;
+  if (ref.kind !== 'slack') return pim.directory.find(ref.id).id;
+  try {
+    return pim.resolve('slack', ref.id).id;
+  } catch (e) {
+    if (isPimError(e) && e.code === 'unknown_user') throw new PimError('no_such_user', { user: `@${ref.id}`, example: 'alice@example.com' });
+    throw e;
+  }
 }
 
 const nameOf = (pim: Pim) => (id: string) => pim.directory.get(id)?.name ?? id;

@@ -7,7 +7,8 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Reply } from '../../cards/model.js';
 import { slackHome, slackReply, type SlackMessage } from '../../cards/slack/index.js';
-import type { Actor } from '../../src/core/index.js';
+import type { Actor, MessageRef, MessageSubject } from '../../src/core/index.js';
+import { requestMessageSubject } from '../shared/request-message.js';
 import { homeFor } from '../shared/home-view.js';
 import { renderContext, type SlackDeps } from './deps.js';
 import { errorReply } from './errors.js';
@@ -22,6 +23,25 @@ export interface EphemeralMessage {
   text: string;
   blocks: SlackMessage['blocks'];
 }
+
+/** A message that replaces the one a response URL posted before (the requester's answer about a request, updated). */
+export interface ReplacingMessage {
+  response_type: 'ephemeral';
+  replace_original: true;
+  text: string;
+  blocks: SlackMessage['blocks'];
+}
+
+/** A response URL that answered with an HTTP error (404: expired or used up). */
+export class ResponseUrlError extends Error {
+  constructor(readonly status: number) {
+    super(`the response URL answered HTTP ${status}`);
+    this.name = 'ResponseUrlError';
+  }
+}
+
+/** How long Slack keeps a response URL usable (30 minutes; also 5 uses). */
+export const RESPONSE_URL_LIFETIME_MS = 30 * 60_000;
 
 export type RespondLike = (message: EphemeralMessage) => Promise<unknown>;
 
@@ -51,7 +71,7 @@ const responseAgents = {
  * answers 404). Plain node:http(s) rather than fetch: this runs once per command and button
  * press on the thread that acks Slack's requests, and fetch costs several times the CPU.
  */
-export function postToResponseUrl(url: string, message: EphemeralMessage): Promise<void> {
+export function postToResponseUrl(url: string, message: EphemeralMessage | ReplacingMessage): Promise<void> {
   const target = new URL(url);
   const send = target.protocol === 'https:' ? httpsRequest : target.protocol === 'http:' ? httpRequest : null;
   if (!send) return Promise.reject(new Error(`a response URL is http(s), not ${target.protocol}`));
@@ -70,7 +90,7 @@ export function postToResponseUrl(url: string, message: EphemeralMessage): Promi
         res.once('end', () => {
           const status = res.statusCode ?? 0;
           if (status >= 200 && status < 300) resolve();
-          else reject(new Error(`the response URL answered HTTP ${status}`));
+          else reject(new ResponseUrlError(status));
         });
       },
     );
@@ -115,10 +135,12 @@ export interface AnswerTarget {
 export async function answer(deps: SlackDeps, to: AnswerTarget, reply: Reply): Promise<void> {
   const message = render(deps, reply);
   const url = to.origin.responseUrl;
+  const subject = requestMessageSubject(reply);
   if (to.respond || url) {
     try {
       if (to.respond) await to.respond(ephemeral(message));
       else if (url) await postToResponseUrl(url, ephemeral(message));
+      if (subject && url) await keepAnswer(deps, subject, { platform: 'slack', conversation: `response:${to.slackUserId}`, messageId: url, extra: { responseUrl: url, expiresAt: new Date(deps.clock.now().getTime() + RESPONSE_URL_LIFETIME_MS).toISOString() } });
       return;
     } catch (err) {
       // A response URL lasts 30 minutes and 5 answers; past that the answer goes by DM.
@@ -128,7 +150,20 @@ export async function answer(deps: SlackDeps, to: AnswerTarget, reply: Reply): P
     await publishHome(deps, to.client, to.slackUserId, to.actor);
     if (reply.kind !== 'error') return;
   }
-  await to.client.chat.postMessage({ channel: to.slackUserId, text: message.text, blocks: message.blocks });
+  const posted = await to.client.chat.postMessage({ channel: to.slackUserId, text: message.text, blocks: message.blocks });
+  if (subject && posted.channel && posted.ts) await keepAnswer(deps, subject, { platform: 'slack', conversation: posted.channel, messageId: posted.ts });
+}
+
+/**
+ * Keeps where an answer about a request landed, so the outbox updates it as the request moves
+ * (its Cancel button goes once decided). Not kept, it only stays as it was: logged, not thrown.
+ */
+async function keepAnswer(deps: SlackDeps, subject: MessageSubject, ref: MessageRef): Promise<void> {
+  try {
+    await deps.messageRefs?.saveRef(subject, ref);
+  } catch (err) {
+    deps.logger.warn({ err, subject }, 'slack: could not keep where an answer about a request went; it will not be updated');
+  }
 }
 
 /** Republishes the App Home after a change made from it. */

@@ -8,7 +8,7 @@ import { App, type AnyMiddlewareArgs, type Authorize, type Middleware, type Rece
 import { slackReply } from '../../cards/slack/index.js';
 import { type Clock, describeError, type Pim } from '../../src/core/index.js';
 import type { Logger } from '../../src/logger.js';
-import type { DedupePort } from '../types.js';
+import type { DedupePort, MessageRefPort } from '../types.js';
 import { ephemeral, postToResponseUrl } from './answer.js';
 import { boltLogger } from './bolt-logger.js';
 import type { SlackDeps, SlackMetrics } from './deps.js';
@@ -63,6 +63,8 @@ export interface SlackAppOptions {
   clientOptions: webApi.WebClientOptions;
   /** The workspace(s) served (`slack:` in pim.config.yaml); none named: any, without e-mail binding. */
   workspaces: { teamIds: readonly string[]; enterpriseId: string | null };
+  /** Where answers about a request are kept, to be updated in place. */
+  messageRefs?: MessageRefPort;
 }
 
 export interface SlackApp {
@@ -160,6 +162,7 @@ export function buildSlackApp(o: SlackAppOptions): SlackApp {
     dedupe: o.dedupe,
     identity,
     timeZone: o.timeZone,
+    ...(o.messageRefs ? { messageRefs: o.messageRefs } : {}),
     work: new WorkQueue(SLACK_WORK_CONCURRENCY, (waiting) =>
       o.logger.warn({ waiting, concurrency: SLACK_WORK_CONCURRENCY }, `slack: ${waiting} acknowledged requests are waiting for their turn; answers are late`),
     ),

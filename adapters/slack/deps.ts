@@ -4,7 +4,7 @@ import type { Clock, Pim } from '../../src/core/index.js';
 import { currentInbox } from '../../src/inbox-context.js';
 import type { Logger } from '../../src/logger.js';
 import type { OutcomeCounters } from '../../src/metrics.js';
-import type { DedupePort } from '../types.js';
+import type { DedupePort, MessageRefPort } from '../types.js';
 import type { SlackIdentity } from './identity.js';
 import type { WorkQueue } from './work-queue.js';
 
@@ -20,6 +20,8 @@ export interface SlackDeps {
   identity: SlackIdentity;
   /** IANA zone times are shown in (PIM_TIMEZONE). */
   timeZone: string;
+  /** Where answers about a request are kept, so the outbox updates them (absent: they are not). */
+  messageRefs?: MessageRefPort;
   /** Where the work after an ack waits its turn (absent: it runs at once, as in unit tests). */
   work?: WorkQueue;
 }

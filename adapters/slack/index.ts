@@ -111,6 +111,7 @@ export const slackAdapter: ChatAdapterFactory = async (deps): Promise<SlackAdapt
     receiver,
     clientOptions,
     workspaces: deps.config.slack,
+    ...(deps.messageRefs ? { messageRefs: deps.messageRefs } : {}),
   });
 
   // With a work thread, the receiver hands requests to the front instead of the local app.

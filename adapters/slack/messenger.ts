@@ -11,6 +11,7 @@ import type { ChannelConfig } from '../../src/config/pim-config.js';
 import { type Clock, DeliveryError, type MessageRef, type Messenger, type Notice, type Principal, type Recipient } from '../../src/core/index.js';
 import { awaitTurn, type Turns } from '../shared/pace.js';
 import type { PacerPort } from '../types.js';
+import { postToResponseUrl, ResponseUrlError } from './answer.js';
 import { toDeliveryError } from './errors.js';
 import { lookupTurns, postTurns, SLACK_LIMITS, updateTurns, type SlackLimits } from './limits.js';
 
@@ -83,11 +84,26 @@ export class SlackMessenger implements Messenger {
   }
 
   async update(ref: MessageRef, notice: Notice): Promise<void> {
+    if (typeof ref.extra?.responseUrl === 'string') return this.replaceAnswer(ref.extra.responseUrl, ref.extra.expiresAt, notice);
     await this.turn(updateTurns(this.limits), 'chat.update');
     try {
       await this.o.api.chat.update({ channel: ref.conversation, ts: ref.messageId, ...this.render(notice) });
     } catch (e) {
       throw toDeliveryError(e, 'chat.update');
+    }
+  }
+
+  /**
+   * Replaces an ephemeral answer through the response URL that posted it (`replace_original`),
+   * while Slack still takes it: past its 30 minutes, or once used up (404), it stays as it was.
+   */
+  private async replaceAnswer(url: string, expiresAt: unknown, notice: Notice): Promise<void> {
+    if (typeof expiresAt === 'string' && Date.parse(expiresAt) <= this.o.clock.now().getTime()) return;
+    try {
+      await postToResponseUrl(url, { response_type: 'ephemeral', replace_original: true, ...this.render(notice) });
+    } catch (e) {
+      if (e instanceof ResponseUrlError && e.status >= 400 && e.status < 500) return;
+      throw new DeliveryError(`the response URL failed: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
 

@@ -7,7 +7,7 @@ import { senderAadId } from './activity.js';
 import { tenantOf, type ReferenceBook } from './references.js';
 import { renderContext } from './render.js';
 
-export interface TeamsDeps extends Pick<ChatAdapterDeps, 'pim' | 'env' | 'config' | 'clock' | 'logger'> {
+export interface TeamsDeps extends Pick<ChatAdapterDeps, 'pim' | 'env' | 'config' | 'clock' | 'logger' | 'messageRefs'> {
   references: ReferenceBook;
 }
 

@@ -18,7 +18,7 @@ export const teamsAdapter: ChatAdapterFactory = (deps) => teamsAdapterWith({})(d
 export const teamsAdapterWith = (auth: BotAuthOverrides) => (deps: ChatAdapterDeps): ChatAdapter => {
   const bot = createBotAdapter(deps.env, deps.logger, auth);
   const references = new ReferenceBook(deps.conversations, () => deps.clock.now());
-  const onTurn = createTurnHandler({ pim: deps.pim, env: deps.env, config: deps.config, clock: deps.clock, logger: deps.logger, references });
+  const onTurn = createTurnHandler({ pim: deps.pim, env: deps.env, config: deps.config, clock: deps.clock, logger: deps.logger, references, messageRefs: deps.messageRefs });
   return {
     platform: 'teams',
     routes: [{ method: 'POST', path: MESSAGES_PATH, handler: messagesHandler(bot, onTurn, deps.logger) }],

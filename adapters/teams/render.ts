@@ -47,10 +47,18 @@ export function replyMessage(reply: Reply, ctx: RenderContext): Partial<Activity
 /** Longest CSV sent inline; Teams caps a message at about 28 KB. */
 const CSV_MAX = 20_000;
 
-/** A file (audit CSV) as plain text: Teams bots cannot attach files to channel messages. */
-export function fileMessage(filename: string, content: string): Partial<Activity> {
+/** Largest CSV handed over whole as an inline attachment (channels other than Teams: the playground). */
+const CSV_ATTACH_MAX = 2_000_000;
+
+/**
+ * A file (audit CSV) as plain text: Teams bots cannot attach files to channel messages. With
+ * `attach` (a channel other than Teams, such as the playground) the whole file also goes with it
+ * as an inline `text/csv` attachment, which the playground offers as a download.
+ */
+export function fileMessage(filename: string, content: string, attach = false): Partial<Activity> {
   const clipped = content.length > CSV_MAX ? `${content.slice(0, content.lastIndexOf('\n', CSV_MAX) + 1)}…(cut at ${CSV_MAX} characters; narrow it with --since, --user or --role)\n` : content;
-  return { type: 'message', textFormat: 'plain', text: `${filename}\n\n${clipped}` };
+  const attachments = attach && content.length <= CSV_ATTACH_MAX ? [{ contentType: 'text/csv', name: filename, content }] : undefined;
+  return { type: 'message', textFormat: 'plain', text: `${filename}\n\n${clipped}`, ...(attachments ? { attachments } : {}) };
 }
 
 /** Teams' file consent card: the user accepts, Teams makes an upload slot in their OneDrive. */

@@ -7,18 +7,20 @@
  *   Teams' and the Adaptive Cards renderers' markdown honour). Parentheses are left alone: a link
  *   needs `[text]`, so with the brackets escaped `(url)` is inert, and times like `(in 45m)`,
  *   which nearly every card shows, stay free of backslashes;
- * - `<` and `>` become the full-width lookalikes `＜` (U+FF1C) and `＞` (U+FF1E): no parser sees a
- *   tag, and the reader still sees the character, where an HTML entity might be shown raw or be
- *   decoded back into a tag by a later stage;
+ * - `<` is followed by a zero-width space (U+200B): a tag or `<at>` mention starts only with `<`
+ *   and a letter or `/` right after it, so no parser sees one, and the reader sees the plain `<`
+ *   (full-width lookalikes showed as boxes in fonts without them; an HTML entity might be shown
+ *   raw or decoded back into a tag by a later stage). `>` is backslash-escaped in markdown (no
+ *   block quote) and left alone elsewhere;
  * - `{{` becomes `{\u200B{` so typed `{{DATE(...)}}` / `{{TIME(...)}}` are not evaluated.
  *
  * `escapeTeamsPlain` is for places that do not render markdown (input labels, choice titles,
- * action titles): only the angle brackets are replaced, so no backslashes show.
+ * action titles): only `<` and `{{` are defused, so no backslashes show.
  */
 export function escapeTeams(text: string): string {
-  return escapeTeamsPlain(text.replace(/[\\`*_~[\]]/g, '\\$&'));
+  return escapeTeamsPlain(text.replace(/[\\`*_~[\]>]/g, '\\$&'));
 }
 
 export function escapeTeamsPlain(text: string): string {
-  return text.replace(/</g, '\uFF1C').replace(/>/g, '\uFF1E').replace(/\{\{/g, '{\u200B{');
+  return text.replace(/</g, '<\u200B').replace(/\{\{/g, '{\u200B{');
 }

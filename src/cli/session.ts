@@ -118,10 +118,10 @@ export class CliSession {
   async principal(ref: UserRef): Promise<Principal> {
     const { pim } = await this.core();
     try {
-      return ref.kind === 'slack' ? pim.resolve('slack', ref.id) : pim.directory.require(ref.id);
+      return ref.kind === 'slack' ? pim.resolve('slack', ref.id) : pim.directory.find(ref.id);
     } catch (e) {
-      if (isPimError(e) && (e.code === 'unknown_user' || e.code === 'ambiguous_user')) {
-        const what = e.code === 'unknown_user' ? 'is not a user' : 'matches more than one user';
+      if (isPimError(e) && ['unknown_user', 'no_such_user', 'ambiguous_user', 'ambiguous_user_ref'].includes(e.code)) {
+        const what = e.code === 'unknown_user' || e.code === 'no_such_user' ? 'is not a user' : 'matches more than one user';
         throw new CliError(`${JSON.stringify(ref.id)} ${what} in the directory of ${(await this.config()).source}`);
       }
       throw e;

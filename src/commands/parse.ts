@@ -4,7 +4,7 @@
  */
 import { DAY, parseDuration } from '../core/index.js';
 import { describeForbiddenCharacter, findForbiddenCharacter } from './characters.js';
-import { helpText, USAGE } from './help.js';
+import { helpEntries, USAGE } from './help.js';
 import { COMMAND_NAMES, CommandSchema, type Command, type CommandName, type Reviewers } from './schema.js';
 import { markupEnd, stripPrefix, tokenize, type Token, type WordToken } from './tokenize.js';
 import { readDuration, readEndDate, readStartTime, readUser, show, type Read, type UserRef } from './values.js';
@@ -12,7 +12,7 @@ import { readDuration, readEndDate, readStartTime, readUser, show, type Read, ty
 export interface ParseOptions {
   /** The current instant, for `--at 09:30` and `--at +2h`; the parser never reads the clock. */
   now: Date;
-  /** Whether the general help given with an unknown command lists admin commands. */
+  /** Whether the commands suggested for an unknown one include the admin commands. */
   isAdmin?: boolean;
   /** Whether it lists the auditor commands (audit, alerts) to a non-admin. */
   isAuditor?: boolean;
@@ -23,7 +23,7 @@ export interface ParseOptions {
 /** Why text is not a command: one sentence, and the usage line to show with it. */
 export interface ParseError {
   message: string;
-  /** The usage line of the command meant, or the general help when the verb is unknown. */
+  /** The usage line of the command meant (or the closest one), else that of `help`. */
   usage: string;
   /** The command meant, when the verb was recognised. */
   command?: CommandName;
@@ -109,7 +109,7 @@ const SPECS: Readonly<Record<CommandName, Spec>> = {
     build: (a) => {
       if (a.pos.length === 0) return ok({ name: 'help' });
       const topic = lookupVerb(a.pos.join(' '));
-      if (!topic) return fail(`There is no command ${show(a.pos.join(' '))}; the commands are listed below.`);
+      if (!topic) return fail(`There is no command ${show(a.pos.join(' '))}. Try \`help\` for the list.`);
       return ok({ name: 'help', topic });
     },
   },
@@ -328,7 +328,8 @@ const SPECS: Readonly<Record<CommandName, Spec>> = {
  * `<at>bot</at>` are dropped; empty text is `help`. Never throws.
  */
 export function parseCommand(text: string, opts: ParseOptions): ParseResult {
-  const general = (): string => helpText(opts.isAdmin === true, opts.isAuditor === true);
+  // A refusal that names no command points at `help`, one line, rather than pasting the whole list.
+  const general = (): string => USAGE.help;
   try {
     return parse(text, opts, general);
   } catch {
@@ -409,9 +410,9 @@ function parse(text: string, opts: ParseOptions, general: () => string): ParseRe
     }
   }
   if (name === undefined) {
-    const guess = suggest(word);
-    const hint = guess ? `did you mean ${guess}?` : 'the commands are listed below.';
-    return refuse(`I don't know the command ${show(first.text)}; ${hint}`, general());
+    const close = closest(word, opts.isAdmin === true, opts.isAuditor === true);
+    const also = close.length ? ` Closest: ${close.map((n) => `\`${SPECS[n].verb}\``).join(', ')}.` : '';
+    return refuse(`Unknown command ${show(first.text)}. Try \`help\`.${also}`, close[0] ? USAGE[close[0]] : USAGE.help);
   }
   if (hasHelpFlag(args)) return accept({ name: 'help', topic: name }, name);
 
@@ -569,16 +570,22 @@ function lookupVerb(text: string): CommandName | undefined {
   return (COMMAND_NAMES as readonly string[]).includes(t) ? (t as CommandName) : undefined;
 }
 
-/** The nearest verb within two edits, for "did you mean …?". */
-function suggest(word: string): string | undefined {
-  if (word.length > 20) return undefined;
-  let best: { verb: string; d: number } | undefined;
+/**
+ * The commands closest to an unknown word (at most three, nearest first): within two edits, or
+ * starting with it; only those the person may use.
+ */
+function closest(word: string, isAdmin: boolean, isAuditor: boolean): CommandName[] {
+  if (word.length > 20) return [];
+  const allowed = new Set(helpEntries(isAdmin, isAuditor).map((e) => e.usage));
+  const near: { name: CommandName; d: number }[] = [];
   for (const name of COMMAND_NAMES) {
+    if (!allowed.has(USAGE[name])) continue;
     const verb = SPECS[name].verb;
     const d = editDistance(word, verb);
-    if (d <= 2 && (best === undefined || d < best.d)) best = { verb, d };
+    if (d <= 2) near.push({ name, d });
+    else if (word.length >= 3 && verb.startsWith(word)) near.push({ name, d: 3 });
   }
-  return best?.verb;
+  return near.sort((a, b) => a.d - b.d).slice(0, 3).map((x) => x.name);
 }
 
 function editDistance(a: string, b: string): number {

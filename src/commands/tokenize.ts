@@ -144,5 +144,5 @@ export function markupEnd(text: string, at: number): number {
 
 function preview(text: string): string {
   const words = text.trim().split(/\s+/).slice(0, 3).join(' ');
-  return `“${words.length > 30 ? `${words.slice(0, 30)}…` : words}”`;
+  return `\`${(words.length > 30 ? `${words.slice(0, 30)}…` : words).replace(/`/g, "'")}\``;
 }

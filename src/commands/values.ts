@@ -135,7 +135,10 @@ export function readEndDate(text: string): Read<Date> {
   return ok(iso.time ? iso.at : new Date(iso.at.getTime() + DAY));
 }
 
-/** A value quoted for a message, shortened so a long paste does not flood the reply. */
+/**
+ * A value quoted for a message, shortened so a long paste does not flood the reply. Quoted in
+ * backticks, the one quoting style of every message: Slack shows it as code, Teams as plain text.
+ */
 export function show(text: string): string {
-  return `“${text.length > 40 ? `${text.slice(0, 40)}…` : text}”`;
+  return `\`${(text.length > 40 ? `${text.slice(0, 40)}…` : text).replace(/`/g, "'")}\``;
 }

@@ -35,6 +35,37 @@ export class Directory {
     return p;
   }
 
+  /**
+   * Finds the person someone typed (an admin's `assign bob …`, `audit --user alice`): an id or
+   * e-mail, else a display name or an e-mail's local part when exactly one person has it.
+   * Throws no_such_user (nobody; never unknown_user, which is about the one typing) or
+   * ambiguous_user_ref (several by name or local part).
+   */
+  find(ref: string): Principal {
+    const exact = this.get(ref) ?? this.uniqueBy((x) => x.email?.toLowerCase() === ref.toLowerCase());
+    if (exact) return exact;
+    const want = ref.trim().toLowerCase();
+    const local = (p: Principal): string => (p.email ?? p.id).toLowerCase().split('@')[0] ?? '';
+    for (const pred of [(p: Principal) => p.name.toLowerCase() === want, (p: Principal) => !want.includes('@') && local(p) === want]) {
+      const m = this.all().filter(pred);
+      if (m.length === 1) return m[0] as Principal;
+      if (m.length > 1) throw new PimError('ambiguous_user_ref', { user: ref, matches: m.slice(0, 5).map((p) => p.email ?? p.id).join(', ') });
+    }
+    throw new PimError('no_such_user', { user: ref, example: this.exampleFor(ref) });
+  }
+
+  /** An address like the ones in the directory, for "use an e-mail such as bob@example.com". */
+  private exampleFor(ref: string): string {
+    const domains = new Map<string, number>();
+    for (const p of this.all()) {
+      const d = (p.email ?? p.id).split('@')[1];
+      if (d) domains.set(d.toLowerCase(), (domains.get(d.toLowerCase()) ?? 0) + 1);
+    }
+    const domain = [...domains.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'example.com';
+    const name = ref.includes('@') ? (ref.split('@')[0] ?? '') : ref;
+    return `${/^[a-z0-9._-]{1,40}$/i.test(name) ? name.toLowerCase() : 'alice'}@${domain}`;
+  }
+
   /** Resolves a platform identity. Refuses when nobody or more than one principal matches. */
   resolve(platform: 'slack' | 'teams', platformId: string, email?: string): Principal {
     // Teams ids are GUIDs, equal whatever their case; Slack ids are exact.

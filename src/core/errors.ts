@@ -5,6 +5,8 @@
 export const ERROR_CODES = [
   'unknown_user',
   'ambiguous_user',
+  'no_such_user',
+  'ambiguous_user_ref',
   'identity_bound_elsewhere',
   'email_unverified',
   'wrong_workspace',
@@ -87,6 +89,10 @@ export function describeError(code: ErrorCode, d: Record<string, unknown> = {}):
   switch (code) {
     case 'unknown_user':
       return 'You are not in the PIM directory yet. Ask a PIM admin to add your account to pim.config.yaml.';
+    case 'no_such_user':
+      return `No one called \`${str(d.user)}\` — use an id or e-mail such as ${str(d.example, 'alice@example.com')}.`;
+    case 'ambiguous_user_ref':
+      return `More than one person matches \`${str(d.user)}\` (${str(d.matches)}) — use an id or e-mail.`;
     case 'ambiguous_user':
       return 'Your chat account matches more than one person in the PIM directory. Ask a PIM admin to fix the directory entry.';
     case 'identity_bound_elsewhere':

@@ -113,8 +113,8 @@ export type NoticeKey = ReturnType<(typeof noticeKeys)[keyof typeof noticeKeys]>
 /** A notice key told to a policy's `notify` channels for one event (`<key>:<event>`). */
 export type ChannelNoticeKey = `${NoticeKey}:${string}`;
 
-/** Why every copy of an approval card is updated. */
-export type CardUpdate = 'decided' | 'canceled' | 'timed_out';
+/** Why every copy of an approval card (or the requester's message about a request) is updated. */
+export type CardUpdate = 'decided' | 'canceled' | 'timed_out' | 'ended';
 
 /** Outbox dedupe keys: one row per message, card update, grant and revoke. */
 export const outboxKeys = {

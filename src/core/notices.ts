@@ -142,8 +142,11 @@ export type Notice =
   | { kind: 'request_decided'; request: RequestView }
   /** To the requester: the request ended without a decision (timed out, canceled) or failed. */
   | { kind: 'request_closed'; request: RequestView }
-  /** To the holder (and notified channels): the role is now active. */
-  | { kind: 'activation_started'; request: RequestView; assignment: AssignmentView }
+  /**
+   * To the holder (and notified channels): the role is now active. `personal`: this copy goes to
+   * the holder, and speaks to them ("Your Owner …"); without it, it reads for a channel.
+   */
+  | { kind: 'activation_started'; request: RequestView; assignment: AssignmentView; personal?: boolean }
   /** To the holder: the activation was scheduled for later. */
   | { kind: 'activation_scheduled'; request: RequestView }
   /** To the holder: an activation ended. */
@@ -151,6 +154,10 @@ export type Notice =
       kind: 'activation_ended';
       assignment: AssignmentView;
       reason: 'expired' | 'deactivated' | 'revoked' | 'removed';
+      /** This copy goes to the holder (see activation_started). */
+      personal?: boolean;
+      /** The holder is still eligible for the role (an activation ended, the eligibility did not). */
+      stillEligible?: boolean;
       /** The admin who removed it, and why (an admin's `remove`). */
       removedBy?: { id: string; name: string };
       removalReason?: string | null;

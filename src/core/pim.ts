@@ -160,6 +160,11 @@ export class Pim {
   }
 
   /** The approvers asked to decide a request: its approvers but the requester; none when its role left the config. */
+  /** Where approval can dead-end (no approver, or an eligible member as the only one), for the start's warnings. */
+  approvalDeadEnds(): Promise<string[]> {
+    return approval.approvalDeadEnds(this.deps, this.deps.clock.now());
+  }
+
   otherApprovers(r: Pick<PimRequest, 'kind' | 'role' | 'scope' | 'principalId'>): string[] {
     return approval.otherApprovers(this.deps, r);
   }

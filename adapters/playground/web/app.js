@@ -235,6 +235,17 @@ function authorOf(m) {
   return m.from.aadObjectId === state.me.aadObjectId ? `${m.from.name} (you)` : m.from.name;
 }
 
+/** A file the bot sent inline (the audit CSV) as a download link; any other attachment by name. */
+function attachmentElement(a) {
+  if (a.contentType === 'text/csv' && typeof a.content === 'string') {
+    const link = el('a', { className: 'msg-download', text: `Download ${a.name ?? 'the file'}` });
+    link.href = URL.createObjectURL(new Blob([a.content], { type: 'text/csv' }));
+    link.download = a.name ?? 'pimbot.csv';
+    return el('p', { className: 'msg-attachment' }, link);
+  }
+  return el('p', { className: 'msg-attachment', text: `Attachment: ${a.name ?? a.contentType}` });
+}
+
 function messageItem(m) {
   const mine = !m.from.isBot && m.from.aadObjectId === state.me.aadObjectId;
   const item = el('li', { className: `msg ${m.from.isBot ? 'msg-bot' : mine ? 'msg-me' : 'msg-other'}`, dataset: { id: m.id } });
@@ -256,7 +267,7 @@ function messageItem(m) {
     item.append(body);
   }
   cards.forEach((a, index) => item.append(cardElement(a.content, m, index)));
-  for (const a of m.attachments.filter((x) => x.contentType !== CARD)) item.append(el('p', { className: 'msg-attachment', text: `Attachment: ${a.name ?? a.contentType}` }));
+  for (const a of m.attachments.filter((x) => x.contentType !== CARD)) item.append(attachmentElement(a));
   item.append(el('p', { className: 'msg-status', role: 'status', 'aria-live': 'polite' }));
   return item;
 }

@@ -7,6 +7,7 @@ import { requestView } from '../views.js';
 import { announceApprovalRequest, otherApprovers, updateApprovalCards } from '../approval/index.js';
 import {
   alreadyDecided,
+  answeredInChat,
   audit,
   auditRefusal,
   currentAssignmentsOf,
@@ -130,7 +131,7 @@ export async function activate(deps: PimDeps, actor: Actor, input: ActivateInput
 
       if (request.state === 'pending_approval') {
         const approvers = otherApprovers(deps, request);
-        await announceApprovalRequest(deps, uow, request, approvers);
+        await announceApprovalRequest(deps, uow, request, approvers, answeredInChat(actor));
         await notifyChannels(deps, uow, policy, 'requested', noticeKeys.requested(request.id), { kind: 'approval_request', request: requestView(deps.directory, request) });
         return { outcome: 'pending_approval', request, approvers };
       }
@@ -138,7 +139,7 @@ export async function activate(deps: PimDeps, actor: Actor, input: ActivateInput
         await audit(deps, uow, actor.principal.id, 'request.scheduled', request, { startAt: startAt?.toISOString() });
         return { outcome: 'scheduled', request };
       }
-      return startGrant(deps, uow, request, now);
+      return startGrant(deps, uow, request, now, { tellHolder: !answeredInChat(actor) });
     });
   });
 }

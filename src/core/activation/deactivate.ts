@@ -3,7 +3,7 @@ import { PimError } from '../errors.js';
 import { findRole } from '../policy.js';
 import type { UnitOfWork } from '../ports.js';
 import type { Actor, Assignment } from '../types.js';
-import { auditRefusal, finishAssignment, type PimDeps } from '../shared/index.js';
+import { answeredInChat, auditRefusal, finishAssignment, type PimDeps } from '../shared/index.js';
 
 /** Ends the actor's activation of a role early. */
 export async function deactivate(deps: PimDeps, actor: Actor, roleName: string, scope?: string): Promise<Assignment> {
@@ -15,7 +15,8 @@ export async function deactivate(deps: PimDeps, actor: Actor, roleName: string, 
       if (!target) throw new PimError('not_active', { role: role.name });
       const ended = await uow.assignments.end(target.id, now, 'deactivated');
       if (!ended) throw new PimError('not_active', { role: role.name });
-      await finishAssignment(deps, uow, actor.principal.id, ended, 'deactivated', now);
+      // Their command's answer says it ended: no DM repeats it.
+      await finishAssignment(deps, uow, actor.principal.id, ended, 'deactivated', now, { tellHolder: !answeredInChat(actor) });
       return ended;
     });
   });

@@ -6,7 +6,7 @@ import type { UnitOfWork } from '../ports.js';
 import type { Actor, Assignment, PimRequest, Policy, Role } from '../types.js';
 import { assignmentView, requestView } from '../views.js';
 import { announceApprovalRequest, otherApprovers } from '../approval/index.js';
-import { audit, auditRefusal, currentAssignmentsOf, newRequest, notifyChannels, sendTo, verifyMfa, type PimDeps } from '../shared/index.js';
+import { answeredInChat, audit, auditRefusal, currentAssignmentsOf, newRequest, notifyChannels, sendTo, verifyMfa, type PimDeps } from '../shared/index.js';
 import { findActivation } from './deactivate.js';
 
 export interface ExtendInput {
@@ -96,18 +96,20 @@ async function extendActivation(deps: PimDeps, uow: UnitOfWork, actor: Actor, ro
     const req = request('completed');
     await uow.requests.insert(req);
     await audit(deps, uow, actor.principal.id, 'activation.extended', req, { assignmentId: a.id, endsAt: newEnd.toISOString(), durationMs: input.durationMs, ...checks });
-    await sendTo(deps, uow, { kind: 'user', principalId: actor.principal.id }, noticeKeys.extended(req.id), {
-      kind: 'activation_extended',
-      assignment: assignmentView(deps.directory, updated),
-      request: requestView(deps.directory, req, updated.endsAt),
-    });
+    if (!answeredInChat(actor)) {
+      await sendTo(deps, uow, { kind: 'user', principalId: actor.principal.id }, noticeKeys.extended(req.id), {
+        kind: 'activation_extended',
+        assignment: assignmentView(deps.directory, updated),
+        request: requestView(deps.directory, req, updated.endsAt),
+      });
+    }
     return { outcome: 'extended', assignment: updated };
   }
   const req = request('pending_approval', policy.approval.timeoutMs);
   await uow.requests.insert(req);
   await audit(deps, uow, actor.principal.id, 'request.created', req, { kind: 'extend', durationMs: input.durationMs, assignmentId: a.id, ...checks });
   const approvers = otherApprovers(deps, req);
-  await announceApprovalRequest(deps, uow, req, approvers);
+  await announceApprovalRequest(deps, uow, req, approvers, answeredInChat(actor));
   await notifyChannels(deps, uow, policy, 'requested', noticeKeys.requested(req.id), { kind: 'approval_request', request: requestView(deps.directory, req) });
   return { outcome: 'pending_approval', request: req, approvers };
 }
@@ -143,6 +145,6 @@ async function requestRenewal(deps: PimDeps, uow: UnitOfWork, actor: Actor, role
   await uow.requests.insert(req);
   await audit(deps, uow, actor.principal.id, 'request.created', req, { kind: 'renew', durationMs: input.durationMs });
   const approvers = otherApprovers(deps, req);
-  await announceApprovalRequest(deps, uow, req, approvers);
+  await announceApprovalRequest(deps, uow, req, approvers, answeredInChat(actor));
   return { outcome: 'pending_approval', request: req, approvers };
 }

@@ -36,6 +36,33 @@ export function maySee(deps: PimDeps, actor: Actor, r: Pick<PimRequest, 'kind' |
   return otherApprovers(deps, r).some((id) => samePrincipal(id, actor.principal.id));
 }
 
+/**
+ * Roles and scopes whose approval can dead-end, as sentences for the start's log: nobody can
+ * approve them, or one of their eligible members is the only approver (whose own requests then
+ * have nobody to decide them). Read from the config and the current eligible assignments.
+ */
+export async function approvalDeadEnds(deps: PimDeps, now: Date): Promise<string[]> {
+  const out: string[] = [];
+  for (const role of deps.roles) {
+    for (const { path, policy } of role.scopes) {
+      if (!policy.approval.required) continue;
+      const approvers = approversFor(deps, { kind: 'activate', role: role.name, scope: path });
+      const where = `${role.name} at ${path}`;
+      if (approvers.length === 0) {
+        out.push(`${where} needs approval but has no approvers (and no admins to fall back on): every request will time out`);
+        continue;
+      }
+      if (approvers.length > 1) continue;
+      const only = approvers[0] as string;
+      const eligible = await deps.store.transaction((uow) => uow.assignments.find({ role: role.name, scope: path, type: 'eligible', currentAt: now }));
+      if (deps.directory.expand(eligible.map((a) => a.principalId)).some((id) => samePrincipal(id, only))) {
+        out.push(`${where}: ${only} is its only approver and is eligible for it, so nobody can approve ${only}'s own requests; add another approver`);
+      }
+    }
+  }
+  return out;
+}
+
 /** Whether approving this request asks the approver for an MFA code (`approval.requireMfa`). */
 export function approvalNeedsMfa(deps: PimDeps, r: Pick<PimRequest, 'role' | 'scope'>): boolean {
   return findPolicy(deps, r.role, r.scope)?.approval.requireMfa === true;

@@ -7,8 +7,12 @@ import type { PimRequest } from '../types.js';
 import { requestView } from '../views.js';
 import { normaliseId, sendTo, type PimDeps } from '../shared/index.js';
 
-/** Posts the approval card to the approvals channel, or to each approver's DM when there is none. */
-export async function announceApprovalRequest(deps: PimDeps, uow: UnitOfWork, r: PimRequest, approvers: string[]): Promise<void> {
+/**
+ * Posts the approval card to the approvals channel, or to each approver's DM when there is none.
+ * The requester hears by DM only when `answered` is false (the CLI): a chat command's own answer
+ * is their message about the request, kept under `pending:<id>` by the adapter.
+ */
+export async function announceApprovalRequest(deps: PimDeps, uow: UnitOfWork, r: PimRequest, approvers: string[], answered: boolean): Promise<void> {
   const notice: Notice = { kind: 'approval_request', request: requestView(deps.directory, r) };
   const subject = subjects.request(r.id);
   if (deps.channels.includes(APPROVALS_CHANNEL)) {
@@ -16,6 +20,7 @@ export async function announceApprovalRequest(deps: PimDeps, uow: UnitOfWork, r:
   } else {
     for (const id of approvers) await sendTo(deps, uow, { kind: 'user', principalId: id }, noticeKeys.approval(r.id), notice, subject);
   }
+  if (answered) return;
   const pending: Notice = { kind: 'request_pending', request: requestView(deps.directory, r) };
   await sendTo(deps, uow, { kind: 'user', principalId: r.principalId }, noticeKeys.pending(r.id), pending, subjects.pending(r.id));
 }

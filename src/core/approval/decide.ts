@@ -1,11 +1,10 @@
 /** Approve and deny: first decision wins, never by the requester; what an approval then leads to. */
 import { isPimError, PimError } from '../errors.js';
 import { noticeKeys } from '../keys.js';
-import type { Notice } from '../notices.js';
 import { checkExtensionLength, checkReason } from '../policy.js';
 import type { UnitOfWork } from '../ports.js';
 import type { Actor, Assignment, PimRequest } from '../types.js';
-import { assignmentView, requestView } from '../views.js';
+import { requestView } from '../views.js';
 import {
   alreadyDecided,
   audit,
@@ -13,7 +12,6 @@ import {
   findPolicy,
   normaliseId,
   notifyChannels,
-  person,
   policyFor,
   samePrincipal,
   sendTo,
@@ -64,12 +62,12 @@ export async function decide(
       await notifyChannels(deps, uow, policy, outcome, noticeKeys.decision(outcome, id), { kind: 'request_decided', request: requestView(deps.directory, decided) });
 
       let final = decided;
-      if (outcome === 'approved') final = await afterApproval(deps, uow, decided, now);
+      let endsAt: Date | null = null;
+      if (outcome === 'approved') ({ request: final, endsAt } = await afterApproval(deps, uow, decided, now));
       await updateApprovalCards(deps, uow, final, 'decided');
-      await sendTo(deps, uow, { kind: 'user', principalId: decided.principalId }, noticeKeys.decided(id), {
-        kind: 'request_decided',
-        request: requestView(deps.directory, final, final.state === 'active' ? new Date(now.getTime() + final.durationMs) : null),
-      });
+      // The one new message a decision brings the requester (who may be elsewhere by now); their
+      // request's own message is updated with the approval card.
+      await sendTo(deps, uow, { kind: 'user', principalId: decided.principalId }, noticeKeys.decided(id), { kind: 'request_decided', request: requestView(deps.directory, final, endsAt) });
       return final;
     }),
   );
@@ -99,22 +97,23 @@ export async function decidable(deps: PimDeps, actor: Actor, requestId: string):
   return r;
 }
 
-/** What an approval leads to, by request kind. */
-async function afterApproval(deps: PimDeps, uow: UnitOfWork, r: PimRequest, now: Date): Promise<PimRequest> {
+/** What an approval leads to, by request kind, and the end of the assignment it made or moved (if any). */
+async function afterApproval(deps: PimDeps, uow: UnitOfWork, r: PimRequest, now: Date): Promise<{ request: PimRequest; endsAt: Date | null }> {
   if (r.kind === 'activate') {
     if (r.startAt && r.startAt.getTime() > now.getTime()) {
       const s = await uow.requests.transition(r.id, ['approved'], { state: 'scheduled', updatedAt: now });
-      return s ?? r;
+      return { request: s ?? r, endsAt: null };
     }
-    const res = await startGrant(deps, uow, r, now);
-    return res.request;
+    // The decision's DM says it is active: the holder is not told twice.
+    const res = await startGrant(deps, uow, r, now, { tellHolder: false });
+    return { request: res.request, endsAt: res.outcome === 'active' ? res.assignment.endsAt : null };
   }
   // extend / renew: move the end of the target assignment.
   const target = r.targetAssignmentId ? await uow.assignments.get(r.targetAssignmentId) : null;
   const ended = !target || target.endedAt !== null || (r.kind === 'extend' && target.endsAt !== null && target.endsAt.getTime() <= now.getTime());
   if (!target || ended) {
     const failed = await uow.requests.transition(r.id, ['approved'], { state: 'failed', failureReason: 'The assignment ended before the request was approved.', updatedAt: now });
-    return failed ?? r;
+    return { request: failed ?? r, endsAt: null };
   }
   if (r.kind === 'extend') {
     // The activation's whole length is checked again: its end may have moved since the request.
@@ -122,7 +121,7 @@ async function afterApproval(deps: PimDeps, uow: UnitOfWork, r: PimRequest, now:
     if (refusal) {
       const failed = await uow.requests.transition(r.id, ['approved'], { state: 'failed', failureReason: refusal, updatedAt: now });
       if (failed) await audit(deps, uow, 'system', 'extension.failed', failed, { assignmentId: target.id, reason: refusal });
-      return failed ?? r;
+      return { request: failed ?? r, endsAt: null };
     }
   }
   const base = target.endsAt && target.endsAt.getTime() > now.getTime() ? target.endsAt : now;
@@ -133,13 +132,9 @@ async function afterApproval(deps: PimDeps, uow: UnitOfWork, r: PimRequest, now:
       assignmentId: target.id,
       endsAt: updated.endsAt?.toISOString() ?? null,
     });
-    const notice: Notice =
-      r.kind === 'extend'
-        ? { kind: 'activation_extended', assignment: assignmentView(deps.directory, updated), request: requestView(deps.directory, done ?? r, updated.endsAt) }
-        : { kind: 'assignment_changed', assignment: assignmentView(deps.directory, updated), change: 'renewed', by: person(deps, r.decidedBy ?? 'system') };
-    await sendTo(deps, uow, { kind: 'user', principalId: r.principalId }, r.kind === 'extend' ? noticeKeys.extended(r.id) : noticeKeys.renewed(r.id), notice);
   }
-  return done ?? r;
+  // The decision's DM says the new end: no separate "extended" or "renewed" message.
+  return { request: done ?? r, endsAt: updated?.endsAt ?? null };
 }
 
 /** Why an approved extension cannot be made now (past the policy's maximum from the activation's start), or null. */

@@ -21,7 +21,7 @@ export interface AssignInput {
 export async function assign(deps: PimDeps, actor: Actor, input: AssignInput): Promise<Assignment> {
   return auditRefusal(deps, actor, 'assign', input.role, { role: input.role, user: input.user }, async () => {
     requireAdmin(deps, actor);
-    const principal = deps.directory.require(input.user);
+    const principal = deps.directory.find(input.user);
     const role = findRole(deps.roles, input.role);
     const scope = pickScope(role, input.scope);
     const policy = findScope(role, scope).policy;
@@ -55,7 +55,7 @@ export async function assign(deps: PimDeps, actor: Actor, input: AssignInput): P
 export async function remove(deps: PimDeps, actor: Actor, user: string, roleName: string, scope?: string, reasonText?: string | null): Promise<Assignment[]> {
   return auditRefusal(deps, actor, 'remove', roleName, { role: roleName, user }, async () => {
     requireAdmin(deps, actor);
-    const principal = deps.directory.require(user);
+    const principal = deps.directory.find(user);
     const role = findRole(deps.roles, roleName);
     if (scope) findScope(role, scope);
     const reason = adminReason('remove', principal, role.name, reasonText);

@@ -20,7 +20,7 @@ export async function auditPage(deps: PimDeps, actor: Actor, q: { user?: string;
     requireAuditReader(deps, actor);
     const filter = {
       since: q.since,
-      detailsMatch: { ...(q.user ? { principal: deps.directory.require(q.user).id } : {}), ...(q.role ? { role: findRole(deps.roles, q.role).name } : {}) },
+      detailsMatch: { ...(q.user ? { principal: deps.directory.find(q.user).id } : {}), ...(q.role ? { role: findRole(deps.roles, q.role).name } : {}) },
     };
     const limit = q.limit ?? 200;
     return deps.store.transaction(async (uow) => {

@@ -1,13 +1,23 @@
 /** Ending an assignment: shared by deactivation, admin removal and expiry. */
-import { noticeKeys, outboxKeys, type EndReason } from '../keys.js';
+import { noticeKeys, outboxKeys, subjects, type EndReason } from '../keys.js';
 import type { Notice } from '../notices.js';
 import type { UnitOfWork } from '../ports.js';
 import type { Assignment } from '../types.js';
-import { assignmentView } from '../views.js';
+import { assignmentView, requestView } from '../views.js';
 import { audit } from './audit.js';
 import type { PimDeps } from './deps.js';
-import { findPolicy, person, targetOf } from './lookups.js';
+import { currentAssignmentsOf, findPolicy, person, targetOf } from './lookups.js';
 import { notifyChannels, sendTo } from './outbox.js';
+
+/** Updates the requester's message about the request an activation came from (`pending:<id>`) to say it ended. */
+async function updateRequestMessage(deps: PimDeps, uow: UnitOfWork, requestId: string): Promise<void> {
+  const r = await uow.requests.get(requestId);
+  if (!r) return;
+  const notice: Notice = { kind: 'request_pending', request: requestView(deps.directory, r) };
+  for (const platform of deps.platforms()) {
+    await uow.outbox.enqueue(outboxKeys.pendingUpdate(r.id, 'ended', platform), { type: 'update', platform, subject: subjects.pending(r.id), notice });
+  }
+}
 
 /** Common end of an assignment: request state, provider revoke, audit, notices. */
 export async function finishAssignment(
@@ -17,7 +27,7 @@ export async function finishAssignment(
   a: Assignment,
   reason: EndReason,
   now: Date,
-  opts: { requestDone?: boolean; reason?: string } = {},
+  opts: { requestDone?: boolean; reason?: string; tellHolder?: boolean } = {},
 ): Promise<void> {
   if (a.requestId && !opts.requestDone) {
     await uow.requests.transition(a.requestId, ['active'], { state: reason === 'removed' ? 'revoked' : reason, updatedAt: now });
@@ -27,13 +37,19 @@ export async function finishAssignment(
   }
   const why = opts.reason ? { reason: opts.reason } : {};
   await audit(deps, uow, by, a.type === 'active' && a.requestId ? `activation.${reason}` : `assignment.${reason}`, a, { endedAt: a.endedAt?.toISOString() ?? now.toISOString(), ...why });
+  if (a.requestId) await updateRequestMessage(deps, uow, a.requestId);
   if (a.principalId.startsWith('group:')) return;
   const view = assignmentView(deps.directory, a);
   const notice: Notice =
     a.requestId || reason !== 'removed'
       ? { kind: 'activation_ended', assignment: view, reason: reason === 'removed' ? 'revoked' : reason, ...(opts.reason ? { removedBy: person(deps, by), removalReason: opts.reason } : {}) }
       : { kind: 'assignment_changed', assignment: view, change: 'removed', by: person(deps, by), ...why };
-  await sendTo(deps, uow, { kind: 'user', principalId: a.principalId }, noticeKeys.ended(a.id), notice);
+  if (opts.tellHolder ?? true) {
+    const stillEligible =
+      notice.kind === 'activation_ended' && a.type === 'active' && (await currentAssignmentsOf(deps, uow, a.principalId, now)).some((e) => e.type === 'eligible' && e.role === a.role && e.scope === a.scope);
+    const personal: Notice = notice.kind === 'activation_ended' ? { ...notice, personal: true, ...(stillEligible ? { stillEligible } : {}) } : notice;
+    await sendTo(deps, uow, { kind: 'user', principalId: a.principalId }, noticeKeys.ended(a.id), personal);
+  }
   const policy = findPolicy(deps, a.role, a.scope);
   if (policy) await notifyChannels(deps, uow, policy, reason === 'removed' ? 'removed' : reason, noticeKeys.ended(a.id), notice);
 }

@@ -21,7 +21,7 @@ export type GrantStart = { outcome: 'active'; request: PimRequest; assignment: A
  * Grants an approved activation. With an inline provider the assignment is created now; with
  * an external one the request waits in `approved` until the provider confirms (completeGrant).
  */
-export async function startGrant(deps: PimDeps, uow: UnitOfWork, r: PimRequest, now: Date): Promise<GrantStart> {
+export async function startGrant(deps: PimDeps, uow: UnitOfWork, r: PimRequest, now: Date, opts: { tellHolder?: boolean } = {}): Promise<GrantStart> {
   const assignmentId = deps.ids.id();
   const endsAt = new Date(now.getTime() + r.durationMs);
   if (!deps.provider.inline) {
@@ -34,7 +34,7 @@ export async function startGrant(deps: PimDeps, uow: UnitOfWork, r: PimRequest, 
   const assignment = await createActivation(uow, r, assignmentId, now, endsAt);
   const active = await uow.requests.transition(r.id, ['approved', 'scheduled'], { state: 'active', assignmentId, updatedAt: now });
   if (!active) throw new PimError('already_decided', { id: r.id, state: r.state });
-  await announceActivation(deps, uow, active, assignment);
+  await announceActivation(deps, uow, active, assignment, opts.tellHolder ?? true);
   return { outcome: 'active', request: active, assignment };
 }
 
@@ -45,10 +45,14 @@ export async function createActivation(uow: UnitOfWork, r: PimRequest, assignmen
   return assignment;
 }
 
-/** Audits a started activation and tells the holder and the policy's `activated` channels. */
-export async function announceActivation(deps: PimDeps, uow: UnitOfWork, r: PimRequest, a: Assignment): Promise<void> {
+/**
+ * Audits a started activation and tells the policy's `activated` channels, and the holder unless
+ * `tellHolder` is false (they already have a message saying so: their command's answer, or the
+ * approval's DM).
+ */
+export async function announceActivation(deps: PimDeps, uow: UnitOfWork, r: PimRequest, a: Assignment, tellHolder = true): Promise<void> {
   await audit(deps, uow, r.principalId, 'activation.started', r, { assignmentId: a.id, endsAt: a.endsAt?.toISOString() ?? null, durationMs: r.durationMs });
   const notice: Notice = { kind: 'activation_started', request: requestView(deps.directory, r, a.endsAt), assignment: assignmentView(deps.directory, a) };
-  await sendTo(deps, uow, { kind: 'user', principalId: r.principalId }, noticeKeys.activated(r.id), notice);
+  if (tellHolder) await sendTo(deps, uow, { kind: 'user', principalId: r.principalId }, noticeKeys.activated(r.id), { ...notice, personal: true });
   await notifyChannels(deps, uow, policyFor(deps, r.role, r.scope), 'activated', noticeKeys.activated(r.id), notice);
 }

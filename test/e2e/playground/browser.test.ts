@@ -34,6 +34,8 @@ describe.skipIf(!chromium.path)('the playground in a browser', () => {
   /** Waits until the conversation on screen shows `text`. */
   const see = (text: RegExp | string) => log().getByText(text).first().waitFor({ state: 'visible', timeout: WAIT });
   const pick = (name: RegExp) => page.getByRole('navigation').getByRole('button', { name }).click();
+  /** The bot's messages in the conversation on screen. */
+  const botMessages = (): Locator => log().locator('li.msg-bot');
 
   beforeAll(async () => {
     rmSync(SHOTS, { recursive: true, force: true }); // this run's screenshots only
@@ -73,6 +75,9 @@ describe.skipIf(!chromium.path)('the playground in a browser', () => {
     await see(/waiting for approval/);
     await shot('01-alice-asks-for-owner');
     expect(await box.inputValue()).toBe('');
+    // One answer, with Cancel: no second "waiting" message repeats it.
+    await log().getByRole('button', { name: 'Cancel request' }).waitFor({ timeout: WAIT });
+    expect(await botMessages().count()).toBe(1);
   });
 
   it('as Bob, presses Approve and is told he is not an approver; the card stays as it is', async () => {
@@ -101,11 +106,17 @@ describe.skipIf(!chromium.path)('the playground in a browser', () => {
     await shot('05-carol-approved');
   });
 
-  it('back as Alice, reads in her DM that Carol approved and Owner is active', async () => {
+  it('back as Alice, finds her answer updated in place (no live Cancel) and one new message: Carol approved', async () => {
     await pick(/^Alice/);
     await pick(/^Direct message with pimbot/);
     await see(/Carol approved your request/);
-    await see(/Alice activated Owner/);
+    await see(/Active until/);
+    // The answer to her command, now saying what became of it; and the decision: two messages in all.
+    expect(await botMessages().count()).toBe(2);
+    expect(await botMessages().first().textContent()).toMatch(/Your request R-[A-Z0-9]+ for Owner[\s\S]*Approved by Carol[\s\S]*Active until/);
+    expect(await botMessages().first().locator('.msg-updated').count()).toBe(1);
+    expect(await log().getByRole('button', { name: /Cancel/ }).count()).toBe(0);
+    expect(await log().getByText(/Alice activated Owner/).count()).toBe(0);
     await shot('06-alice-approved');
   });
 
@@ -115,7 +126,10 @@ describe.skipIf(!chromium.path)('the playground in a browser', () => {
     await offset.filter({ hasText: '1h ahead of real time' }).waitFor({ timeout: WAIT });
     await page.getByRole('button', { name: 'Move the clock forward 10 minutes' }).click();
     await offset.filter({ hasText: '1h 10m ahead of real time' }).waitFor({ timeout: WAIT });
-    await see(/Owner at \/subscriptions\/prod expired/);
+    await see(/Your Owner at \/subscriptions\/prod expired/);
+    // The expiry is a new message (an alert); the answer about the request now says it ended.
+    await see(/Ended: it expired/);
+    expect(await botMessages().count()).toBe(3);
     // Once the bot has processed what the jump made due, the status line says nothing more.
     await page.locator('#clock-status:empty').waitFor({ state: 'attached', timeout: WAIT });
     await shot('07-alice-owner-expired');
@@ -151,6 +165,49 @@ describe.skipIf(!chromium.path)('the playground in a browser', () => {
     await shot('09-bob-activated');
   });
 
+  it('as Bob, reads help with plain <role> placeholders (no full-width boxes) and an unknown command in one sentence', async () => {
+    const box = page.getByLabel('Message pimbot as Bob');
+    await box.fill('help');
+    await box.press('Enter');
+    await see(/pimbot commands/);
+    const help = (await botMessages().last().textContent()) ?? '';
+    expect(help).not.toMatch(/[＜＞]/);
+    expect(help.replace(/\u200B/g, '')).toContain('activate <role> [<duration>]');
+    await shot('10-bob-help');
+
+    await box.fill('frobnicate');
+    await box.press('Enter');
+    await see(/Unknown command frobnicate/);
+    const told = (await botMessages().last().textContent()) ?? '';
+    expect(told).toContain('Unknown command frobnicate. Try help.');
+    // Quoted words are shown as text here: no literal backticks, and no run-on list of commands.
+    expect(told).not.toContain('`');
+    expect(told).not.toContain('Commands:');
+  });
+
+  it('as Erin (admin), assigns someone not in the directory and is told who is missing, not that she is', async () => {
+    await pick(/^Erin/);
+    await pick(/^Direct message with pimbot/);
+    const box = page.getByLabel('Message pimbot as Erin');
+    await box.fill('assign zed Reader --reason "on call"');
+    await box.press('Enter');
+    await see(/No one called zed/);
+    const told = (await botMessages().last().textContent()) ?? '';
+    expect(told).toMatch(/No one called zed — use an id or e-mail such as zed@[a-z.]+/);
+    expect(told).not.toContain('You are not in the PIM directory');
+    await shot('11-erin-unknown-user');
+  });
+
+  it('as Erin, exports the audit trail with audit --csv and is offered the file to download', async () => {
+    const box = page.getByLabel('Message pimbot as Erin');
+    await box.fill('audit --csv');
+    await box.press('Enter');
+    const link = log().getByRole('link', { name: /^Download pim-audit-\d{4}-\d{2}-\d{2}\.csv$/ });
+    await link.waitFor({ timeout: WAIT });
+    expect(await link.getAttribute('download')).toMatch(/^pim-audit-.*\.csv$/);
+    expect(await link.getAttribute('href')).toMatch(/^blob:/);
+  });
+
   it('renders every card with the real Adaptive Cards renderer, with no errors in the page', async () => {
     expect(await page.locator('.ac-adaptiveCard').count()).toBeGreaterThan(0);
     expect(problems).toEqual([]);
@@ -164,6 +221,6 @@ describe.skipIf(!chromium.path)('the playground in a browser', () => {
     await page.goto(`${restarted.url}/`);
     await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor({ timeout: WAIT });
     await page.locator('#clock-offset').filter({ hasText: '1h 10m ahead of real time' }).waitFor({ timeout: WAIT });
-    await shot('10-after-restart');
+    await shot('12-after-restart');
   });
 });

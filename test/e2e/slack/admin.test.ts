@@ -69,6 +69,20 @@ describe('an admin’s assign and remove', () => {
     expect(textOf(dm?.args.blocks ?? [])).toContain('joins the on-call rota');
   });
 
+  it('names who was typed when nobody in the directory is called that, never blaming the admin', async () => {
+    for (const text of ['assign zed Reader --for 30d --reason "on call"', 'remove zed Reader --reason "left"', 'audit --user zed']) {
+      const answer = await command(erin, text);
+      expect(answer).toContain('No one called `zed` — use an id or e-mail such as zed@example.com');
+      expect(answer).not.toContain('You are not in the PIM directory');
+    }
+  });
+
+  it('takes a unique display name or e-mail local part for the user', async () => {
+    expect(await command(erin, 'assign Bob Reader --for 30d --reason "on call"')).toMatch(/\*Bob\* is now eligible for \*Reader\*/);
+    expect(await command(erin, 'remove bob Reader --reason "rota ended"')).toContain('Bob');
+    expect(await assignmentsOf('bob@example.com')).toEqual([]);
+  });
+
   it('remove without a reason is refused; with one it ends the assignment and tells the user why', async () => {
     const { fake } = suite.get();
     expect(await command(erin, 'remove frank@example.com Reader')).toContain('remove needs a reason');

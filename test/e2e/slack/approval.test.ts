@@ -4,7 +4,7 @@
  * and user text escaped on its way into the channel.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { APPROVE, DENY, DENY_REASON, DENY_VIEW } from '../../../cards/actions.js';
+import { APPROVE, CANCEL, DENY, DENY_REASON, DENY_VIEW } from '../../../cards/actions.js';
 import { checkBlockKitLimits } from '../../../cards/slack/index.js';
 import { buttonsIn, textOf, type RenderedButton } from '../../support/fake-slack.js';
 import { alice, APPROVALS, bob, carol, dmsTo, postedIn, slackSuite } from './harness.js';
@@ -54,14 +54,14 @@ describe('an activation that needs approval', () => {
     expect(JSON.stringify(card.blocks)).not.toMatch(/<!channel>|<@U0BOB>|<https:/);
     expect(card.text).not.toMatch(/[<>]/);
 
-    const waiting = dmsTo(fake, alice);
-    expect(waiting).toHaveLength(1);
-    expect(textOf(waiting[0]?.args.blocks)).toContain('is waiting for approval');
+    // The answer to the command is Alice's message about the request: no DM repeats it.
+    expect(buttonsIn(answer.body.blocks).map((b) => b.action_id)).toEqual([CANCEL]);
+    expect(dmsTo(fake, alice)).toEqual([]);
   });
 
-  it('is approved by an approver: the card is updated in place without buttons, and the requester is DM’d', async () => {
+  it('is approved by an approver: the card is updated in place without buttons, and the requester is DM’d once', async () => {
     const { slack, fake, settled, app, actor } = suite.get();
-    const { card, approve, requestId } = await requestOwner(alice);
+    const { sent, card, approve, requestId } = await requestOwner(alice);
 
     const press = await slack.press(carol, approve, { channel: card.channel, ts: card.ts });
     expect(press.status).toBe(200);
@@ -78,10 +78,12 @@ describe('an activation that needs approval', () => {
     expect(await stateOf(requestId)).toBe('active');
     expect((await app.pim.myRoles(actor('alice@example.com'))).find((r) => r.role === 'Owner')?.active).not.toBeNull();
     expect(fake.responses.filter((r) => r.id === press.responseId)).toEqual([]);
-    // The requester's "waiting for approval" DM now says what became of it, without its Cancel button.
-    const waiting = postedIn(fake, 'D0ALICE').find((m) => m.updates > 0);
-    expect(textOf(waiting?.blocks ?? [])).toMatch(/Your request `R-[A-Z0-9]+` for \*Owner\*[\s\S]*✅ Approved by \*Carol\*/);
-    expect(buttonsIn(waiting?.blocks ?? [])).toEqual([]);
+    // The answer to Alice's command is replaced in place: what became of it, and no live Cancel button.
+    const replaced = await fake.waitForResponse(sent.responseId, (b) => b.replace_original === true);
+    expect(textOf(replaced.body.blocks)).toMatch(/Your request `R-[A-Z0-9]+` for \*Owner\*[\s\S]*✅ Approved by \*Carol\*[\s\S]*🟢 Active until/);
+    expect(buttonsIn(replaced.body.blocks)).toEqual([]);
+    // One new message for Alice: the decision (no "waiting" DM, no "activated" DM on top).
+    expect(dmsTo(fake, alice).map((c) => textOf(c.args.blocks))).toEqual([expect.stringMatching(/approved your request[\s\S]*It is active until/)]);
 
     // A second press shows the request's current state and changes nothing.
     const again = await slack.press(carol, approve, { channel: card.channel, ts: card.ts });

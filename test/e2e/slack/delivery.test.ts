@@ -28,7 +28,8 @@ describe('Slack rate limiting', () => {
     const delivered = posts.filter((c) => c.ok);
     const key = (c: SlackCall) => `${String(c.args.channel)}|${String(c.args.text)}`;
     expect(new Set(delivered.map(key)).size).toBe(delivered.length); // none twice
-    expect(delivered.map((c) => c.args.channel).sort()).toEqual([APPROVALS, alice.id].sort());
+    // The approval card; the requester's message is the command's answer, not a DM.
+    expect(delivered.map((c) => c.args.channel)).toEqual([APPROVALS]);
     // Each rate-limited message went out again only after the second Slack asked for.
     for (const l of limited) {
       const later = delivered.find((d) => d.args.channel === l.args.channel);
@@ -45,8 +46,9 @@ describe('Slack rate limiting', () => {
     await slack.press(carol, approve, { channel: card.channel, ts: card.ts });
     await settled(15_000);
     expect(fake.calls.filter((c) => c.method === 'chat.update' && c.status === 429)).toHaveLength(1);
-    // Each message updated once: the card, and the requester's "waiting for approval" DM.
-    expect(fake.callsTo('chat.update').map((c) => c.args.channel).sort()).toEqual([APPROVALS, 'D0ALICE'].sort());
+    // Each message updated once: the card, and (through its response URL) the requester's answer.
+    expect(fake.callsTo('chat.update').map((c) => c.args.channel)).toEqual([APPROVALS]);
+    expect(fake.responses.filter((r) => r.id === sent.responseId && r.body.replace_original === true)).toHaveLength(1);
     expect(card.updates).toBe(1);
     expect(textOf(card.blocks)).toMatch(/Approved by \*Carol\*/);
   });

@@ -221,7 +221,11 @@ describe('extend through approval', () => {
     await settled();
     expect((await activation('Gated'))?.endsAt?.getTime()).toBe((a.endsAt?.getTime() ?? 0) + 20 * MIN);
     expect(textOf(fake.message(APPROVALS, card.ts)?.blocks ?? [])).toMatch(/Approved by \*Carol\*/);
-    expect(dmsTo(fake, alice).some((c) => /\*Gated\* at `\/` was extended by 20m/.test(textOf(c.args.blocks)))).toBe(true);
+    // One DM: the decision, with the new end (no separate "extended" message).
+    expect(dmsTo(fake, alice).map((c) => textOf(c.args.blocks))).toEqual([
+      expect.stringMatching(/approved your request[\s\S]*\*Gated\*[\s\S]*It is active until/),
+      expect.stringMatching(/\*Carol\* approved your request[\s\S]*It is extended by 20m; it is active until/),
+    ]);
   });
 
   it('Deny leaves the end where it was', async () => {

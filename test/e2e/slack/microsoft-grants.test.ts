@@ -89,7 +89,7 @@ describe('activation -> expiry through the entra provider', () => {
     const { slack, fake, settled, app } = suite.get();
     await fake.waitForResponse((await slack.command(alice, 'activate GlobalAdmin 1h')).responseId);
     await settled();
-    expect(textOf(dmsTo(fake, alice).at(-1)?.args.blocks ?? [])).toMatch(/\*Alice\* activated \*GlobalAdmin\*/);
+    expect(textOf(dmsTo(fake, alice).at(-1)?.args.blocks ?? [])).toMatch(/Your \*GlobalAdmin\* at `\/` is active until/);
     const [assign] = requests('/roleManagement/directory/roleAssignmentScheduleRequests');
     expect(assign?.body).toMatchObject({ action: 'adminAssign', roleDefinitionId: ROLE, directoryScopeId: '/', principalId: ALICE_OID, scheduleInfo: { expiration: { type: 'afterDateTime' } } });
     const [active] = rowsOf(await app.database.db.execute(sql`select ends_at from assignments where type = 'active'`)) as { ends_at: Date | string }[];

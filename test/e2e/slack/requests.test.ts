@@ -67,7 +67,7 @@ describe('Slack retries', () => {
     await settled();
 
     expect(fake.responses.filter((r) => r.id === first.responseId)).toHaveLength(1);
-    expect(dmsTo(fake, alice)).toHaveLength(1);
+    expect(dmsTo(fake, alice)).toEqual([]);
     const requests = (await app.pim.auditLog(app.pim.actorFor('erin@example.com', 'cli'), {})).filter((e) => e.action === 'request.created');
     expect(requests).toHaveLength(1);
     expect((await app.pim.myRoles(actor('alice@example.com'))).filter((r) => r.active).map((r) => r.role)).toEqual(['Reader']);
@@ -103,7 +103,7 @@ describe('who is asking', () => {
   });
 
   it('finds a user bound by e-mail through users.info, once, and DMs them through users.lookupByEmail', async () => {
-    const { slack, fake, settled } = suite.get();
+    const { slack, fake, settled, app } = suite.get();
     fake.setUser(dora.id, { email: 'Dora@Example.com' });
     const sent = await slack.command(dora, 'activate Reader 30m');
     const answer = await fake.waitForResponse(sent.responseId);
@@ -112,9 +112,13 @@ describe('who is asking', () => {
     expect(info.args.user).toBe(dora.id);
 
     await settled();
+    expect(dmsTo(fake, dora)).toEqual([]);
+    // Ended from the CLI, the only way she hears is a DM.
+    await app.pim.deactivate(app.pim.actorFor('dora@example.com', 'cli'), 'Reader');
+    await settled();
     const dm = dmsTo(fake, dora);
     expect(dm).toHaveLength(1);
-    expect(textOf(dm[0]?.args.blocks)).toContain('*Dora* activated *Reader*');
+    expect(textOf(dm[0]?.args.blocks)).toContain('Your *Reader* at `/` was deactivated');
 
     const again = await slack.command(dora, 'status');
     await fake.waitForResponse(again.responseId);

@@ -205,16 +205,15 @@ describe('Teams approvals', () => {
     expect(result.outcome).toBe('pending_approval');
     const id = result.request.id;
     const post = await bot.connector.waitFor(postedToApprovals(id));
-    // Frank never wrote to the bot in Teams: the bot creates the 1:1 chat with his AAD id.
-    const create = await bot.connector.waitFor((c) => c.kind === 'create' && c.body?.members?.[0]?.id === AAD.frank.toLowerCase());
-    expect(create.body.tenantId).toBeTruthy();
-    await bot.connector.waitFor((c) => isPost(c) && c.conversationId === create.answeredId);
 
     const res = await bot.invoke('carol', APPROVE, { requestId: id }, { channel: APPROVALS_CHANNEL, extra: { replyToId: post.answeredId } });
     expect(res.body.type).toBe(CARD);
     expect(cardText(res.body.value)).toMatch(/Approved/);
     expect(await stateOf(id)).toBe('active');
-    // The decision reaches him in the chat created before, not a new one.
+    // Frank never wrote to the bot in Teams: the bot creates the 1:1 chat with his AAD id for the
+    // decision (his request's own message is the answer he got in Slack).
+    const create = await bot.connector.waitFor((c) => c.kind === 'create' && c.body?.members?.[0]?.id === AAD.frank.toLowerCase());
+    expect(create.body.tenantId).toBeTruthy();
     await bot.connector.waitFor((c) => isPost(c) && c.conversationId === create.answeredId && /approved/i.test(cardText(cardOf(c.body))));
     expect(bot.connector.calls.filter((c) => c.kind === 'create' && c.body?.members?.[0]?.id === AAD.frank.toLowerCase())).toHaveLength(1);
   });

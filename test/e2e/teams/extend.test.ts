@@ -85,7 +85,7 @@ describe('extend in Teams', () => {
     expect((await activation())?.endsAt).toEqual(before?.endsAt);
     await approveCard('asks to extend');
     expect((await activation())?.endsAt?.getTime()).toBe((before?.endsAt?.getTime() ?? 0) + 20 * MIN);
-    await bot.connector.waitFor((c) => c.conversationId === personalChat('alice') && isPost(c) && /was extended by 20m/.test(cardText(cardOf(c.body))));
+    await bot.connector.waitFor((c) => c.conversationId === personalChat('alice') && isPost(c) && /It is extended by 20m/.test(cardText(cardOf(c.body))));
   });
 
   it('answers a typed extend without a reason with the form, and one past the maximum with how much is left', async () => {

@@ -80,7 +80,8 @@ describe('Pim on the storage layer', () => {
     expect(requested.outcome).toBe('pending_approval');
     expect(wakes()).toBeGreaterThan(0);
     await dispatcher.runOnce();
-    expect(messenger.sent.map((m) => m.notice.kind).sort()).toEqual(['approval_request', 'request_pending']);
+    // Asked in chat: the card; the requester's message is the command's answer (no DM).
+    expect(messenger.sent.map((m) => m.notice.kind).sort()).toEqual(['approval_request']);
 
     clock.advance(MIN);
     const approved = await pim.approve(carol, requested.request.id);

@@ -144,7 +144,8 @@ describe('approval timeout', () => {
         deadLettered: async () => {},
       },
     });
-    const res = await fx.pim.activate(fx.actor('alice'), { role: 'Owner', durationMs: 30 * MIN, reason: 'incident', ticket: 'INC-7' });
+    // From the CLI, so the requester's "waiting for approval" message is a DM (from chat it is the command's answer).
+    const res = await fx.pim.activate(fx.pim.actorFor('alice@example.com', 'cli'), { role: 'Owner', durationMs: 30 * MIN, reason: 'incident', ticket: 'INC-7' });
     expect(res.outcome).toBe('pending_approval');
     await dispatcher.runOnce(); // the approval card is posted to the approvals channel
     expect(messenger.sent.filter((s) => s.notice.kind === 'approval_request')).toHaveLength(1);

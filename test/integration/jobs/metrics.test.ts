@@ -104,7 +104,8 @@ describe('/metrics', () => {
 
     messenger.failures = 1;
     await app.dispatcher.stop();
-    await app.pim.deactivate(app.pim.actorFor('alice@example.com', 'slack'), 'Contributor');
+    // From the CLI: the holder is told by DM (from chat the answer says it, and no DM goes).
+    await app.pim.deactivate(app.pim.actorFor('alice@example.com', 'cli'), 'Contributor');
     expect(sample(await metrics(), 'pimbot_outbox_depth')).toBeGreaterThan(0);
     app.dispatcher.start();
     await waitFor(async () => sample(await metrics(), 'pimbot_delivery_failures_total', { type: 'message', platform: 'slack', final: 'false' }) === 1, 'a failed attempt');

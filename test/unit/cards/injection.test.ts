@@ -70,7 +70,7 @@ describe('a reason holding mentions and links', () => {
   it.each(notices)('%s: Teams shows it escaped', (_n, notice) => {
     const json = JSON.stringify(teamsNotice(notice, ctx, { refreshUserIds: ['aad-1'] }));
     expectNoRawTeams(json);
-    if (json.includes('Rotate')) expect(json).toContain('＜!channel＞ ＜@U123＞ ＜http://evil|click＞ & \\\\[x\\\\](http://evil)');
+    if (json.includes('Rotate')) expect(json).toContain('<\u200B!channel\\\\> <\u200B@U123\\\\> <\u200Bhttp://evil|click\\\\> & \\\\[x\\\\](http://evil)');
     expectNoRawTeams(teamsFallbackText(notice, ctx));
   });
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ACTIVATE_SUBMIT, APPROVE, CANCEL, DENY, DENY_REASON, DENY_SUBMIT, FIELD, REASON_MAX, REFRESH } from '../../../cards/actions.js';
 import {
   escapeTeams,
+  escapeTeamsPlain,
   readTeamsActivationSubmission,
   readTeamsDenySubmission,
   teamsActivationForm,
@@ -206,8 +207,10 @@ describe('teamsFallbackText', () => {
 });
 
 describe('escapeTeams', () => {
-  it('backslash-escapes markdown and replaces angle brackets with full-width lookalikes', () => {
-    expect(escapeTeams('[x](http://e) *b* _i_ ~s~ `c` \\ <at>Bob</at>')).toBe('\\[x\\](http://e) \\*b\\* \\_i\\_ \\~s\\~ \\`c\\` \\\\ ＜at＞Bob＜/at＞');
+  it('backslash-escapes markdown and keeps a tag from starting after `<`, with plain angle brackets', () => {
+    expect(escapeTeams('[x](http://e) *b* _i_ ~s~ `c` \\ <at>Bob</at>')).toBe('\\[x\\](http://e) \\*b\\* \\_i\\_ \\~s\\~ \\`c\\` \\\\ <\u200Bat\\>Bob<\u200B/at\\>');
+    expect(escapeTeamsPlain('activate <role>')).toBe('activate <\u200Brole>');
+    expect(escapeTeams('activate <role>')).not.toMatch(/[＜＞]/);
   });
 
   it('keeps typed date functions from being evaluated', () => {

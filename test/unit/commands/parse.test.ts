@@ -54,14 +54,14 @@ describe('simple commands', () => {
     expect(parse('activate Owner --help')).toEqual({ name: 'help', topic: 'activate' });
   });
 
-  it('refuses help for an unknown command with the general help', () => {
+  it('refuses help for an unknown command, pointing at help', () => {
     const e = refuse('help frobnicate');
-    expect(e.message).toBe('There is no command “frobnicate”; the commands are listed below.');
-    expect(e.usage).toBe(helpText(false));
+    expect(e.message).toBe('There is no command `frobnicate`. Try `help` for the list.');
+    expect(e.usage).toBe(USAGE.help);
   });
 
   it('refuses arguments to a command that takes none', () => {
-    expect(refuse('roles now').message).toBe('roles takes nothing after it; remove “now”.');
+    expect(refuse('roles now').message).toBe('roles takes nothing after it; remove `now`.');
   });
 
   it('refuses options to a command that takes none', () => {
@@ -111,7 +111,7 @@ describe('prefixes from each platform', () => {
   });
 
   it('does not strip a word that only starts with pim', () => {
-    expect(refuse('pimple').message).toContain('“pimple”');
+    expect(refuse('pimple').message).toContain('`pimple`');
   });
 
   it('reads Teams &nbsp; as a space', () => {
@@ -170,18 +170,18 @@ describe('activate', () => {
   });
 
   it('refuses a bad duration', () => {
-    expect(refuse('activate Owner 5x').message).toBe('“5x” is not a duration; use e.g. 30m, 1h, 1h30m or 2d.');
+    expect(refuse('activate Owner 5x').message).toBe('`5x` is not a duration; use e.g. 30m, 1h, 1h30m or 2d.');
   });
 
   it('suggests quotes when the second word of a role is read as a duration', () => {
     expect(refuse('activate Global Reader').message).toBe(
-      '“Reader” is not a duration like 1h or 30m; if “Global Reader” is one role, quote it: activate "Global Reader".',
+      '`Reader` is not a duration like 1h or 30m; if `Global Reader` is one role, quote it: activate "Global Reader".',
     );
   });
 
   it('refuses extra words and suggests quoting the role', () => {
     expect(refuse('activate User Access Administrator 1h').message).toBe(
-      '“Administrator” is one word too many for activate; quote a role name with spaces, e.g. activate "User Access Administrator" 1h.',
+      '`Administrator` is one word too many for activate; quote a role name with spaces, e.g. activate "User Access Administrator" 1h.',
     );
   });
 
@@ -207,12 +207,12 @@ describe('activate', () => {
 
   it('refuses a sub-second duration that could not be shown back', () => {
     expect(refuse('activate Owner 1.5s').message).toBe(
-      '“1.5s” is not a whole number of seconds; use e.g. 30m, 1h, 1h30m or 2d.',
+      '`1.5s` is not a whole number of seconds; use e.g. 30m, 1h, 1h30m or 2d.',
     );
   });
 
   it('refuses an absurdly long duration', () => {
-    expect(refuse('activate Owner 99999999d').message).toBe('“99999999d” is too long; the most is 36500d.');
+    expect(refuse('activate Owner 99999999d').message).toBe('`99999999d` is too long; the most is 36500d.');
   });
 });
 
@@ -305,7 +305,7 @@ describe('options and quoting', () => {
 
   it('refuses an unclosed double quote with the usage of the command', () => {
     const e = refuse('activate Owner --reason "fix the db');
-    expect(e.message).toBe('The quote before “fix the db” is never closed; add the closing ".');
+    expect(e.message).toBe('The quote before `fix the db` is never closed; add the closing ".');
     expect(e.usage).toBe(USAGE.activate);
   });
 });
@@ -347,7 +347,7 @@ describe('--at', () => {
 
   it('refuses a time of day out of range', () => {
     expect(refuse('activate Owner --at 25:00').message).toBe(
-      '--at “25:00” is not a time of day; use 00:00 to 23:59 (UTC).',
+      '--at `25:00` is not a time of day; use 00:00 to 23:59 (UTC).',
     );
   });
 
@@ -363,13 +363,13 @@ describe('--at', () => {
 
   it('refuses words', () => {
     expect(refuse('activate Owner --at tomorrow').message).toBe(
-      '--at takes a time like 09:30 (UTC), +2h or 2026-11-24T09:00Z, not “tomorrow”.',
+      '--at takes a time like 09:30 (UTC), +2h or 2026-11-24T09:00Z, not `tomorrow`.',
     );
   });
 
   it('refuses a relative time when the caller has no valid now', () => {
     expect(refuse('activate Owner --at +1h', { now: new Date(Number.NaN) }).message).toBe(
-      "--at “+1h” needs the current time, which I don't have; give a full time like 2026-11-24T09:00Z.",
+      "--at `+1h` needs the current time, which I don't have; give a full time like 2026-11-24T09:00Z.",
     );
   });
 
@@ -452,7 +452,7 @@ describe('requests and approvals', () => {
 
   it('refuses cancel with two ids', () => {
     expect(refuse('cancel R-1 R-2').message).toBe(
-      '“R-2” is one word too many for cancel; put text with spaces in quotes.',
+      '`R-2` is one word too many for cancel; put text with spaces in quotes.',
     );
   });
 
@@ -525,13 +525,13 @@ describe('assign and remove', () => {
 
   it('refuses a bad --until', () => {
     expect(refuse('assign alice Owner --until friday').message).toBe(
-      '--until takes a date like 2026-12-31 or 2026-12-31T18:00Z, not “friday”.',
+      '--until takes a date like 2026-12-31 or 2026-12-31T18:00Z, not `friday`.',
     );
   });
 
   it('refuses a bad --for', () => {
     expect(refuse('assign alice Owner --for ever').message).toBe(
-      '--for “ever” is not a duration; use e.g. 30m, 1h, 1h30m or 2d.',
+      '--for `ever` is not a duration; use e.g. 30m, 1h, 1h30m or 2d.',
     );
   });
 
@@ -557,7 +557,7 @@ describe('assign and remove', () => {
 
   it('suggests quoting a role with spaces after the user', () => {
     expect(refuse('assign alice Global Reader').message).toBe(
-      '“Reader” is one word too many for assign; quote a role name with spaces, e.g. assign alice "Global Reader".',
+      '`Reader` is one word too many for assign; quote a role name with spaces, e.g. assign alice "Global Reader".',
     );
   });
 
@@ -589,13 +589,13 @@ describe('assign and remove', () => {
 
   it('refuses a Teams mention nobody resolved', () => {
     expect(refuse('assign <at>Alice</at> Owner').message).toBe(
-      "I can't tell who “Alice” is from the mention; use their e-mail, e.g. alice@example.com.",
+      "I can't tell who `Alice` is from the mention; use their e-mail, e.g. alice@example.com.",
     );
   });
 
   it('refuses a Slack user-group mention as a user', () => {
     expect(refuse('assign <!subteam^S1|@sre> Owner').message).toBe(
-      '“<!subteam^S1|@sre>” is not a user; use an e-mail, an id or an @mention.',
+      '`<!subteam^S1|@sre>` is not a user; use an e-mail, an id or an @mention.',
     );
   });
 
@@ -763,7 +763,7 @@ describe('audit', () => {
   });
 
   it('refuses anything after audit verify', () => {
-    expect(refuse('audit verify now').message).toBe('audit verify takes nothing after it; remove “now”.');
+    expect(refuse('audit verify now').message).toBe('audit verify takes nothing after it; remove `now`.');
   });
 
   it('gives audit verify its own help', () => {
@@ -782,26 +782,31 @@ describe('audit', () => {
 
   it('refuses a bad --since', () => {
     expect(refuse('audit --since lastweek').message).toBe(
-      '--since “lastweek” is not a duration; use e.g. 30m, 1h, 1h30m or 2d.',
+      '--since `lastweek` is not a duration; use e.g. 30m, 1h, 1h30m or 2d.',
     );
   });
 
   it('refuses positional arguments', () => {
-    expect(refuse('audit alice').message).toBe('audit takes nothing after it; remove “alice”.');
+    expect(refuse('audit alice').message).toBe('audit takes nothing after it; remove `alice`.');
   });
 });
 
 describe('unknown verbs and help text', () => {
   it('suggests the nearest verb', () => {
-    expect(refuse('actvate Owner').message).toBe("I don't know the command “actvate”; did you mean activate?");
+    expect(refuse('actvate Owner').message).toBe('Unknown command `actvate`. Try `help`. Closest: `activate`.');
   });
 
-  it('gives the general help as usage for an unknown verb', () => {
-    expect(refuse('frobnicate').usage).toBe(helpText(false));
+  it('answers an unknown verb with one sentence and the usage of help, not the whole list', () => {
+    const e = refuse('frobnicate');
+    expect(e.message).toBe('Unknown command `frobnicate`. Try `help`.');
+    expect(e.usage).toBe(USAGE.help);
   });
 
-  it('gives the admin help to admins for an unknown verb', () => {
-    expect(refuse('frobnicate', { isAdmin: true }).usage).toBe(helpText(true));
+  it('names the closest commands the person may use, and gives the nearest one’s usage', () => {
+    expect(refuse('aprove R-1').message).toBe('Unknown command `aprove`. Try `help`. Closest: `approve`.');
+    expect(refuse('aprove R-1').usage).toBe(USAGE.approve);
+    expect(refuse('asign bob Owner').message).toBe('Unknown command `asign`. Try `help`.');
+    expect(refuse('asign bob Owner', { isAdmin: true }).message).toBe('Unknown command `asign`. Try `help`. Closest: `assign`.');
   });
 
   it('refuses text that starts with an option', () => {
@@ -1002,6 +1007,6 @@ describe('control characters and broken text', () => {
   it('gives the general help when the verb is not recognised', () => {
     const e = refuse('\u0000');
     expect(e.command).toBeUndefined();
-    expect(e.usage).toBe(helpText(false));
+    expect(e.usage).toBe(USAGE.help);
   });
 });

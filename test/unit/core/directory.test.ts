@@ -158,3 +158,33 @@ describe('admins', () => {
     expect(d.adminIds()).toEqual(['alice@example.com']);
   });
 });
+
+describe('find: a person someone typed', () => {
+  it('finds by id, e-mail, a unique display name or a unique e-mail local part', () => {
+    const d = directory();
+    expect(d.find('BOB@example.com').id).toBe('bob@example.com');
+    expect(d.find('deploy@example.com').id).toBe(svc.id);
+    expect(d.find('carol').id).toBe('carol@example.com');
+    expect(d.find('Deploy bot').id).toBe(svc.id);
+    expect(d.find('deploy').id).toBe(svc.id);
+  });
+
+  it('refuses nobody with no_such_user, naming what was typed and an address like the directory’s', () => {
+    let err: PimError | undefined;
+    try {
+      directory().find('dave');
+    } catch (e) {
+      err = e as PimError;
+    }
+    expect(err?.code).toBe('no_such_user');
+    expect(err?.message).toBe('No one called `dave` — use an id or e-mail such as dave@example.com.');
+    expect(err?.message).not.toContain('You are not');
+  });
+
+  it('refuses a name two people share', () => {
+    const d = new Directory([alice, { ...bob, name: 'Alice' }], [], []);
+    expect(codeOf(() => d.find('nobody'))).toBe('no_such_user');
+    expect(d.find('alice@example.com').id).toBe('alice@example.com');
+    expect(codeOf(() => d.find('Alice'))).toBe('ambiguous_user_ref');
+  });
+});

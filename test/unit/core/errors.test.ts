@@ -5,6 +5,8 @@ import { describeError, ERROR_CODES, isPimError, PimError, type ErrorCode } from
 const TYPICAL: Record<ErrorCode, Record<string, unknown>> = {
   unknown_user: { user: 'mallory@example.com' },
   ambiguous_user: { platform: 'slack', platformId: 'U0X' },
+  no_such_user: { user: 'bob', example: 'bob@example.com' },
+  ambiguous_user_ref: { user: 'sam', matches: 'sam.a@example.com, sam.b@example.com' },
   identity_bound_elsewhere: { platform: 'slack', platformId: 'U0MALLORY', principalId: 'erin@example.com' },
   email_unverified: { platform: 'slack', platformId: 'U0X' },
   wrong_workspace: { expected: 'T0PIM', actual: 'T0EVIL' },

@@ -36,8 +36,14 @@ describe('activation without approval', () => {
     expect(rows[1]?.details).toMatchObject({ endsAt: at(HOUR).toISOString() });
   });
 
-  it('queues a DM to the holder and a notice to the security channel, nothing else', async () => {
-    const res = await fx.pim.activate(fx.actor('alice'), { role: 'Contributor', scope: PROD, durationMs: HOUR, reason: 'deploy' });
+  it('from chat, queues only the notice to the security channel: the answer is the holder’s message', async () => {
+    await fx.pim.activate(fx.actor('alice'), { role: 'Contributor', scope: PROD, durationMs: HOUR, reason: 'deploy' });
+    const rows = await fx.messages();
+    expect(rows.map((r) => r.to)).toEqual([channel('security')]);
+  });
+
+  it('from the CLI, queues a DM to the holder (speaking to them) and a notice to the security channel, nothing else', async () => {
+    const res = await fx.pim.activate(fx.pim.actorFor('alice@example.com', 'cli'), { role: 'Contributor', scope: PROD, durationMs: HOUR, reason: 'deploy' });
     const rows = await fx.messages();
     expect(rows).toHaveLength(2);
     const toAlice = await fx.messages({ to: dm('alice'), kind: 'activation_started' });
@@ -47,6 +53,9 @@ describe('activation without approval', () => {
     const notice = toAlice[0]?.notice;
     expect(notice?.kind === 'activation_started' && notice.request.id).toBe(res.request.id);
     expect(notice?.kind === 'activation_started' && notice.request.endsAt).toBe(at(HOUR).toISOString());
+    expect(notice?.kind === 'activation_started' && notice.personal).toBe(true);
+    const channelCopy = toSecurity[0]?.notice;
+    expect(channelCopy?.kind === 'activation_started' && channelCopy.personal).toBeFalsy();
   });
 
   it('gives the default duration (policy maximum, capped at 1h) when none is asked', async () => {

@@ -207,7 +207,8 @@ describe('extend through approval', () => {
     const [card] = await fx.messages({ to: channel('approvals'), kind: 'approval_request' }).then((m) => m.filter((x) => x.notice.kind === 'approval_request' && x.notice.request.id === r.id));
     expect(card?.notice).toMatchObject({ request: { kind: 'extend', durationMs: 20 * MIN, reason: 'still fixing' } });
     expect(await fx.messages({ to: channel('security'), kind: 'approval_request' })).toHaveLength(2); // the activation's and the extension's
-    expect(await fx.messages({ to: dm('alice@example.com'), kind: 'request_pending' })).toHaveLength(2);
+    // Asked in chat: the answers are alice's messages about both requests, so no DM repeats them.
+    expect(await fx.messages({ to: dm('alice@example.com'), kind: 'request_pending' })).toHaveLength(0);
     expect((await fx.assignment(a.id)).endsAt).toEqual(at(30 * MIN));
   });
 
@@ -216,7 +217,10 @@ describe('extend through approval', () => {
     const done = await fx.pim.approve(fx.actor('carol@example.com'), r.id);
     expect(done.state).toBe('completed');
     expect((await fx.assignment(a.id)).endsAt).toEqual(at(50 * MIN));
-    expect(await fx.messages({ to: dm('alice@example.com'), kind: 'activation_extended' })).toHaveLength(1);
+    // One DM: the decision, with the new end.
+    expect(await fx.messages({ to: dm('alice@example.com'), kind: 'activation_extended' })).toHaveLength(0);
+    const decided = (await fx.messages({ to: dm('alice@example.com'), kind: 'request_decided' })).map((m) => m.notice).find((n) => n.kind === 'request_decided' && n.request.id === r.id);
+    expect(decided?.kind === 'request_decided' && decided.request.endsAt).toBe(at(50 * MIN).toISOString());
   });
 
   it('denied, leaves the end where it was', async () => {

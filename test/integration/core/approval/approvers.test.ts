@@ -63,3 +63,22 @@ describe('decidable', () => {
     expect(await fx.auditActions()).toEqual(before);
   });
 });
+
+describe('approvalDeadEnds', () => {
+  it('warns of nothing when every eligible member has another approver', async () => {
+    expect(await fx.pim.approvalDeadEnds()).toEqual([]);
+  });
+
+  it('warns when the only approver of a role is one of its eligible members', async () => {
+    const one = new PimFixture(fx.database, {
+      yaml: (y) => y.replace('approvers: [group:sre-leads]', 'approvers: [carol@example.com]'),
+    });
+    try {
+      await one.reset();
+      // carol is eligible for Owner (bootstrap) and now its only approver.
+      expect(await one.pim.approvalDeadEnds()).toEqual([expect.stringContaining('Owner at /subscriptions/prod: carol@example.com is its only approver and is eligible for it')]);
+    } finally {
+      await fx.reset();
+    }
+  });
+});

@@ -39,6 +39,12 @@ describe('activation with approval', () => {
     expect(card?.kind === 'approval_request' && card.request).toMatchObject({ id: res.request.id, state: 'pending_approval', requester: { id: 'alice@example.com', name: 'Alice' } });
     const row = (await fx.outbox()).find((r) => r.payload.type === 'message' && r.payload.notice.kind === 'approval_request');
     expect(row?.payload.type === 'message' && row.payload.subject).toBe(`request:${res.request.id}`);
+    // Asked in chat: the answer is alice's message about the request (kept by the adapter), not a DM.
+    expect(await fx.messages({ to: dm('alice'), kind: 'request_pending' })).toHaveLength(0);
+  });
+
+  it('asked from the CLI, tells the requester by DM that it is pending', async () => {
+    await fx.pim.activate(fx.pim.actorFor('alice@example.com', 'cli'), { role: 'Owner', durationMs: 30 * MIN, reason: 'incident', ticket: 'INC-42' });
     expect(await fx.messages({ to: dm('alice'), kind: 'request_pending' })).toHaveLength(1);
   });
 

@@ -68,8 +68,8 @@ describe('assign', () => {
     expect(refused[0]).toMatchObject({ actor: 'carol@example.com', details: { code: 'not_admin', user: 'bob@example.com' } });
   });
 
-  it('of an unknown user is refused with unknown_user', async () => {
-    await expectPimError(fx.pim.assign(fx.actor('erin'), { user: 'mallory@example.com', role: 'Owner', type: 'eligible', reason: 'on call' }), 'unknown_user');
+  it('of an unknown user is refused with no_such_user (about whom was typed, not the admin)', async () => {
+    await expectPimError(fx.pim.assign(fx.actor('erin'), { user: 'mallory@example.com', role: 'Owner', type: 'eligible', reason: 'on call' }), 'no_such_user');
   });
 });
 

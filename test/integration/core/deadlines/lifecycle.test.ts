@@ -112,20 +112,20 @@ describe('expiry warning', () => {
 });
 
 describe('deactivate', () => {
-  it('ends the activation early and tells the holder', async () => {
+  it('ends the activation early; from chat, its answer tells the holder (no DM)', async () => {
     const a = await activateContributor();
     fx.clock.advance(20 * MIN);
     const ended = await fx.pim.deactivate(fx.actor('alice'), 'contributor');
     expect(ended).toMatchObject({ id: a.id, endReason: 'deactivated' });
     expect(ended.endedAt).toEqual(at(20 * MIN));
     expect((await fx.request(a.requestId as string)).state).toBe('deactivated');
-    expect(await fx.messages({ to: dm('alice'), kind: 'activation_ended' })).toHaveLength(1);
+    expect(await fx.messages({ to: dm('alice'), kind: 'activation_ended' })).toHaveLength(0);
     expect(await fx.audit({ action: 'activation.deactivated' })).toHaveLength(1);
   });
 
   it('leaves nothing for the deadline loop to expire', async () => {
     await activateContributor();
-    await fx.pim.deactivate(fx.actor('alice'), 'Contributor');
+    await fx.pim.deactivate(fx.pim.actorFor('alice@example.com', 'cli'), 'Contributor');
     fx.clock.set(at(2 * HOUR));
     expect((await fx.pim.processDeadlines()).expired).toBe(0);
     expect(await fx.messages({ kind: 'activation_ended' })).toHaveLength(1);
@@ -151,7 +151,7 @@ describe('extend', () => {
     expect(res.outcome).toBe('extended');
     expect(res.outcome === 'extended' && res.assignment.endsAt).toEqual(at(3 * HOUR));
     expect((await fx.assignment(a.id)).endsAt).toEqual(at(3 * HOUR));
-    expect(await fx.messages({ to: dm('alice'), kind: 'activation_extended' })).toHaveLength(1);
+    expect(await fx.messages({ to: dm('alice'), kind: 'activation_extended' })).toHaveLength(0); // the answer says it
     expect(await fx.audit({ action: 'activation.extended' })).toHaveLength(1);
   });
 
@@ -211,7 +211,8 @@ describe('renew an eligible assignment', () => {
     expect(done.state).toBe('completed');
     const eligible = (await fx.assignments({ principalId: 'bob@example.com', role: 'Reader', type: 'eligible' }))[0] as Assignment;
     expect(eligible.endsAt).toEqual(new Date(bobReaderEnd.getTime() + 90 * DAY));
-    expect(await fx.messages({ to: dm('bob'), kind: 'assignment_changed' })).toHaveLength(1);
+    const decided = (await fx.messages({ to: dm('bob'), kind: 'request_decided' }))[0]?.notice;
+    expect(decided?.kind === 'request_decided' && decided.request.endsAt).toBe(new Date(bobReaderEnd.getTime() + 90 * DAY).toISOString());
     expect(await fx.audit({ action: 'assignment.renewed' })).toHaveLength(1);
   });
 
