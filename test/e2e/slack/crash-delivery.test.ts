@@ -20,6 +20,8 @@ import { eventually, FakeSlack, type SlackCall } from '../../support/fake-slack.
 const HOLDERS = 1_000;
 /** The dispatcher's deliveries in flight at once (src/jobs/dispatcher.ts, `concurrency`). */
 const CONCURRENCY = 8;
+/** Delivered rows a dispatcher lets go unmarked before a worker waits for the marks (its default, src/jobs/dispatcher.ts). */
+const UNSETTLED_LIMIT = 32;
 /** How slowly the fake answers chat.postMessage, so that deliveries are in flight at the kill. */
 const POST_LATENCY_MS = 25;
 /** How long after A's first DM it is killed. */
@@ -158,7 +160,9 @@ describe.runIf(onPostgres)('delivery across kill -9 of a replica', () => {
     console.info(`[crash-delivery] ${JSON.stringify(figures)}`);
     expect(all.every((c) => c.ok)).toBe(true);
     expect(more).toBe(0);
-    expect(twice).toBeLessThanOrEqual(CONCURRENCY);
+    // The README's bound: the deliveries in flight plus the delivered rows not yet marked. On a quiet
+    // machine it is about the in-flight ones (6-8); under load the marks lag and more are repeated.
+    expect(twice).toBeLessThanOrEqual(CONCURRENCY + UNSETTLED_LIMIT);
     expect(lastToldAfterKillMs).toBeLessThanOrEqual(TOLD_WITHIN_MS);
     // A really was cut off mid-burst: B delivered part of the work.
     expect(figures.postsByB).toBeGreaterThan(0);
