@@ -96,7 +96,7 @@ bootstrap:
 
     await fake.waitForResponse((await slack.command(alice, 'activate DbAdmin 1h')).responseId);
     await settled();
-    expect(textOf(dmsTo(fake, alice).at(-1)?.args.blocks ?? [])).toMatch(/\*Alice\* activated \*DbAdmin\*/);
+    expect(textOf(dmsTo(fake, alice).at(-1)?.args.blocks ?? [])).toMatch(/Your \*DbAdmin\* at `\/` is active/);
     expect(await canSetRole(login)).toBe(true);
     expect(await app.provider.list({ role: 'DbAdmin', scope: '/' })).toEqual([{ identity: login, principalId: 'alice@example.com' }]);
 
