@@ -131,7 +131,9 @@ describe.runIf(onPostgres)('delivery across kill -9 of a replica', () => {
     );
     expect(audited).toHaveLength(HOLDERS);
     expect(audited.filter((r) => r.n !== 1)).toEqual([]);
-    expect(await count(sql`select count(*)::int as n from outbox`)).toBe(HOLDERS);
+    // One DM per holder, and the update of each holder's own message about the request (one conversation per request).
+    expect(await count(sql`select count(*)::int as n from outbox where dedupe_key like 'msg:%'`)).toBe(HOLDERS);
+    expect(await count(sql`select count(*)::int as n from outbox where dedupe_key not like 'msg:%' and dedupe_key not like 'update:pending:%'`)).toBe(0);
     expect(await count(sql`select count(distinct dedupe_key)::int as n from outbox where dedupe_key like 'msg:ended:a-crash-%:slack' and delivered_at is not null and dead_at is null`)).toBe(HOLDERS);
     const retaken = await count(sql`select count(*)::int as n from outbox where attempts > 1`);
 
