@@ -11,7 +11,9 @@
  *   migrated and dropped at the end.
  * - Setup (not measured): `count` activations by `count` distinct holders, each an active
  *   request with its active assignment, all ending at the same instant T, `lead` ms after the
- *   stack starts, bulk-inserted. Their 10-minute warnings are marked sent, as they would have been.
+ *   stack starts, bulk-inserted. Their 10-minute warnings are marked sent, as they would have been,
+ *   and each holder's own message about the request is on record, so expiry updates it in place
+ *   (one conversation per request) as it would in production: 20,000 outbox rows in all.
  * - The stack, as src/app.ts wires it: DrizzleStore + Pim + DeadlineLoop + outbox Dispatcher
  *   with the default tuning, woken by commits and LISTEN/NOTIFY, the record grant provider, and a
  *   recording in-process Messenger standing in for Slack. `--replicas 2` runs two such stacks on
@@ -21,6 +23,7 @@
  *   poll that sees it, so the figure includes commit and visibility, to within the poll interval.
  *   The engine's own figure (its commit time minus the end time, per assignment) is printed next to it.
  * - Notified: when the Messenger's `send` was called with the holder's `activation_ended` DM.
+ *   The request messages updated to "expired" are counted too (each must be, once at least).
  *
  * Prints p50, p99, max and the time until the last one, and writes bench/results/expiry.json.
  * Bounded: it stops at `--time-limit` seconds whatever happens, cleaning up, exiting non-zero.
@@ -77,7 +80,10 @@ const silent = { info: () => {}, warn: () => {}, error: (obj: object, msg?: stri
 /** Records when each holder was told; stands in for Slack's Web API. */
 class RecordingMessenger implements Messenger {
   readonly platform = 'slack' as const;
-  constructor(private readonly told: Map<string, number[]>) {}
+  constructor(
+    private readonly told: Map<string, number[]>,
+    private readonly ended: Set<string>,
+  ) {}
   canReach(): boolean {
     return true;
   }
@@ -90,7 +96,9 @@ class RecordingMessenger implements Messenger {
     }
     return { platform: 'slack', conversation: to.kind === 'user' ? to.principalId : to.channel, messageId: randomBytes(6).toString('hex') };
   }
-  async update(): Promise<void> {}
+  async update(ref: MessageRef, notice: Notice): Promise<void> {
+    if (notice.kind === 'request_pending' && notice.request.state === 'expired') this.ended.add(ref.messageId);
+  }
 }
 
 interface Stack {
@@ -100,7 +108,7 @@ interface Stack {
   stop(): Promise<void>;
 }
 
-async function startStack(database: Database, told: Map<string, number[]>): Promise<Stack> {
+async function startStack(database: Database, told: Map<string, number[]>, ended: Set<string>): Promise<Stack> {
   const config = parsePimConfig(CONFIG, 'bench.pim.config.yaml', { env: {} });
   let dispatcher: Dispatcher | null = null;
   let deadlines: DeadlineLoop | null = null;
@@ -119,7 +127,7 @@ async function startStack(database: Database, told: Map<string, number[]>): Prom
     keys: { current: encryptionKey(randomBytes(32)), previous: [] },
     provider,
   });
-  const messenger = new RecordingMessenger(told);
+  const messenger = new RecordingMessenger(told, ended);
   dispatcher = new Dispatcher({
     queue: new OutboxQueue(database.db),
     refs: new MessageRefStore(database.db),
@@ -129,6 +137,7 @@ async function startStack(database: Database, told: Map<string, number[]>): Prom
     logger: silent,
     hooks: {
       currentNotice: (n) => pim.currentNotice(n),
+      currentNotices: (ns) => pim.currentNotices(ns),
       completeGrant: (id) => pim.completeGrant(id),
       failGrant: (id, reason) => pim.failGrant(id, reason),
       revokeFailed: (target, reason) => pim.revokeFailed(target, reason),
@@ -185,8 +194,11 @@ async function seed(sql: postgres.Sql, count: number, endsAt: Date): Promise<voi
       created_at: start,
       warned_at: new Date(endsAt.getTime() - 600_000),
     }));
+    // Each holder's own message about the request (one conversation per request): expiry updates it.
+    const refs = ids.map((i) => ({ subject: `pending:R-B${String(i).padStart(6, '0')}`, platform: 'slack', conversation: `D-holder${i}`, message_id: `m-${i}` }));
     await sql`insert into requests ${sql(requests)}`;
     await sql`insert into assignments ${sql(assignments)}`;
+    await sql`insert into message_refs ${sql(refs)}`;
   }
   await sql`analyze assignments`;
   await sql`analyze requests`;
@@ -236,7 +248,8 @@ async function main(): Promise<number> {
     const endsAt = new Date(Math.ceil((Date.now() + LEAD_MS + 2_000) / 1000) * 1000); // on a whole second
     await seed(observer, COUNT, endsAt);
     const told = new Map<string, number[]>();
-    for (const d of databases) stacks.push(await startStack(d, told));
+    const ended = new Set<string>();
+    for (const d of databases) stacks.push(await startStack(d, told, ended));
     const T = endsAt.getTime();
     console.log(
       `${COUNT} activations ending at ${endsAt.toISOString()} (setup ${Date.now() - setupStarted} ms, ${REPLICAS} replica(s), ${availableParallelism()} CPUs: ${cpus()[0]?.model ?? '?'}, load average ${loadavg()[0]?.toFixed(2)})`,
@@ -276,17 +289,17 @@ async function main(): Promise<number> {
     console.log(`revoked  (observed):     ${fmt(r.revoked)}`);
     console.log(`revoked  (engine commit): ${fmt(r.engine)}`);
     console.log(`notified (DM sent):       ${fmt(r.notified)}`);
-    console.log(`total: all ${COUNT} revoked and told ${finishedAt - T} ms after their end; ${check?.audits} activation.expired audit rows, ${dmsSent} DMs for ${told.size} holders, ${check?.outbox} outbox rows left`);
+    console.log(`total: all ${COUNT} revoked and told ${finishedAt - T} ms after their end; ${check?.audits} activation.expired audit rows, ${dmsSent} DMs for ${told.size} holders, ${ended.size} request messages updated to expired, ${check?.outbox} outbox rows left`);
     console.log(allWithin ? `OK: all within ${GOAL_MS} ms` : `MISSED: not all within ${GOAL_MS} ms`);
 
     const out = join(dirname(fileURLToPath(import.meta.url)), 'results', 'expiry.json');
     mkdirSync(dirname(out), { recursive: true });
     writeFileSync(
       out,
-      `${JSON.stringify({ at: new Date().toISOString(), count: COUNT, replicas: REPLICAS, cpus: availableParallelism(), loadAverage: loadavg()[0], goalMs: GOAL_MS, ...r, totalMs: finishedAt - T, allWithin, dmsSent, holders: told.size, auditRows: check?.audits }, null, 2)}\n`,
+      `${JSON.stringify({ at: new Date().toISOString(), count: COUNT, replicas: REPLICAS, cpus: availableParallelism(), loadAverage: loadavg()[0], goalMs: GOAL_MS, ...r, totalMs: finishedAt - T, allWithin, dmsSent, holders: told.size, auditRows: check?.audits, requestMessagesUpdated: ended.size }, null, 2)}\n`,
     );
-    const exact = check?.audits === COUNT && dmsSent === COUNT && told.size === COUNT;
-    if (!exact) console.error('each assignment must be expired once and each holder told once');
+    const exact = check?.audits === COUNT && dmsSent === COUNT && told.size === COUNT && ended.size === COUNT;
+    if (!exact) console.error('each assignment must be expired once, each holder told once and each request message updated');
     return allWithin && exact ? 0 : 1;
   } finally {
     clearTimeout(deadline);

@@ -155,6 +155,7 @@ async function main(): Promise<number> {
       logger: silent,
       hooks: {
         currentNotice: (n) => pim.currentNotice(n),
+        currentNotices: (ns) => pim.currentNotices(ns),
         completeGrant: (id) => pim.completeGrant(id),
         failGrant: (id, reason) => pim.failGrant(id, reason),
         revokeFailed: (target, reason) => pim.revokeFailed(target, reason),

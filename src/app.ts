@@ -243,6 +243,7 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
     },
     hooks: {
       currentNotice: (n) => pim.currentNotice(n),
+      currentNotices: (ns) => pim.currentNotices(ns),
       completeGrant: (id) => pim.completeGrant(id),
       failGrant: (id, reason) => pim.failGrant(id, reason),
       revokeFailed: (target, reason) => pim.revokeFailed(target, reason),

@@ -277,6 +277,12 @@ export class Pim {
     return approval.currentNotice(this.deps, notice);
   }
 
+  /** `currentNotice` for a batch: approval cards and request messages are read together. */
+  async currentNotices(notices: readonly Notice[]): Promise<Notice[]> {
+    const out = await approval.currentNotices(this.deps, notices);
+    return Promise.all(out.map((n) => (n.kind === 'review_request' ? reviews.currentReviewNotice(this.deps, n) : n)));
+  }
+
   // ---------------------------------------------------------------- access reviews
 
   /** Admin: starts a one-time access review of a role now; one DM card per reviewer. */

@@ -33,7 +33,11 @@ export interface IdGenerator {
 }
 
 export interface AssignmentQuery {
+  /** Only these assignments. */
+  ids?: string[];
   principalId?: string;
+  /** Any of these principals (a batch reads its holders' assignments at once). */
+  principalIds?: string[];
   role?: string;
   scope?: string;
   type?: AssignmentType;
@@ -86,6 +90,8 @@ export interface AssignmentRepo {
 }
 
 export interface RequestQuery {
+  /** Only these requests (a batch reads its requests at once). */
+  ids?: string[];
   principalId?: string;
   states?: RequestState[];
   role?: string;

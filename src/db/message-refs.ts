@@ -25,6 +25,23 @@ export class MessageRefStore {
       });
   }
 
+  /** `refsFor` of several subjects on one platform in one query, in the order asked. */
+  async refsForMany(keys: readonly { subject: string; platform: Platform }[]): Promise<MessageRef[][]> {
+    if (keys.length === 0) return [];
+    const subjects = [...new Set(keys.map((k) => k.subject))];
+    const rows = await this.db
+      .select()
+      .from(messageRefs)
+      .where(sql`${messageRefs.subject} = any(${sql.param(subjects)}::text[])`)
+      .orderBy(asc(messageRefs.updatedAt), asc(messageRefs.conversation));
+    const by = new Map<string, MessageRef[]>();
+    for (const r of rows) {
+      const key = `${r.platform} ${r.subject}`;
+      by.set(key, [...(by.get(key) ?? []), toRef(r)]);
+    }
+    return keys.map((k) => by.get(`${k.platform} ${k.subject}`) ?? []);
+  }
+
   /** Every message posted about `subject`, optionally on one platform, oldest first. */
   async refsFor(subject: string, platform?: Platform): Promise<MessageRef[]> {
     const rows = await this.db
@@ -32,11 +49,10 @@ export class MessageRefStore {
       .from(messageRefs)
       .where(and(eq(messageRefs.subject, subject), platform ? eq(messageRefs.platform, platform) : undefined))
       .orderBy(asc(messageRefs.updatedAt), asc(messageRefs.conversation));
-    return rows.map((r) => ({
-      platform: r.platform,
-      conversation: r.conversation,
-      messageId: r.messageId,
-      ...(r.extra ? { extra: r.extra } : {}),
-    }));
+    return rows.map(toRef);
   }
+}
+
+function toRef(r: typeof messageRefs.$inferSelect): MessageRef {
+  return { platform: r.platform, conversation: r.conversation, messageId: r.messageId, ...(r.extra ? { extra: r.extra } : {}) };
 }

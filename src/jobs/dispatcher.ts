@@ -8,6 +8,7 @@
 import { DEFAULT_GIVE_UP_AFTER_MS } from '../config/pim-config.js';
 import { type Clock, DeliveryError, type GrantProvider, type GrantTarget, type MessageRef, type Messenger, type Notice, type OutboxPayload, type Platform } from '../core/index.js';
 import { Alarm } from './alarm.js';
+import { BatchLoader } from './batch-loader.js';
 
 export interface OutboxRow {
   id: number;
@@ -34,11 +35,15 @@ export interface OutboxQueue {
 export interface MessageRefStore {
   saveRef(subject: string, ref: MessageRef): Promise<void>;
   refsFor(subject: string, platform?: Platform): Promise<MessageRef[]>;
+  /** `refsFor` of several subjects in one query, in the order asked; without it each is read alone. */
+  refsForMany?(keys: readonly { subject: string; platform: Platform }[]): Promise<MessageRef[][]>;
 }
 
 /** What the dispatcher reports back to the core. */
 export interface DispatchHooks {
   currentNotice(notice: Notice): Promise<Notice>;
+  /** `currentNotice` of several notices in one read, in the order given; without it each is read alone. */
+  currentNotices?(notices: readonly Notice[]): Promise<Notice[]>;
   completeGrant(requestId: string): Promise<unknown>;
   failGrant(requestId: string, reason: string): Promise<unknown>;
   /** A revoke (or the withdrawal of a grant given up on) the provider could not carry out. */
@@ -96,6 +101,9 @@ export class Dispatcher {
   private loop: Promise<void> | null = null;
   private readonly alarm = new Alarm();
   private readonly marks: DeliveredMarks;
+  /** The workers' reads, gathered: a busy batch brings its cards up to date in a few queries. */
+  private readonly notices: BatchLoader<Notice, Notice> | null;
+  private readonly refs: BatchLoader<{ subject: string; platform: Platform }, MessageRef[]> | null;
   /** Callers of drained() waiting for a pass that finds nothing due. */
   private waiting: (() => void)[] = [];
 
@@ -114,6 +122,18 @@ export class Dispatcher {
       ...options,
     };
     this.marks = new DeliveredMarks(this.o.queue, this.o.logger, this.o.unsettledLimit);
+    const { currentNotices } = this.o.hooks;
+    const { refsForMany } = this.o.refs;
+    this.notices = currentNotices ? new BatchLoader((ns) => currentNotices.call(this.o.hooks, ns)) : null;
+    this.refs = refsForMany ? new BatchLoader((keys) => refsForMany.call(this.o.refs, keys)) : null;
+  }
+
+  private currentNotice(n: Notice): Promise<Notice> {
+    return this.notices ? this.notices.load(n) : this.o.hooks.currentNotice(n);
+  }
+
+  private refsFor(subject: string, platform: Platform): Promise<MessageRef[]> {
+    return this.refs ? this.refs.load({ subject, platform }) : this.o.refs.refsFor(subject, platform);
   }
 
   /** Starts the delivery loop. */
@@ -189,13 +209,14 @@ export class Dispatcher {
       const key = laneOf(row.payload);
       lanes.set(key, [...(lanes.get(key) ?? []), row]);
     }
+    const primed = await this.prime(rows);
     const queue = [...lanes.values()];
     const workers = Array.from({ length: Math.min(this.o.concurrency, queue.length) }, async () => {
       for (let lane = queue.shift(); lane; lane = queue.shift()) {
         for (const row of lane) {
           if (this.o.clock.now().getTime() > startBy) continue;
           try {
-            await this.handle(row);
+            await this.handle(row, primed);
           } catch (err) {
             // Settling failed (the database, most likely). The row stays leased and is taken
             // again when the lease runs out; the rest of the batch goes on.
@@ -209,11 +230,38 @@ export class Dispatcher {
     return rows.length;
   }
 
-  private async handle(row: OutboxRow): Promise<void> {
+  /**
+   * Reads, for a whole claimed batch at once, what its rows will need: the current state of the
+   * notices they carry and where the subjects they update were posted. A row uses these only if
+   * its turn comes within PRIMED_FRESH_MS (else it reads its own): a value is always newer than
+   * the row, and never much older than what a read at delivery time would see. Without the
+   * batch reads, or when they fail, each row reads its own.
+   */
+  private async prime(rows: readonly OutboxRow[]): Promise<Primed | null> {
+    const { currentNotices } = this.o.hooks;
+    const { refsForMany } = this.o.refs;
+    if (!currentNotices || !refsForMany || rows.length < 2) return null;
+    const carrying = rows.flatMap((r) => (r.payload.type === 'message' || r.payload.type === 'update' ? [{ id: r.id, payload: r.payload }] : []));
+    const updates = carrying.flatMap(({ id, payload: p }) => (p.type === 'update' ? [{ id, subject: p.subject, platform: p.platform }] : []));
+    try {
+      const at = this.o.clock.now().getTime();
+      const [notices, refs] = await Promise.all([currentNotices.call(this.o.hooks, carrying.map((c) => c.payload.notice)), updates.length ? refsForMany.call(this.o.refs, updates) : Promise.resolve([])]);
+      return {
+        at,
+        notices: new Map(carrying.map((c, i) => [c.id, notices[i] as Notice])),
+        refs: new Map(updates.map((u, i) => [u.id, refs[i] as MessageRef[]])),
+      };
+    } catch (err) {
+      this.o.logger.warn({ err, rows: rows.length }, 'could not read the state of a batch of outbox items at once; each reads its own');
+      return null;
+    }
+  }
+
+  private async handle(row: OutboxRow, primed: Primed | null = null): Promise<void> {
     const p = row.payload;
     const platform = 'platform' in p ? p.platform : 'provider';
     try {
-      await this.deliver(row);
+      await this.deliver(row, primed && this.o.clock.now().getTime() - primed.at <= PRIMED_FRESH_MS ? primed : null);
     } catch (err) {
       await this.failed(row, err);
       return;
@@ -263,13 +311,13 @@ export class Dispatcher {
     return this.o.messengers().find((m) => m.platform === platform);
   }
 
-  private async deliver(row: OutboxRow): Promise<void> {
+  private async deliver(row: OutboxRow, primed: Primed | null): Promise<void> {
     const p = row.payload;
     switch (p.type) {
       case 'message': {
         const m = this.messenger(p.platform);
         if (!m || !m.canReach(p.to)) return; // nobody to tell on this platform
-        const notice = await this.o.hooks.currentNotice(p.notice);
+        const notice = primed?.notices.get(row.id) ?? (await this.currentNotice(p.notice));
         const ref = await m.send(p.to, notice);
         if (p.subject) {
           await this.o.refs.saveRef(p.subject, ref);
@@ -281,8 +329,11 @@ export class Dispatcher {
       case 'update': {
         const m = this.messenger(p.platform);
         if (!m) return;
-        const notice = await this.o.hooks.currentNotice(p.notice);
-        for (const ref of await this.o.refs.refsFor(p.subject, p.platform)) await m.update(ref, notice);
+        // Nothing posted about the subject on this platform (yet: a send in flight catches up itself).
+        const refs = primed?.refs.get(row.id) ?? (await this.refsFor(p.subject, p.platform));
+        if (refs.length === 0) return;
+        const notice = primed?.notices.get(row.id) ?? (await this.currentNotice(p.notice));
+        for (const ref of refs) await m.update(ref, notice);
         return;
       }
       case 'grant':
@@ -304,7 +355,7 @@ export class Dispatcher {
    */
   private async catchUp(m: Messenger, ref: MessageRef, queued: Notice, sent: Notice): Promise<void> {
     try {
-      const now = await this.o.hooks.currentNotice(queued);
+      const now = await this.currentNotice(queued);
       if (JSON.stringify(now) !== JSON.stringify(sent)) await m.update(ref, now);
     } catch (err) {
       this.o.logger.warn({ err, ref }, 'could not bring a message that changed while it was sent up to date; it shows the state it was sent with');
@@ -371,6 +422,7 @@ export class Dispatcher {
 class DeliveredMarks {
   private waiting: { id: number; at: Date; done: () => void }[] = [];
   private writing = 0;
+  private draining = false;
   private drained: Promise<void> = Promise.resolve();
 
   constructor(
@@ -382,7 +434,10 @@ class DeliveredMarks {
   /** Resolves once the row is settled, or at once while fewer than `limit` rows are unsettled. */
   mark(id: number, at: Date): Promise<void> {
     const settled = new Promise<void>((done) => this.waiting.push({ id, at, done }));
-    if (this.writing === 0) this.drained = this.drain();
+    if (!this.draining) {
+      this.draining = true;
+      this.drained = this.drain();
+    }
     return this.waiting.length + this.writing <= this.limit ? Promise.resolve() : settled;
   }
 
@@ -392,15 +447,24 @@ class DeliveredMarks {
   }
 
   private async drain(): Promise<void> {
-    while (this.waiting.length > 0) {
-      const batch = this.waiting.splice(0);
-      this.writing = batch.length;
-      try {
-        await this.write(batch);
-      } finally {
-        this.writing = 0;
-        for (const m of batch) m.done();
+    try {
+      // The rows other workers deliver in this turn of the event loop share the statement: a
+      // mark waits for no timer, only for what is already done.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      while (this.waiting.length > 0) {
+        const batch = this.waiting.splice(0);
+        this.writing = batch.length;
+        try {
+          await this.write(batch);
+        } finally {
+          this.writing = 0;
+          for (const m of batch) m.done();
+        }
+        // The workers just released deliver their next rows in the next turn: let them join.
+        if (this.waiting.length === 0) await new Promise<void>((resolve) => setImmediate(resolve));
       }
+    } finally {
+      this.draining = false;
     }
   }
 
@@ -419,6 +483,16 @@ class DeliveredMarks {
       }
     }
   }
+}
+
+/** How long a batch's state read at its claim stands in for a row's own read (Dispatcher.prime). */
+const PRIMED_FRESH_MS = 1_000;
+
+/** What `Dispatcher.prime` read for a batch, by outbox row id, and when. */
+interface Primed {
+  at: number;
+  notices: Map<number, Notice>;
+  refs: Map<number, MessageRef[]>;
 }
 
 /** A retry-after that is not a sane number (a bad header) is no retry-after: the caller falls back. */

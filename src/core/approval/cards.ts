@@ -49,3 +49,24 @@ export async function currentNotice(deps: PimDeps, notice: Notice): Promise<Noti
   const a = r.assignmentId ? await deps.store.transaction((uow) => uow.assignments.get(r.assignmentId as string)) : null;
   return { kind: notice.kind, request: requestView(deps.directory, r, a?.endsAt ?? null) };
 }
+
+/**
+ * `currentNotice` for many notices at once: the requests behind them and their assignments are
+ * read in one transaction (the outbox dispatcher brings a batch of cards up to date this way).
+ */
+export async function currentNotices(deps: PimDeps, notices: readonly Notice[]): Promise<Notice[]> {
+  const ids = [...new Set(notices.flatMap((n) => (n.kind === 'approval_request' || n.kind === 'request_pending' ? [normaliseId(n.request.id)] : [])))];
+  if (ids.length === 0) return [...notices];
+  const { requests, ends } = await deps.store.transaction(async (uow) => {
+    const requests = await uow.requests.find({ ids });
+    const assignmentIds = requests.flatMap((r) => (r.assignmentId ? [r.assignmentId] : []));
+    const assignments = assignmentIds.length ? await uow.assignments.find({ ids: assignmentIds }) : [];
+    return { requests: new Map(requests.map((r) => [r.id, r])), ends: new Map(assignments.map((a) => [a.id, a.endsAt])) };
+  });
+  return notices.map((n) => {
+    if (n.kind !== 'approval_request' && n.kind !== 'request_pending') return n;
+    const r = requests.get(normaliseId(n.request.id));
+    if (!r) return n;
+    return { kind: n.kind, request: requestView(deps.directory, r, r.assignmentId ? (ends.get(r.assignmentId) ?? null) : null) };
+  });
+}

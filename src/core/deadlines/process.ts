@@ -2,7 +2,7 @@
 import { noticeKeys } from '../keys.js';
 import { requestView } from '../views.js';
 import { updateApprovalCards } from '../approval/index.js';
-import { audit, findPolicy, finishAssignment, sendTo, startGrant, type PimDeps } from '../shared/index.js';
+import { audit, findPolicy, finishAssignment, prefetchEnds, sendTo, startGrant, type PimDeps } from '../shared/index.js';
 import { ASSIGNMENT_WARNINGS, sendActivationWarnings, sendAssignmentWarnings } from './warnings.js';
 
 /** What one pass of the deadline loop did. */
@@ -31,7 +31,8 @@ export async function processDeadlines(deps: PimDeps, batch = 1000): Promise<Dea
       const due = await uow.assignments.expireDue(now, batch);
       const requestIds = due.flatMap((a) => (a.requestId ? [a.requestId] : []));
       await uow.requests.transitionMany(requestIds, ['active'], { state: 'expired', updatedAt: now });
-      for (const a of due) await finishAssignment(deps, uow, 'system', a, 'expired', now, { requestDone: true });
+      const prefetch = await prefetchEnds(deps, uow, due, now);
+      for (const a of due) await finishAssignment(deps, uow, 'system', a, 'expired', now, { requestDone: true, prefetch });
       return due;
     });
     const committed = deps.clock.now().getTime();

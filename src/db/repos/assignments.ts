@@ -69,6 +69,14 @@ export class DrizzleAssignmentRepo implements AssignmentRepo {
   async find(q: AssignmentQuery): Promise<Assignment[]> {
     const where: SQL[] = [];
     if (q.principalId !== undefined) where.push(eq(assignments.principalId, q.principalId));
+    if (q.ids !== undefined) {
+      if (q.ids.length === 0) return [];
+      where.push(sql`${assignments.id} = any(${sql.param(q.ids)}::text[])`);
+    }
+    if (q.principalIds !== undefined) {
+      if (q.principalIds.length === 0) return [];
+      where.push(sql`${assignments.principalId} = any(${sql.param(q.principalIds)}::text[])`);
+    }
     if (q.role !== undefined) where.push(eq(assignments.role, q.role));
     if (q.scope !== undefined) where.push(eq(assignments.scope, q.scope));
     if (q.type !== undefined) where.push(eq(assignments.type, q.type));

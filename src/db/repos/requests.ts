@@ -49,6 +49,10 @@ export class DrizzleRequestRepo implements RequestRepo {
   /** Newest first. */
   async find(q: RequestQuery): Promise<PimRequest[]> {
     const where: SQL[] = [];
+    if (q.ids !== undefined) {
+      if (q.ids.length === 0) return [];
+      where.push(sql`${requests.id} = any(${sql.param(q.ids)}::text[])`);
+    }
     if (q.principalId !== undefined) where.push(eq(requests.principalId, q.principalId));
     if (q.role !== undefined) where.push(eq(requests.role, q.role));
     if (q.states !== undefined) {

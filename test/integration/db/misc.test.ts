@@ -41,6 +41,27 @@ describe('message refs', () => {
     expect(await refs.refsFor('request:R-9')).toEqual([]);
   });
 
+  it('reads the refs of several subjects at once, per platform and in the order asked', async () => {
+    await refs.saveRef('request:R-1', { platform: 'slack', conversation: 'C0APPROVALS', messageId: 's1' });
+    await refs.saveRef('request:R-1', { platform: 'slack', conversation: 'D0CAROL', messageId: 's2' });
+    await refs.saveRef('request:R-1', { platform: 'teams', conversation: '19:abc@thread.tacv2', messageId: 't1' });
+    await refs.saveRef('request:R-2', { platform: 'slack', conversation: 'C0APPROVALS', messageId: 's3' });
+    const many = await refs.refsForMany([
+      { subject: 'request:R-2', platform: 'slack' },
+      { subject: 'request:R-1', platform: 'teams' },
+      { subject: 'request:R-9', platform: 'slack' },
+      { subject: 'request:R-1', platform: 'slack' },
+    ]);
+    expect(many).toEqual([
+      await refs.refsFor('request:R-2', 'slack'),
+      await refs.refsFor('request:R-1', 'teams'),
+      [],
+      await refs.refsFor('request:R-1', 'slack'),
+    ]);
+    expect(many[3]).toHaveLength(2);
+    expect(await refs.refsForMany([])).toEqual([]);
+  });
+
   it('a second message in the same conversation replaces the first', async () => {
     await refs.saveRef('request:R-1', { platform: 'slack', conversation: 'D0ALICE', messageId: 'old', extra: { a: 1 } });
     await refs.saveRef('request:R-1', { platform: 'slack', conversation: 'D0ALICE', messageId: 'new' });

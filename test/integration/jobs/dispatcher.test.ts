@@ -140,6 +140,10 @@ interface RigOptions {
   dispatcher?: Partial<DispatcherOptions>;
   /** What the core says a queued notice looks like now (default: as it was queued). */
   currentNotice?: (n: Notice) => Promise<Notice>;
+  /** The same for a batch; without it each row reads its own. */
+  currentNotices?: (ns: readonly Notice[]) => Promise<Notice[]>;
+  /** Where messages were posted (default: the message_refs table). */
+  refs?: DispatcherOptions['refs'];
 }
 
 /**
@@ -181,7 +185,7 @@ function rig(options: RigOptions = {}) {
   });
   const dispatcher: Dispatcher = new Dispatcher({
     queue: watchedQueue,
-    refs: new MessageRefStore(db),
+    refs: options.refs ?? new MessageRefStore(db),
     messengers: () => [messenger],
     provider,
     clock: systemClock,
@@ -193,6 +197,7 @@ function rig(options: RigOptions = {}) {
     ...options.dispatcher,
     hooks: {
       currentNotice: options.currentNotice ?? (async (n) => n),
+      ...(options.currentNotices ? { currentNotices: options.currentNotices } : {}),
       completeGrant: async (id) => {
         hooks.completed.push(id);
       },
@@ -529,6 +534,85 @@ describe('message refs', () => {
     expect(r.messenger.updated).toHaveLength(2);
     expect(r.messenger.updated.map((u) => u.ref)).toEqual(expect.arrayContaining(posted));
     expect(r.messenger.updated.every((u) => u.notice.kind === 'text' && u.notice.text === 'approved by Carol')).toBe(true);
+  });
+});
+
+describe('batch reads', () => {
+  /** A subject's state the core would read, with every read counted. */
+  function counted() {
+    const state = { text: 'waiting' };
+    const reads = { one: 0, many: 0, manyNotices: 0, refsFor: 0, refsForMany: 0, refsKeys: 0 };
+    const now = (n: Notice): Notice => (n.kind === 'text' && n.text.startsWith('card') ? { kind: 'text', text: state.text } : n);
+    const store = new MessageRefStore(database.db);
+    const refs: DispatcherOptions['refs'] = {
+      saveRef: (subject, ref) => store.saveRef(subject, ref),
+      refsFor: (subject, platform) => {
+        reads.refsFor++;
+        return store.refsFor(subject, platform);
+      },
+      refsForMany: (keys) => {
+        reads.refsForMany++;
+        reads.refsKeys += keys.length;
+        return store.refsForMany(keys);
+      },
+    };
+    return {
+      state,
+      reads,
+      refs,
+      currentNotice: async (n: Notice) => {
+        reads.one++;
+        return now(n);
+      },
+      currentNotices: async (ns: readonly Notice[]) => {
+        reads.many++;
+        reads.manyNotices += ns.length;
+        return ns.map(now);
+      },
+    };
+  }
+
+  it('a claimed batch of 200 updates reads its state and its message references in one query each', async () => {
+    const c = counted();
+    const r = rig({ refs: c.refs, currentNotice: c.currentNotice, currentNotices: c.currentNotices });
+    const store = new MessageRefStore(database.db);
+    for (let i = 0; i < 200; i++) await store.saveRef(`request:R-${i}`, { platform: 'slack', conversation: `D${i}`, messageId: `m${i}` });
+    // Updates of subjects with no message on this platform are skipped without reading their state.
+    await store.saveRef('request:R-teams', { platform: 'teams', conversation: '19:x', messageId: 'act' });
+    await r.startIdle();
+    c.state.text = 'approved by Carol';
+    await r.store.transaction(async (uow) => {
+      for (let i = 0; i < 200; i++) await uow.outbox.enqueue(`update:R-${i}`, { type: 'update', platform: 'slack', subject: `request:R-${i}`, notice: { kind: 'text', text: 'card' } });
+      await uow.outbox.enqueue('update:R-teams', { type: 'update', platform: 'slack', subject: 'request:R-teams', notice: { kind: 'text', text: 'card' } });
+    });
+    await r.dispatcher.drained();
+
+    expect(r.messenger.updated).toHaveLength(200);
+    expect(new Set(r.messenger.updated.map((u) => u.ref.messageId)).size).toBe(200);
+    expect(r.messenger.updated.every((u) => u.notice.kind === 'text' && u.notice.text === 'approved by Carol')).toBe(true);
+    expect(c.reads).toMatchObject({ one: 0, many: 1, manyNotices: 201, refsFor: 0, refsForMany: 1, refsKeys: 201 });
+  });
+
+  it('a row whose turn comes more than a second after its batch was read reads its state again', async () => {
+    const c = counted();
+    const messenger = new RecordingMessenger();
+    messenger.delayMs = 450;
+    const r = rig({ messenger, refs: c.refs, currentNotice: c.currentNotice, currentNotices: c.currentNotices, dispatcher: { concurrency: 1 } });
+    const store = new MessageRefStore(database.db);
+    for (let i = 0; i < 4; i++) await store.saveRef(`request:R-${i}`, { platform: 'slack', conversation: `D${i}`, messageId: `m${i}` });
+    await r.startIdle();
+    await r.store.transaction(async (uow) => {
+      for (let i = 0; i < 4; i++) await uow.outbox.enqueue(`update:R-${i}`, { type: 'update', platform: 'slack', subject: `request:R-${i}`, notice: { kind: 'text', text: 'card' } });
+    });
+    await waitFor(() => r.messenger.updated.length >= 1, 'the first update');
+    c.state.text = 'approved by Carol';
+    await waitFor(() => r.messenger.updated.length === 4, 'all four updates');
+
+    const texts = r.messenger.updated.map((u) => (u.notice.kind === 'text' ? u.notice.text : u.notice.kind));
+    // The rows start about 0, 0.45, 0.9 and 1.35 s after the batch read: only the last is past the second it may be used for.
+    expect(texts[0]).toBe('waiting');
+    expect(texts[3]).toBe('approved by Carol');
+    expect(c.reads.many).toBeGreaterThanOrEqual(2);
   });
 });
 

@@ -252,3 +252,22 @@ describe('approval timeout', () => {
     expect(await fx.messages({ to: dm('alice'), kind: 'request_closed' })).toHaveLength(1);
   });
 });
+
+describe('queued cards brought up to date', () => {
+  it('currentNotices gives, for a batch, what currentNotice gives for each: the state now and the end of the grant', async () => {
+    const approved = await requestOwner('alice');
+    const waiting = await requestOwner('carol');
+    const queued = (await fx.messages()).map((m) => m.notice).filter((n) => n.kind === 'approval_request' || n.kind === 'request_pending');
+    fx.clock.advance(5 * MIN);
+    await fx.pim.approve(fx.actor('carol'), approved.request.id);
+    const other = { kind: 'text', text: 'left as it is' } as const;
+    const batch = [...queued, other, ...queued];
+    const each = await Promise.all(batch.map((n) => fx.pim.currentNotice(n)));
+    expect(await fx.pim.currentNotices(batch)).toEqual(each);
+    const byId = new Map(each.flatMap((n) => (n.kind === 'approval_request' ? [[n.request.id, n.request]] : [])));
+    expect(byId.get(approved.request.id)).toMatchObject({ state: 'active', endsAt: at(35 * MIN).toISOString() });
+    expect(byId.get(waiting.request.id)).toMatchObject({ state: 'pending_approval' });
+    expect(each).toContainEqual(other);
+    expect(await fx.pim.currentNotices([])).toEqual([]);
+  });
+});

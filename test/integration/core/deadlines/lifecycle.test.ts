@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Assignment } from '../../../../src/core/index.js';
 import { testDatabase } from '../../../support/db.js';
-import { channel, DAY, dm, expectPimError, HOUR, MIN, PimFixture, PROD, START } from '../../../support/pim.js';
+import { channel, DAY, DEV, dm, expectPimError, HOUR, MIN, PimFixture, PROD, START } from '../../../support/pim.js';
 
 let fx: PimFixture;
 beforeAll(async () => {
@@ -54,6 +54,27 @@ describe('expiry', () => {
     expect(told).toHaveLength(1);
     expect(told[0]?.notice).toMatchObject({ kind: 'activation_ended', reason: 'expired' });
     expect(await fx.audit({ action: 'activation.expired' })).toHaveLength(1);
+  });
+
+  it('in one batch, tells each holder whether they are still eligible (directly, through a group, or not) and marks the request message ended', async () => {
+    await fx.reset([
+      { principal: 'alice@example.com', role: 'Contributor', scope: PROD, type: 'eligible', endsAt: null },
+      { principal: 'group:sre-leads', role: 'Contributor', scope: DEV, type: 'eligible', endsAt: null },
+      { principal: 'erin@example.com', role: 'Contributor', scope: DEV, type: 'active', endsAt: at(HOUR) },
+      { principal: 'bob@example.com', role: 'Reader', scope: '/', type: 'active', endsAt: at(HOUR) },
+    ]);
+    const a = await activateContributor();
+    fx.clock.set(at(HOUR));
+    expect((await fx.pim.processDeadlines()).expired).toBe(3);
+    const told = async (user: string) => (await fx.messages({ to: dm(user), kind: 'activation_ended' })).map((m) => m.notice);
+    expect(await told('alice')).toEqual([expect.objectContaining({ personal: true, stillEligible: true })]);
+    expect(await told('erin')).toEqual([expect.objectContaining({ personal: true, stillEligible: true })]);
+    const bob = await told('bob');
+    expect(bob).toHaveLength(1);
+    expect(bob[0]).not.toHaveProperty('stillEligible');
+    const updates = (await fx.outbox()).flatMap((r) => (r.payload.type === 'update' && r.payload.subject === `pending:${a.requestId}` ? [r.payload.notice] : []));
+    expect(updates.length).toBeGreaterThan(0);
+    for (const n of updates) expect(n).toMatchObject({ kind: 'request_pending', request: { id: a.requestId, state: 'expired' } });
   });
 
   it('lets the role be activated again afterwards', async () => {
