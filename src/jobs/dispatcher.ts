@@ -8,7 +8,7 @@
 import { DEFAULT_GIVE_UP_AFTER_MS } from '../config/pim-config.js';
 import { type Clock, DeliveryError, type GrantProvider, type GrantTarget, type MessageRef, type Messenger, type Notice, type OutboxPayload, type Platform } from '../core/index.js';
 import { Alarm } from './alarm.js';
-import { BatchLoader } from './batch-loader.js';
+import { BatchLoader } from '../batch-loader.js';
 
 export interface OutboxRow {
   id: number;

@@ -2,8 +2,9 @@
  * Reads for many callers in one query. Keys asked for in the same tick, or while a load is
  * running, are loaded together next: one load in flight, the rest gathering for the one after.
  * Alone, a key is loaded at once; under load the batches grow with it. The outbox dispatcher's
- * eight workers read a card's message references and its request's current state this way, so
- * 10,000 updates are a few hundred queries rather than 30,000.
+ * workers read a card's message references and its request's current state this way, and the
+ * Slack inbox writes the requests that arrive together in one insert (one commit) before their
+ * acks (src/db/inbox.ts).
  *
  * Each value is read after its key was asked for, never from an earlier load: a caller sees
  * state at least as new as when it asked.

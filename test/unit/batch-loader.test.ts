@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { BatchLoader } from '../../../src/jobs/batch-loader.js';
+import { BatchLoader } from '../../src/batch-loader.js';
 
 /** A loader over a table whose reads are counted and take `ms`. */
 function rig(ms = 5, maxBatch?: number) {
