@@ -179,6 +179,8 @@ export type Notice =
       by: { id: string; name: string };
       /** Why the admin assigned or removed it (required of admins; absent on older notices and renewals). */
       reason?: string | null;
+      /** The holder's own copy: it speaks to them ("Erin made you eligible"). */
+      personal?: boolean;
     }
   /** To the PIM admins and the security channel: the weekly digest. */
   | { kind: 'digest'; digest: DigestView }

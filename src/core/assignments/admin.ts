@@ -41,7 +41,7 @@ export async function assign(deps: PimDeps, actor: Actor, input: AssignInput): P
         await uow.outbox.enqueue(outboxKeys.assignmentGrant(a.id), { type: 'grant', target: targetOf(a) });
       }
       const notice: Notice = { kind: 'assignment_changed', assignment: assignmentView(deps.directory, a), change: 'assigned', by: person(deps, actor.principal.id), reason };
-      await sendTo(deps, uow, { kind: 'user', principalId: principal.id }, noticeKeys.assigned(a.id), notice);
+      await sendTo(deps, uow, { kind: 'user', principalId: principal.id }, noticeKeys.assigned(a.id), { ...notice, personal: true });
       await notifyChannels(deps, uow, policy, 'assigned', noticeKeys.assigned(a.id), notice);
       return a;
     });

@@ -81,7 +81,7 @@ export async function finishAssignment(
   if (opts.tellHolder ?? true) {
     const stillEligible =
       notice.kind === 'activation_ended' && a.type === 'active' && (await currentOf(deps, uow, a.principalId, now, opts.prefetch)).some((e) => e.type === 'eligible' && e.role === a.role && e.scope === a.scope);
-    const personal: Notice = notice.kind === 'activation_ended' ? { ...notice, personal: true, ...(stillEligible ? { stillEligible } : {}) } : notice;
+    const personal: Notice = notice.kind === 'activation_ended' ? { ...notice, personal: true, ...(stillEligible ? { stillEligible } : {}) } : { ...notice, personal: true };
     await sendTo(deps, uow, { kind: 'user', principalId: a.principalId }, noticeKeys.ended(a.id), personal);
   }
   const policy = findPolicy(deps, a.role, a.scope);

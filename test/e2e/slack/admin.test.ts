@@ -65,7 +65,9 @@ describe('an admin’s assign and remove', () => {
     expect(await command(erin, 'assign bob@example.com Reader --for 30d --reason "joins the on-call rota"')).toMatch(/\*Bob\* is now eligible for \*Reader\* at `\/`/);
     expect(await assignmentsOf('bob@example.com')).toHaveLength(1);
     const [dm] = dmsTo(fake, bob);
-    expect(textOf(dm?.args.blocks ?? [])).toMatch(/\*Erin\* made \*Bob\* eligible for \*Reader\* at `\/`/);
+    expect(textOf(dm?.args.blocks ?? [])).toMatch(/\*Erin\* made you eligible for \*Reader\* at `\/`/);
+    expect(textOf(dm?.args.blocks ?? [])).toContain('Activate it when you need it');
+    expect(textOf(dm?.args.blocks ?? [])).not.toContain('Bob');
     expect(textOf(dm?.args.blocks ?? [])).toContain('joins the on-call rota');
   });
 
@@ -90,7 +92,7 @@ describe('an admin’s assign and remove', () => {
     expect(await command(erin, 'remove frank@example.com Reader --reason "left the team"')).toContain('Removed from *Frank*');
     expect(await assignmentsOf('frank@example.com')).toEqual([]);
     const [dm] = dmsTo(fake, frank);
-    expect(textOf(dm?.args.blocks ?? [])).toMatch(/\*Erin\* removed \*Frank\*’s eligible assignment of \*Reader\*/);
+    expect(textOf(dm?.args.blocks ?? [])).toMatch(/\*Erin\* removed your eligible assignment of \*Reader\*/);
     expect(textOf(dm?.args.blocks ?? [])).toContain('left the team');
   });
 });
