@@ -3,7 +3,7 @@
  * response (Universal Actions) or as a message (the Action.Submit fallback).
  */
 import type { Activity } from 'botbuilder';
-import type { RenderContext } from '../../cards/model.js';
+import type { RenderContext, Reply } from '../../cards/model.js';
 import { escapeTeamsPlain, type AdaptiveCardJson } from '../../cards/teams/index.js';
 import { cardMessage, replyMessage } from './render.js';
 
@@ -12,14 +12,17 @@ export const MESSAGE_RESPONSE_TYPE = 'application/vnd.microsoft.activity.message
 export const ERROR_RESPONSE_TYPE = 'application/vnd.microsoft.error';
 
 export type ActionOutcome =
-  /** Replace the card the button was on (invoke), or post this card (fallback). */
-  | { kind: 'card'; card: AdaptiveCardJson; text?: string }
+  /**
+   * Replace the card the button was on (invoke), or post this card (fallback). `reply` is what
+   * the card shows, when it is an answer: one about a request is kept to be updated in place.
+   */
+  | { kind: 'card'; card: AdaptiveCardJson; text?: string; reply?: Reply }
   /** A sentence (unescaped) for the person who pressed; the card stays as it is. */
   | { kind: 'message'; text: string }
   /** The action itself is wrong (unknown verb, malformed data, not allowed). */
   | { kind: 'error'; status: 400 | 403 | 404; code: string; message: string };
 
-export const cardOutcome = (card: AdaptiveCardJson, text?: string): ActionOutcome => ({ kind: 'card', card, ...(text ? { text } : {}) });
+export const cardOutcome = (card: AdaptiveCardJson, text?: string, reply?: Reply): ActionOutcome => ({ kind: 'card', card, ...(text ? { text } : {}), ...(reply ? { reply } : {}) });
 export const messageOutcome = (text: string): ActionOutcome => ({ kind: 'message', text });
 export const badRequest = (message: string): ActionOutcome => ({ kind: 'error', status: 400, code: 'BadRequest', message });
 

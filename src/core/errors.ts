@@ -110,7 +110,7 @@ export function describeError(code: ErrorCode, d: Record<string, unknown> = {}):
     case 'not_eligible':
       return `You are not eligible for ${str(d.role)}${d.scope ? ` at ${str(d.scope)}` : ''}. Ask a PIM admin for an eligible assignment.`;
     case 'already_active':
-      return `${str(d.role)} is already active for you until ${str(d.until, 'it is removed')}. Use \`extend\` to add time.`;
+      return `${str(d.role)} is already active for you ${d.until ? `until ${when(d.until)}` : 'until it is removed'}. Use \`extend\` to add time.`;
     case 'not_active':
       return `${str(d.role)} is not active for you. Type \`status\` to see what is.`;
     case 'duration_too_short':
@@ -174,7 +174,7 @@ export function describeError(code: ErrorCode, d: Record<string, unknown> = {}):
     case 'not_assigned':
       return `${str(d.user)} has no assignment of ${str(d.role)}${d.scope ? ` at ${str(d.scope)}` : ''}.`;
     case 'renew_too_early':
-      return `Your ${str(d.role)} assignment ends ${str(d.until)}; it can be renewed within 14 days of its end.`;
+      return `Your ${str(d.role)} assignment ends ${d.until ? `on ${when(d.until)}` : 'later'}; it can be renewed within 14 days of its end.`;
     case 'unknown_alert':
       return `There is no alert ${str(d.id)}. Type \`alerts\` to see the open ones.`;
     case 'alert_closed':
@@ -186,7 +186,7 @@ export function describeError(code: ErrorCode, d: Record<string, unknown> = {}):
     case 'review_closed':
       return `Access review ${str(d.id)} has ended${d.state === 'applied' ? ' and been applied' : ''}; decisions can no longer be made or changed.`;
     case 'review_not_ended':
-      return `Access review ${str(d.id)} is still open until ${str(d.until)}. Stop it first with \`review stop ${str(d.id)}\`.`;
+      return `Access review ${str(d.id)} is still open${d.until ? ` until ${when(d.until)}` : ''}. Stop it first with \`review stop ${str(d.id)}\`.`;
     case 'not_reviewer':
       return `You are not a reviewer of this item of access review ${str(d.id)}. Nothing was changed.`;
     case 'no_review_items':

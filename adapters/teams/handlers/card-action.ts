@@ -12,6 +12,7 @@ import { readExecuteAction, readSubmitAction, type CardAction } from '../activit
 import { renderFor, resolveSender, type TeamsDeps } from '../context.js';
 import { badRequest, invokeBody, invokeResponse, messageOutcome, outcomeMessage, type ActionOutcome, type AdaptiveCardInvokeBody } from '../outcome.js';
 import { openDismissAlertForm, submitDismissAlertForm } from './alert-actions.js';
+import { keepAnswer } from './message.js';
 import { approve, openDenyForm, refresh, submitDenyForm } from './approval-actions.js';
 import { reviewAcceptAll, reviewKeep, reviewRemove } from './review-actions.js';
 import { cancel, deactivate, extend, openActivationForm, submitActivationForm, submitExtensionForm } from './role-actions.js';
@@ -54,19 +55,24 @@ export async function runCardAction(deps: TeamsDeps, activity: Partial<Activity>
 /** `adaptiveCard/action`: always answers with an invoke response, never a 500 or 501. */
 export async function handleCardAction(deps: TeamsDeps, ctx: TurnContext): Promise<void> {
   let body: AdaptiveCardInvokeBody;
+  let outcome: ActionOutcome | undefined;
   try {
     const action = readExecuteAction(ctx.activity.value);
-    body = invokeBody(action ? await runCardAction(deps, ctx.activity, action) : badRequest('This card action is not an Action.Execute with a verb.'));
+    outcome = action ? await runCardAction(deps, ctx.activity, action) : badRequest('This card action is not an Action.Execute with a verb.');
+    body = invokeBody(outcome);
   } catch (err) {
     deps.logger.error({ err, verb: readExecuteAction(ctx.activity.value)?.verb }, 'Teams card action failed');
     body = invokeBody(messageOutcome(SORRY));
   }
   await ctx.sendActivity(invokeResponse(body));
+  // The answer replaced the form in its activity: that activity is now the message about the request.
+  if (outcome?.kind === 'card' && outcome.reply) await keepAnswer(deps, ctx, outcome.reply, ctx.activity.replyToId);
 }
 
 /** Action.Submit fallback: the same verbs, answered with a message in the conversation. */
 export async function handleSubmittedCard(deps: TeamsDeps, ctx: TurnContext): Promise<void> {
   const action = readSubmitAction(ctx.activity.value);
   const outcome = action ? await runCardAction(deps, ctx.activity, action) : badRequest('I could not read that card action. Type `help` to see what I can do.');
-  await ctx.sendActivity(outcomeMessage(outcome, renderFor(deps)));
+  const sent = await ctx.sendActivity(outcomeMessage(outcome, renderFor(deps)));
+  if (outcome.kind === 'card' && outcome.reply) await keepAnswer(deps, ctx, outcome.reply, sent?.id);
 }

@@ -24,7 +24,7 @@ function requestIdOf(data: unknown): string | null {
 
 function replyOutcome(deps: TeamsDeps, reply: Reply): ActionOutcome {
   const ctx = renderFor(deps);
-  return cardOutcome(teamsReply(reply, ctx), teamsFallbackText(reply, ctx));
+  return cardOutcome(teamsReply(reply, ctx), teamsFallbackText(reply, ctx), reply);
 }
 
 function commandOutcome(deps: TeamsDeps, o: Exclude<CommandOutcome, { type: 'file' }>): ActionOutcome {

@@ -4,10 +4,10 @@
  * fallback, and a requester who never wrote to the bot in Teams (see cross-platform.test.ts for
  * the same flow with the Slack adapter running).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { APPROVE, DENY, DENY_REASON, DENY_SUBMIT, REFRESH } from '../../../cards/actions.js';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ACTIVATE_SUBMIT, APPROVE, CANCEL, DENY, DENY_REASON, DENY_SUBMIT, FIELD, REFRESH } from '../../../cards/actions.js';
 import { cardOf, cardText, executeActions, isPost, type ConnectorCall } from '../../support/fake-connector.js';
-import { AAD, APPROVALS_CHANNEL, SECURITY_CHANNEL, cardProblems, personalChat, startTeamsBot, type TeamsBot, type Who } from './harness.js';
+import { AAD, APPROVALS_CHANNEL, SECURITY_CHANNEL, baseActivity, cardProblems, personalChat, startTeamsBot, type TeamsBot, type Who } from './harness.js';
 
 const CARD = 'application/vnd.microsoft.card.adaptive';
 const MESSAGE = 'application/vnd.microsoft.activity.message';
@@ -222,5 +222,48 @@ describe('Teams approvals', () => {
     const cards = bot.allCards();
     expect(cards.length).toBeGreaterThan(3);
     for (const card of cards) expect(cardProblems(card)).toEqual([]);
+  });
+});
+
+describe('an activation form submitted as a card', () => {
+  /** alice asks for Owner without a reason or ticket; returns the form's activity and its submit data. */
+  async function openForm(): Promise<{ formId: string; data: Record<string, unknown> }> {
+    const before = bot.connector.calls.length;
+    await bot.message('alice', 'activate Owner 45m');
+    const call = await bot.connector.waitFor((c) => bot.connector.calls.indexOf(c) >= before && c.conversationId === personalChat('alice') && executeActions(cardOf(c.body)).some((a) => a.verb === ACTIVATE_SUBMIT));
+    const submit = executeActions(cardOf(call.body)).find((a) => a.verb === ACTIVATE_SUBMIT);
+    return { formId: call.answeredId as string, data: (submit?.data ?? {}) as Record<string, unknown> };
+  }
+  const fields = (ticket: string) => ({ [FIELD.duration]: '45m', [FIELD.reason]: 'rotate the keys', [FIELD.ticket]: ticket });
+  const requestIdIn = (card: unknown) => executeActions(card).find((a) => a.verb === CANCEL)?.data.requestId as string | undefined;
+  // Earlier tests leave alice's Owner active.
+  beforeEach(() => bot.app.pim.deactivate(bot.app.pim.actorFor('alice@example.com', 'teams'), 'Owner').catch(() => undefined));
+
+  it('(Universal Actions) becomes the request message: the form turns into the waiting card, which is updated in place once approved, its Cancel gone', async () => {
+    const { formId, data } = await openForm();
+    const res = await bot.invoke('alice', ACTIVATE_SUBMIT, { ...data, ...fields('INC-71') }, { extra: { replyToId: formId } });
+    expect(res.body).toMatchObject({ statusCode: 200, type: CARD });
+    expect(cardText(res.body.value)).toMatch(/waiting for approval/);
+    const requestId = requestIdIn(res.body.value);
+    expect(requestId).toBeTruthy();
+    const before = bot.connector.calls.length;
+    await bot.invoke('carol', APPROVE, { requestId }, { channel: APPROVALS_CHANNEL });
+    const update = await bot.connector.waitFor((c) => bot.connector.calls.indexOf(c) >= before && c.kind === 'update' && c.conversationId === personalChat('alice') && c.activityId === formId);
+    expect(executeActions(cardOf(update.body)).map((a) => a.verb)).not.toContain(CANCEL);
+    expect(cardText(cardOf(update.body))).toMatch(/Carol/);
+    expect(await stateOf(requestId as string)).toBe('active');
+  });
+
+  it('(Action.Submit) posts the waiting card as a message, and that message is the one updated once approved', async () => {
+    const { data } = await openForm();
+    const before = bot.connector.calls.length;
+    const res = await bot.post({ ...baseActivity('alice', bot.connector.url), type: 'message', value: { verb: ACTIVATE_SUBMIT, ...data, ...fields('INC-72') } });
+    expect(res.status).toBe(200);
+    const posted = await bot.connector.waitFor((c) => bot.connector.calls.indexOf(c) >= before && isPost(c) && c.conversationId === personalChat('alice') && /waiting for approval/.test(cardText(cardOf(c.body))));
+    const requestId = requestIdIn(cardOf(posted.body));
+    expect(requestId).toBeTruthy();
+    await bot.invoke('carol', APPROVE, { requestId }, { channel: APPROVALS_CHANNEL });
+    const update = await bot.connector.waitFor((c) => c.kind === 'update' && c.conversationId === personalChat('alice') && c.activityId === posted.answeredId);
+    expect(executeActions(cardOf(update.body)).map((a) => a.verb)).not.toContain(CANCEL);
   });
 });

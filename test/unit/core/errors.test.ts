@@ -63,6 +63,8 @@ describe('error sentences', () => {
     expect(s).toMatch(/^[A-Z"`']|^\S/);
     expect(s).toMatch(/[.!?]$/);
     expect(s).not.toMatch(/undefined|null|\[object Object\]|NaN/);
+    // Instants read as "2030-01-01 01:00 UTC", never as a raw ISO string.
+    expect(s).not.toMatch(/\d{4}-\d\d-\d\dT\d\d:/);
   });
 
   it.each([...ERROR_CODES])('%s has a sentence even with no details', (code) => {
