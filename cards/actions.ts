@@ -28,6 +28,10 @@ export const REVIEW_REMOVE = 'pim_review_remove';
 export const REVIEW_ACCEPT_ALL = 'pim_review_accept_all';
 /** Dismiss a security alert: opens the dismissal-reason form (alert card; admins). Hint: `{ alertId }`. */
 export const DISMISS_ALERT = 'pim_alert_dismiss';
+/** Show what a security alert is about: its role's assignments now (alert card; admins and auditors). Hint: `{ alertId }`. */
+export const ALERT_ITEMS = 'pim_alert_items';
+/** Start a one-time access review of an alert's role (alert card; admins). Hint: `{ alertId }`. */
+export const ALERT_REVIEW = 'pim_alert_review';
 /** Submit of the dismissal-reason form (Teams verb; Slack uses the view callback `DISMISS_ALERT_VIEW`). */
 export const DISMISS_ALERT_SUBMIT = 'pim_alert_dismiss_submit';
 /** Submit of the activation form (Teams verb; Slack uses the view callback `ACTIVATE_VIEW`). */
@@ -75,7 +79,7 @@ export const DISMISS_REASON = 'pim_dismiss_reason';
 export const REASON_MAX = 500;
 
 /** Every button action id / verb, for handlers that register them in one loop. */
-export const BUTTON_ACTIONS = [APPROVE, DENY, ACTIVATE_OPEN, DEACTIVATE, EXTEND, CANCEL, REVIEW_KEEP, REVIEW_REMOVE, REVIEW_ACCEPT_ALL, DISMISS_ALERT] as const;
+export const BUTTON_ACTIONS = [APPROVE, DENY, ACTIVATE_OPEN, DEACTIVATE, EXTEND, CANCEL, REVIEW_KEEP, REVIEW_REMOVE, REVIEW_ACCEPT_ALL, DISMISS_ALERT, ALERT_ITEMS, ALERT_REVIEW] as const;
 export type ButtonAction = (typeof BUTTON_ACTIONS)[number];
 
 export interface RequestHint {

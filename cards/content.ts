@@ -9,6 +9,8 @@ import {
   CANCEL,
   DEACTIVATE,
   DENY,
+  ALERT_ITEMS,
+  ALERT_REVIEW,
   DISMISS_ALERT,
   EXTEND,
   type ActionHint,
@@ -17,7 +19,7 @@ import {
 import { clip, formatDay, formatDayTime, formatDuration, formatRelative, formatTime, formatUntil, formatWhen, joinAnd, oneLine, plural, STATE_WORDS } from './format.js';
 import { pendingReviewsContent, reviewRequestContent, reviewResultsContent, reviewStartedContent, reviewSummaryContent } from './reviews.js';
 import type { AlertView, AssignmentView, DigestView, ExpiryWarningKind, HelpLine, HomeView, Notice, RenderContext, Reply, RequestView, RoleRow } from './model.js';
-import type { AuditVerification } from '../src/core/index.js';
+import { reviewable, type AuditVerification } from '../src/core/index.js';
 
 /** A run of text with one style. */
 export interface Span {
@@ -529,9 +531,35 @@ function alertContent(a: AlertView, ctx: RenderContext): Content {
       a.state === 'open' ? note([t('What to do: '), ...w.todo]) : null,
       state ? text(state) : null,
       a.dismissReason ? facts([fact('Dismissal reason', a.dismissReason)]) : null,
-      a.state === 'open' ? note([t('Admins: '), c(`alert dismiss ${a.id} --reason "…"`), t(' dismisses it.')]) : null,
+      a.state === 'open' ? note([t('Admins: '), c(`alert dismiss ${a.id} --reason "…"`), t(' dismisses it; '), c(`alert ${a.id}`), t(' lists what it is about.')]) : null,
     ]),
-    buttons: a.state === 'open' ? [{ label: 'Dismiss', action: DISMISS_ALERT, hint: { alertId: a.id } }] : [],
+    buttons: present([
+      a.state === 'open' ? { label: 'Dismiss', action: DISMISS_ALERT, hint: { alertId: a.id } } : null,
+      reviewable(a) ? { label: 'Start a review', action: ALERT_REVIEW, hint: { alertId: a.id }, style: 'primary' } : null,
+      a.state === 'open' && a.role ? { label: 'Affected items', action: ALERT_ITEMS, hint: { alertId: a.id } } : null,
+    ]),
+  };
+}
+
+const present = <T,>(xs: (T | null)[]): T[] => xs.filter((x): x is T => x !== null);
+
+/** `alert <id>`: the alert in a line, and the assignments of its role it is about now. */
+function alertItemsContent(a: AlertView, items: AssignmentView[], ctx: RenderContext): Content {
+  const shown = items.slice(0, 30);
+  const where = a.scope ? ` at ${a.scope}` : '';
+  return {
+    summary: `Alert ${a.id}: ${plural(items.length, 'affected assignment')}`,
+    blocks: compact([
+      text([t(`${SEVERITY_MARK[a.severity]} · alert `), c(a.id), t(' · '), b(alertWords(a).title), t(a.state === 'open' ? '' : ` (${a.state})`)]),
+      a.role
+        ? shown.length
+          ? text(...shown.map((x): Line => [b(x.principal.name), t(` · ${x.type}${x.requestId ? ' (activated)' : ''} · `), c(x.scope), t(` · ${x.endsAt ? formatUntil(x.endsAt, ctx) : 'permanently'}`)]))
+          : text([t(`Nobody holds ${a.role}${where} any more.`)])
+        : text([t('This alert is not about who holds a role.')]),
+      more(shown.length, items.length, 'assignments'),
+      reviewable(a) ? note([t('Review who still needs it: the alert card’s Start a review, or '), c(`review start ${a.role ?? '<role>'} --reviewers ${a.rule === 'unused_eligible' ? 'self' : 'approvers'}`), t('.')]) : null,
+    ]),
+    buttons: reviewable(a) ? [{ label: 'Start a review', action: ALERT_REVIEW, hint: { alertId: a.id }, style: 'primary' }] : [],
   };
 }
 
@@ -872,6 +900,8 @@ export function replyContent(r: Reply, ctx: RenderContext): Content {
         blocks: compact([text([t('Alert '), c(r.alert.id), t(' ('), b(alertWords(r.alert).title), t(') is dismissed; its card in the security channel says so.')]), facts([fact('Reason', r.alert.dismissReason)])]),
         buttons: [],
       };
+    case 'alert_items':
+      return alertItemsContent(r.alert, r.items, ctx);
     case 'reviews':
       return pendingReviewsContent(r.reviews, ctx);
     case 'review_started':

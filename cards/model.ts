@@ -112,6 +112,8 @@ export type Reply =
       outsideChecked?: boolean;
     }
   | { kind: 'alert_dismissed'; alert: AlertView }
+  /** `alert <id>` or an alert card's "Affected items": the assignments the alert is about now. */
+  | { kind: 'alert_items'; alert: AlertView; items: AssignmentView[] }
   /** Access reviews: what waits for the caller, one started, stopped or applied, a review's results, a decision made. */
   | { kind: 'reviews'; reviews: { review: ReviewView; items: ReviewItemView[] }[] }
   | { kind: 'review_started'; review: ReviewView; items: number; reviewers: number; fallback: number }

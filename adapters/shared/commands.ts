@@ -179,6 +179,7 @@ const auditCommands = {
 /** Security alerts: the open ones (admins and auditors), and an admin's dismissal. */
 const alertCommands = {
   alerts: async ({ pim, actor }) => reply({ kind: 'alerts', alerts: await pim.alerts(actor), outsideChecked: pim.checksOutsideGrants }),
+  'alert-show': async ({ pim, actor }, c) => reply({ kind: 'alert_items', ...(await pim.alertItems(actor, c.alertId)) }),
   'alert-dismiss': async ({ pim, actor }, c) => reply({ kind: 'alert_dismissed', alert: await pim.dismissAlert(actor, c.alertId, c.reason) }),
 } satisfies Partial<Handlers>;
 

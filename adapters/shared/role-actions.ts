@@ -93,3 +93,17 @@ export async function acceptAllByButton(pim: Pim, actor: Actor, reviewId: string
     throw e;
   }
 }
+
+/** "Affected items" on an alert card: the assignments the alert is about now (admins and auditors). */
+export function alertItemsByButton(pim: Pim, actor: Actor, alertId: string): Promise<Reply> {
+  return refusalAsReply(async () => ({ kind: 'alert_items', ...(await pim.alertItems(actor, alertId)) }));
+}
+
+/** "Start a review" on an alert card: a one-time access review of the alert's role (admins). */
+export function reviewFromAlertByButton(pim: Pim, actor: Actor, alertId: string): Promise<Reply> {
+  return refusalAsReply(async () => {
+    const { review, items } = await pim.reviewFromAlert(actor, alertId);
+    const reviewers = new Set(items.flatMap((i) => i.reviewers.map((id) => id.toLowerCase()))).size;
+    return { kind: 'review_started', review: reviewView(review), items: items.length, reviewers, fallback: items.filter((i) => i.fallback).length };
+  });
+}

@@ -19,11 +19,17 @@ export type ActionOutcome =
   | { kind: 'card'; card: AdaptiveCardJson; text?: string; reply?: Reply }
   /** A sentence (unescaped) for the person who pressed; the card stays as it is. */
   | { kind: 'message'; text: string }
+  /**
+   * The card stays as it is (it is a channel's, like an alert's), the presser reads `text`, and
+   * `reply` is posted as a new message in the conversation.
+   */
+  | { kind: 'post'; text: string; reply: Reply }
   /** The action itself is wrong (unknown verb, malformed data, not allowed). */
   | { kind: 'error'; status: 400 | 403 | 404; code: string; message: string };
 
 export const cardOutcome = (card: AdaptiveCardJson, text?: string, reply?: Reply): ActionOutcome => ({ kind: 'card', card, ...(text ? { text } : {}), ...(reply ? { reply } : {}) });
 export const messageOutcome = (text: string): ActionOutcome => ({ kind: 'message', text });
+export const postOutcome = (text: string, reply: Reply): ActionOutcome => ({ kind: 'post', text, reply });
 export const badRequest = (message: string): ActionOutcome => ({ kind: 'error', status: 400, code: 'BadRequest', message });
 
 /** The body of an `adaptiveCard/action` invoke response. */
@@ -38,6 +44,7 @@ export function invokeBody(o: ActionOutcome): AdaptiveCardInvokeBody {
     case 'card':
       return { statusCode: 200, type: CARD_RESPONSE_TYPE, value: o.card };
     case 'message':
+    case 'post':
       // Shown as plain text next to the card: only what could become markup is replaced.
       return { statusCode: 200, type: MESSAGE_RESPONSE_TYPE, value: escapeTeamsPlain(o.text.replace(/\s+/g, ' ').trim()) };
     case 'error':
@@ -57,6 +64,8 @@ export function outcomeMessage(o: ActionOutcome, ctx: RenderContext): Partial<Ac
       return cardMessage(o.card, o.text);
     case 'message':
       return replyMessage({ kind: 'text', text: o.text }, ctx);
+    case 'post':
+      return replyMessage(o.reply, ctx);
     case 'error':
       return replyMessage({ kind: 'error', message: o.message }, ctx);
   }

@@ -25,6 +25,7 @@ export const USAGE: Readonly<Record<CommandName, string>> = {
   'review-results': 'review results <review-id> [--csv]',
   'review-decide': 'review keep|remove <review-id> [<user>] [--role <role>] [--scope <scope>] [--reason "<text>"]',
   alerts: 'alerts',
+  'alert-show': 'alert <alert-id>',
   'alert-dismiss': 'alert dismiss <alert-id> --reason "<text>"',
   audit: 'audit [--user <user>] [--role <role>] [--since <duration>] [--csv]',
   'audit-verify': 'audit verify',
@@ -52,15 +53,16 @@ const SUMMARY: Readonly<Record<CommandName, string>> = {
   'review-results': 'every item and decision of an access review',
   'review-decide': 'keep or remove an item of an access review you review, with a reason',
   alerts: 'the open security alerts',
+  'alert-show': 'a security alert and the assignments it is about',
   'alert-dismiss': 'dismiss a security alert, saying why',
   audit: 'the audit trail',
   'audit-verify': 'check that no audit event was altered or removed',
   mfa: 'set up your authenticator app for MFA (shown to you once, to scan)',
 };
 
-const ADMIN: readonly CommandName[] = ['assign', 'remove', 'review-start', 'review-stop', 'review-apply', 'review-results', 'alerts', 'alert-dismiss', 'audit', 'audit-verify'];
+const ADMIN: readonly CommandName[] = ['assign', 'remove', 'review-start', 'review-stop', 'review-apply', 'review-results', 'alerts', 'alert-show', 'alert-dismiss', 'audit', 'audit-verify'];
 /** What an auditor may use of the admin commands: reading, never changing. */
-const AUDITOR: readonly CommandName[] = ['audit', 'audit-verify', 'alerts', 'review-results'];
+const AUDITOR: readonly CommandName[] = ['audit', 'audit-verify', 'alerts', 'alert-show', 'review-results'];
 const EVERYONE: readonly CommandName[] = COMMAND_NAMES.filter((name) => !ADMIN.includes(name));
 
 /** One entry of the help listing: how to type a command and what it does. */

@@ -289,6 +289,13 @@ const SPECS: Readonly<Record<CommandName, Spec>> = {
     build: (a) => ok({ name: 'review-results', reviewId: a.pos[0], csv: a.flags.has('csv') }),
   },
   alerts: noArgs('alerts'),
+  'alert-show': {
+    verb: 'alert',
+    example: 'alert A-7K2Q9XA',
+    positionals: [{ what: 'alert id (like A-7K2Q9XA)', required: true }],
+    flags: {},
+    build: (a) => ok({ name: 'alert-show', alertId: a.pos[0] }),
+  },
   'alert-dismiss': {
     verb: 'alert dismiss',
     example: 'alert dismiss A-7K2Q9XA --reason "service account, reviewed quarterly"',
@@ -372,8 +379,10 @@ function parse(text: string, opts: ParseOptions, general: () => string): ParseRe
       args = rest.slice(1);
     } else if (next === undefined) {
       name = 'alerts';
+    } else if (next.kind === 'word' && /^A-[0-9A-Z]+$/i.test(next.text)) {
+      name = 'alert-show';
     } else if (!hasHelpFlag(rest)) {
-      return refuse('alert needs dismiss, e.g. alert dismiss A-7K2Q9XA --reason "why"; alerts lists the open ones.', USAGE['alert-dismiss'], 'alert-dismiss');
+      return refuse('alert needs an alert id or dismiss, e.g. alert A-7K2Q9XA (what it is about) or alert dismiss A-7K2Q9XA --reason "why"; alerts lists the open ones.', USAGE['alert-dismiss'], 'alert-dismiss');
     } else {
       name = 'alert-dismiss';
     }

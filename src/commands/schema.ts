@@ -25,6 +25,7 @@ export const COMMAND_NAMES = [
   'review-results',
   'review-decide',
   'alerts',
+  'alert-show',
   'alert-dismiss',
   'audit',
   'audit-verify',
@@ -121,6 +122,7 @@ export const CommandSchema = z.discriminatedUnion('name', [
     reason: text.optional(),
   }),
   bare('alerts'),
+  z.object({ name: z.literal('alert-show'), alertId: text }),
   z.object({ name: z.literal('alert-dismiss'), alertId: text, reason: text }),
   /** `mfa enroll`: set up one's own authenticator (the only `mfa` action in chat). */
   z.object({ name: z.literal('mfa'), action: z.literal('enroll') }),

@@ -18,7 +18,7 @@ export type { ActivateInput, ActivateResult, ActivationPlan, ExtendInput, Extend
 export type { AssignInput, BootstrapItem, RoleStatus } from './assignments/index.js';
 export { changedSettings, type AuditHeadOutcome } from './audit/index.js';
 export { ASSIGNMENT_WARNINGS, type DeadlineResult } from './deadlines/index.js';
-export { DEFAULT_ALERT_SETTINGS, evaluateRules, type AlertScanResult, type AlertSnapshot } from './alerts/index.js';
+export { DEFAULT_ALERT_SETTINGS, evaluateRules, reviewable, type AlertScanResult, type AlertSnapshot } from './alerts/index.js';
 export { currentRun, nextRun, runStart, zonedMidnight, DEFAULT_REVIEW_SETTINGS, outcomeOf, recommend, reminderTimes, reviewView, REVIEW_DEFAULT_DAYS, REVIEW_MAX_DAYS, REVIEW_MIN_DAYS, type Activity, type ReviewInput } from './reviews/index.js';
 export { buildDigest, DIGEST_LIST_MAX, DIGEST_PERIOD_MS, isoWeek, type DigestInput, type DigestOutcome } from './digest/index.js';
 export { normaliseId } from './shared/index.js';

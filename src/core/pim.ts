@@ -18,7 +18,7 @@ import type { Directory } from './directory.js';
 import { enrollMfa } from './mfa/index.js';
 import * as reviews from './reviews/index.js';
 import type { ReviewInput } from './reviews/index.js';
-import type { AlertView, Notice, ReviewItemView, ReviewSummaryView } from './notices.js';
+import type { AlertView, AssignmentView, Notice, ReviewItemView, ReviewSummaryView } from './notices.js';
 import type { GrantTarget, OutboxItem } from './ports.js';
 import { isAdmin, isAuditor, policyFor, type PimDeps } from './shared/index.js';
 import type { Actor, Assignment, AuditEvent, AuditVerification, PimRequest, Policy, Principal, Review, ReviewDecision, ReviewItem, Role } from './types.js';
@@ -71,6 +71,19 @@ export class Pim {
   /** Open alerts, most severe first (admins and auditors). */
   alerts(actor: Actor): Promise<AlertView[]> {
     return alerts.listAlerts(this.deps, actor);
+  }
+
+  /** An alert and the assignments it is about, as they are now (admins and auditors). */
+  alertItems(actor: Actor, id: string): Promise<{ alert: AlertView; items: AssignmentView[] }> {
+    return alerts.alertItems(this.deps, actor, id);
+  }
+
+  /** Admin: "Start a review" on an open alert: a one-time access review of its role and scope. */
+  async reviewFromAlert(actor: Actor, id: string): Promise<{ alert: AlertView; review: Review; items: ReviewItem[] }> {
+    const target = await alerts.reviewTarget(this.deps, actor, id);
+    const name = `${target.role}${target.scope ? ` at ${target.scope}` : ''} access review (alert ${target.alert.id})`;
+    const started = await reviews.startReview(this.deps, actor, { role: target.role, ...(target.scope ? { scope: target.scope } : {}), reviewers: target.reviewers, name });
+    return { alert: target.alert, ...started };
   }
 
   /** An admin dismisses an open alert with a reason. */

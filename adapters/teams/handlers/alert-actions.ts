@@ -8,8 +8,9 @@ import { parseHint } from '../../../cards/actions.js';
 import { readTeamsDismissAlertSubmission, teamsDismissAlertForm } from '../../../cards/teams/index.js';
 import type { Actor } from '../../../src/core/index.js';
 import { dismissAlertFormFor, dismissAlertFrom } from '../../shared/commands.js';
+import { alertItemsByButton, reviewFromAlertByButton } from '../../shared/role-actions.js';
 import { renderFor, type TeamsDeps } from '../context.js';
-import { badRequest, cardOutcome, messageOutcome, type ActionOutcome } from '../outcome.js';
+import { badRequest, cardOutcome, messageOutcome, postOutcome, type ActionOutcome } from '../outcome.js';
 import { noticeCard } from '../render.js';
 
 /** Dismiss: the dismissal-reason form, or the sentence that says why not. */
@@ -33,4 +34,27 @@ export async function submitDismissAlertForm(deps: TeamsDeps, actor: Actor, data
     return cardOutcome(teamsDismissAlertForm({ ...form.form, error: result.error.message }));
   }
   return messageOutcome(result.error.message);
+}
+
+function alertIdOf(data: unknown): string | null {
+  const hint = parseHint(data);
+  return hint && 'alertId' in hint ? hint.alertId : null;
+}
+
+/** Affected items: the alert card stays; the list is posted below it in the conversation. */
+export async function alertItems(deps: TeamsDeps, actor: Actor, data: unknown): Promise<ActionOutcome> {
+  const id = alertIdOf(data);
+  if (!id) return badRequest('This button does not name an alert.');
+  const reply = await alertItemsByButton(deps.pim, actor, id);
+  if (reply.kind !== 'alert_items') return messageOutcome(reply.kind === 'error' ? reply.message : 'That was refused.');
+  return postOutcome(`The ${reply.items.length === 1 ? 'assignment' : `${reply.items.length} assignments`} alert ${reply.alert.id} is about are listed below.`, reply);
+}
+
+/** Start a review: the alert card stays; what was started is posted below it. */
+export async function alertReview(deps: TeamsDeps, actor: Actor, data: unknown): Promise<ActionOutcome> {
+  const id = alertIdOf(data);
+  if (!id) return badRequest('This button does not name an alert.');
+  const reply = await reviewFromAlertByButton(deps.pim, actor, id);
+  if (reply.kind !== 'review_started') return messageOutcome(reply.kind === 'error' ? reply.message : 'That was refused.');
+  return postOutcome(`Access review ${reply.review.id} started; its reviewers have their cards.`, reply);
 }

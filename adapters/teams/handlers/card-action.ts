@@ -4,15 +4,16 @@
  * is resolved from the activity on the server; the card's data is only a hint.
  */
 import type { Activity, TurnContext } from 'botbuilder';
-import { ACTIVATE_OPEN, ACTIVATE_SUBMIT, APPROVE, CANCEL, DEACTIVATE, DENY, DENY_SUBMIT, DISMISS_ALERT, DISMISS_ALERT_SUBMIT, EXTEND, EXTEND_SUBMIT, REFRESH, REVIEW_ACCEPT_ALL, REVIEW_KEEP, REVIEW_REMOVE } from '../../../cards/actions.js';
+import { ACTIVATE_OPEN, ACTIVATE_SUBMIT, ALERT_ITEMS, ALERT_REVIEW, APPROVE, CANCEL, DEACTIVATE, DENY, DENY_SUBMIT, DISMISS_ALERT, DISMISS_ALERT_SUBMIT, EXTEND, EXTEND_SUBMIT, REFRESH, REVIEW_ACCEPT_ALL, REVIEW_KEEP, REVIEW_REMOVE } from '../../../cards/actions.js';
 import { describeForbiddenCharacter } from '../../../src/commands/index.js';
 import type { Actor } from '../../../src/core/index.js';
 import { forbiddenCharactersIn } from '../../../src/http-input.js';
 import { readExecuteAction, readSubmitAction, type CardAction } from '../activity.js';
 import { renderFor, resolveSender, type TeamsDeps } from '../context.js';
 import { badRequest, invokeBody, invokeResponse, messageOutcome, outcomeMessage, type ActionOutcome, type AdaptiveCardInvokeBody } from '../outcome.js';
-import { openDismissAlertForm, submitDismissAlertForm } from './alert-actions.js';
+import { alertItems, alertReview, openDismissAlertForm, submitDismissAlertForm } from './alert-actions.js';
 import { keepAnswer } from './message.js';
+import { replyMessage } from '../render.js';
 import { approve, openDenyForm, refresh, submitDenyForm } from './approval-actions.js';
 import { reviewAcceptAll, reviewKeep, reviewRemove } from './review-actions.js';
 import { cancel, deactivate, extend, openActivationForm, submitActivationForm, submitExtensionForm } from './role-actions.js';
@@ -36,6 +37,8 @@ export const VERBS: Readonly<Record<string, VerbHandler>> = {
   [REVIEW_ACCEPT_ALL]: reviewAcceptAll,
   [DISMISS_ALERT]: openDismissAlertForm,
   [DISMISS_ALERT_SUBMIT]: submitDismissAlertForm,
+  [ALERT_ITEMS]: alertItems,
+  [ALERT_REVIEW]: alertReview,
 };
 
 const SORRY = 'pimbot could not do that just now. Try again in a minute; if it keeps failing, tell a PIM admin.';
@@ -67,6 +70,7 @@ export async function handleCardAction(deps: TeamsDeps, ctx: TurnContext): Promi
   await ctx.sendActivity(invokeResponse(body));
   // The answer replaced the form in its activity: that activity is now the message about the request.
   if (outcome?.kind === 'card' && outcome.reply) await keepAnswer(deps, ctx, outcome.reply, ctx.activity.replyToId);
+  if (outcome?.kind === 'post') await ctx.sendActivity(replyMessage(outcome.reply, renderFor(deps)));
 }
 
 /** Action.Submit fallback: the same verbs, answered with a message in the conversation. */

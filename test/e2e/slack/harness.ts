@@ -23,6 +23,9 @@ export const bob: SlackUser = { id: 'U0BOB', name: 'bob' };
 export const carol: SlackUser = { id: 'U0CAROL', name: 'carol' };
 /** In the directory by e-mail only: found through users.info. */
 export const dora: SlackUser = { id: 'U0DORA', name: 'dora' };
+/** An admin and an auditor, for suites whose config names them (U0ERIN, U0DAVE). */
+export const erin: SlackUser = { id: 'U0ERIN', name: 'erin' };
+export const dave: SlackUser = { id: 'U0DAVE', name: 'dave' };
 /** Not in the directory at all. */
 export const stranger: SlackUser = { id: 'U0NOBODY', name: 'nobody' };
 

@@ -5,9 +5,9 @@
  * and nothing changes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DISMISS_ALERT, DISMISS_ALERT_SUBMIT, DISMISS_REASON } from '../../../cards/actions.js';
+import { ALERT_ITEMS, ALERT_REVIEW, DISMISS_ALERT, DISMISS_ALERT_SUBMIT, DISMISS_REASON } from '../../../cards/actions.js';
 import { cardOf, cardText, executeActions, isPost } from '../../support/fake-connector.js';
-import { SECURITY_CHANNEL, cardProblems, startTeamsBot, type TeamsBot } from './harness.js';
+import { CONFIG_YAML, SECURITY_CHANNEL, cardProblems, startTeamsBot, type TeamsBot } from './harness.js';
 
 const CARD = 'application/vnd.microsoft.card.adaptive';
 const MESSAGE = 'application/vnd.microsoft.activity.message';
@@ -71,5 +71,49 @@ describe('Dismiss on an alert card in Teams', () => {
     expect(await isOpen(alertId)).toBe(false);
     const update = await bot.connector.waitFor((c) => c.kind === 'update' && c.conversationId === SECURITY_CHANNEL && /MFA comes with the new IdP/.test(cardText(cardOf(c.body))));
     expect(executeActions(cardOf(update.body))).toHaveLength(0);
+  });
+});
+
+describe('Affected items and Start a review on an alert card in Teams', () => {
+  let many: TeamsBot;
+  let manyId: string;
+  beforeAll(async () => {
+    // Owner is critical with a limit of 1 holder: one too_many_critical_holders alert, which a review answers.
+    many = await startTeamsBot({ yaml: CONFIG_YAML.replace('channels:', 'alerts:\n  criticalRoles: [Owner]\n  tooManyCriticalHolders: { maxHolders: 1, maxPercent: 10 }\n  noMfa: { enabled: false }\nchannels:') });
+    await many.message('erin', 'pim help');
+    const scan = await many.app.pim.scanAlerts();
+    expect(scan.raised).toHaveLength(1);
+    manyId = scan.raised[0] as string;
+  });
+  afterAll(async () => {
+    await many?.close();
+  });
+
+  it('carries both buttons; Affected items leaves the card and posts the holders below it', async () => {
+    const post = await many.connector.waitFor((c) => isPost(c) && c.conversationId === SECURITY_CHANNEL && executeActions(cardOf(c.body)).some((a) => a.data?.alertId === manyId));
+    expect(executeActions(cardOf(post.body)).map((a) => a.verb)).toEqual(expect.arrayContaining([DISMISS_ALERT, ALERT_REVIEW, ALERT_ITEMS]));
+    const before = many.connector.calls.length;
+    const res = await many.invoke('erin', ALERT_ITEMS, { alertId: manyId }, { channel: SECURITY_CHANNEL });
+    expect(res.body).toMatchObject({ statusCode: 200, type: MESSAGE });
+    expect(res.body.value).toMatch(/assignments alert A-\S+ is about are listed below/);
+    const listed = await many.connector.waitFor((c) => many.connector.calls.indexOf(c) >= before && (c.kind === 'reply' || c.kind === 'send') && cardText(cardOf(c.body)).includes(manyId));
+    expect(cardText(cardOf(listed.body))).toMatch(/Alice/);
+    expect(cardProblems(cardOf(listed.body))).toEqual([]);
+    expect(many.connector.calls.filter((c) => c.kind === 'update')).toEqual([]);
+  });
+
+  it('starts a review for an admin only; a holder is told why not', async () => {
+    const refused = await many.invoke('bob', ALERT_REVIEW, { alertId: manyId }, { channel: SECURITY_CHANNEL });
+    expect(refused.body).toMatchObject({ statusCode: 200, type: MESSAGE });
+    expect(refused.body.value).toMatch(/Only PIM admins/);
+    const res = await many.invoke('erin', ALERT_REVIEW, { alertId: manyId }, { channel: SECURITY_CHANNEL });
+    expect(res.body.value).toMatch(/Access review V-\S+ started/);
+    const started = (await many.app.pim.auditLog(many.app.pim.actorFor('erin@example.com', 'cli'), {})).filter((e) => e.action === 'review.started');
+    expect(started).toHaveLength(1);
+  });
+
+  it('on the no-MFA alert, refuses Start a review: it is not about who holds a role', async () => {
+    const res = await bot.invoke('erin', ALERT_REVIEW, { alertId }, { channel: SECURITY_CHANNEL });
+    expect(res.body.value).toMatch(/nothing to review/);
   });
 });

@@ -361,6 +361,9 @@ export const REPLIES: [string, Reply][] = [
   ['audit', { kind: 'audit', rows: auditRows }],
   ['alerts', { kind: 'alerts', alerts: [alertView({ rule: 'break_glass', severity: 'critical', facts: { activation: true } }), alertView({ id: 'A-2', facts: { scopes: ['/'] } })] }],
   ['alerts none', { kind: 'alerts', alerts: [], outsideChecked: false }],
+  ['alert_items too many holders', { kind: 'alert_items', alert: alertView({ rule: 'too_many_critical_holders', severity: 'medium', principal: null, scope: null, facts: { assignments: 2, percent: 50, total: 4, maxHolders: 1, maxPercent: 10 } }), items: [assignment({ type: 'eligible', endsAt: null, requestId: null }), assignment({ principal: carol, endsAt: at(30) })] }],
+  ['alert_items nobody left', { kind: 'alert_items', alert: alertView({ rule: 'unused_eligible', severity: 'low', state: 'resolved', resolvedAt: at(5), facts: { days: 90 } }), items: [] }],
+  ['alert_items channel', { kind: 'alert_items', alert: alertView({ rule: 'channel_failing', severity: 'high', principal: null, role: null, scope: null, channel: 'security', facts: { error: 'not_in_channel' } }), items: [] }],
   ['alert_dismissed', { kind: 'alert_dismissed', alert: alertView({ state: 'dismissed', dismissedBy: carol, dismissedAt: at(1), dismissReason: 'Known: MFA comes in Q3', facts: { scopes: ['/'] } }) }],
   ['audit empty', { kind: 'audit', rows: [] }],
   ['audit with older rows', { kind: 'audit', rows: auditRows, older: 4075 }],
@@ -389,6 +392,7 @@ export const REPLIES: [string, Reply][] = [
 export const ALL_REPLY_KINDS: Record<ReplyKind, true> = {
   alerts: true,
   alert_dismissed: true,
+  alert_items: true,
   audit_verified: true,
   reviews: true,
   review_started: true,

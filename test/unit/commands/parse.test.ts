@@ -34,6 +34,14 @@ describe('simple commands', () => {
     expect(parse(name)).toEqual({ name });
   });
 
+  it('parses alert <id> (what it is about), alert dismiss, and a bare alert as alerts; anything else says what alert takes', () => {
+    expect(parse('alert A-7K2Q9XA')).toEqual({ name: 'alert-show', alertId: 'A-7K2Q9XA' });
+    expect(parse('alert a-7k2q9xa')).toEqual({ name: 'alert-show', alertId: 'a-7k2q9xa' });
+    expect(parse('alert dismiss A-7K2Q9XA --reason "known"')).toEqual({ name: 'alert-dismiss', alertId: 'A-7K2Q9XA', reason: 'known' });
+    expect(parse('alert')).toEqual({ name: 'alerts' });
+    expect(refuse('alert frobnicate').message).toContain('alert needs an alert id or dismiss, e.g. alert A-7K2Q9XA');
+  });
+
   it('parses help', () => {
     expect(parse('help')).toEqual({ name: 'help' });
   });

@@ -1,9 +1,10 @@
 /** Button listeners, one per action id in cards/actions.ts. */
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
-import { ACTIVATE_OPEN, APPROVE, CANCEL, DEACTIVATE, DENY, DISMISS_ALERT, EXTEND, REVIEW_ACCEPT_ALL, REVIEW_KEEP, REVIEW_REMOVE, type ButtonAction as PimButton } from '../../../../cards/actions.js';
+import { ACTIVATE_OPEN, ALERT_ITEMS, ALERT_REVIEW, APPROVE, CANCEL, DEACTIVATE, DENY, DISMISS_ALERT, EXTEND, REVIEW_ACCEPT_ALL, REVIEW_KEEP, REVIEW_REMOVE, type ButtonAction as PimButton } from '../../../../cards/actions.js';
 import { responder } from '../../answer.js';
 import type { SlackDeps } from '../../deps.js';
 import { activateOpenPressed } from './activate-open.js';
+import { alertItemsPressed, alertReviewPressed } from './alert.js';
 import { approvePressed } from './approve.js';
 import { cancelPressed } from './cancel.js';
 import { deactivatePressed } from './deactivate.js';
@@ -24,6 +25,8 @@ const HANDLERS: Record<PimButton, (args: ButtonArgs, deps: SlackDeps) => Promise
   [REVIEW_REMOVE]: reviewRemovePressed,
   [REVIEW_ACCEPT_ALL]: reviewAcceptAllPressed,
   [DISMISS_ALERT]: dismissAlertPressed,
+  [ALERT_ITEMS]: alertItemsPressed,
+  [ALERT_REVIEW]: alertReviewPressed,
 };
 
 export function register(app: App, deps: SlackDeps): void {

@@ -201,3 +201,48 @@ describe('rules turned off, failing channels, concurrent scans', () => {
     expect(await cards()).toHaveLength(4);
   });
 });
+
+describe('what an alert card leads to', () => {
+  it('lists the assignments an alert is about: every holder for too many holders, the one person for an unused role; auditors may look, others are refused', async () => {
+    await fx.pim.scanAlerts();
+    const [tooMany] = await byRule('too_many_critical_holders');
+    const all = await fx.pim.alertItems(erin(), tooMany!.id.toLowerCase());
+    expect(all.alert.id).toBe(tooMany!.id);
+    expect(all.items.map((i) => `${i.principal.id} ${i.type}`)).toEqual(['alice@example.com eligible', 'carol@example.com eligible', 'glass@example.com eligible']);
+    expect((await fx.pim.alertItems(fx.actor('dave'), tooMany!.id)).items).toHaveLength(3);
+    await expectPimError(fx.pim.alertItems(fx.actor('bob'), tooMany!.id), 'not_auditor');
+    await expectPimError(fx.pim.alertItems(erin(), 'A-NOSUCH1'), 'unknown_alert');
+
+    fx.clock.set(at(31 * DAY));
+    await fx.pim.scanAlerts();
+    const unused = (await byRule('unused_eligible')).find((a) => a.subject.principalId === 'carol@example.com')!;
+    const one = await fx.pim.alertItems(erin(), unused.id);
+    expect(one.items.map((i) => `${i.principal.id} ${i.role} ${i.scope}`)).toEqual(['carol@example.com Owner /subscriptions/prod']);
+  });
+
+  it('starts a one-time access review of the role from an open alert (admins only): self-review for an unused role, approvers for too many holders', async () => {
+    fx.clock.set(at(31 * DAY));
+    await fx.pim.scanAlerts();
+    const unused = (await byRule('unused_eligible')).find((a) => a.subject.principalId === 'carol@example.com')!;
+    await expectPimError(fx.pim.reviewFromAlert(fx.actor('dave'), unused.id), 'auditor_read_only');
+    await expectPimError(fx.pim.reviewFromAlert(fx.actor('carol'), unused.id), 'not_admin');
+    expect(await fx.audit({ action: 'refused.review-start' })).toHaveLength(2);
+
+    const started = await fx.pim.reviewFromAlert(erin(), unused.id);
+    expect(started.review).toMatchObject({ role: 'Owner', scope: '/subscriptions/prod', reviewers: { kind: 'self' }, state: 'open' });
+    expect(started.review.name).toContain(`alert ${unused.id}`);
+    // Every holder of Owner at prod reviews their own (the break-glass account has no chat, so the admins do).
+    expect(started.items.map((i) => i.principalId).sort()).toEqual(['alice@example.com', 'carol@example.com', 'glass@example.com']);
+    expect(started.items.find((i) => i.principalId === 'carol@example.com')?.reviewers).toEqual(['carol@example.com']);
+    expect(await fx.audit({ action: 'review.started' })).toHaveLength(1);
+
+    const [tooMany] = await byRule('too_many_critical_holders');
+    const second = await fx.pim.reviewFromAlert(erin(), tooMany!.id);
+    expect(second.review.reviewers).toEqual({ kind: 'approvers' });
+
+    const [noMfa] = await byRule('no_mfa');
+    await expectPimError(fx.pim.reviewFromAlert(erin(), noMfa!.id), 'invalid_input');
+    await fx.pim.dismissAlert(erin(), unused.id, 'reviewed by hand');
+    await expectPimError(fx.pim.reviewFromAlert(erin(), unused.id), 'alert_closed');
+  });
+});
