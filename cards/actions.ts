@@ -26,6 +26,11 @@ export const REVIEW_KEEP = 'pim_review_keep';
 export const REVIEW_REMOVE = 'pim_review_remove';
 /** Accept every recommendation on one's unanswered items of a review (a reviewer's review card). Hint: `{ reviewId }`. */
 export const REVIEW_ACCEPT_ALL = 'pim_review_accept_all';
+/**
+ * The reason field under an item of a review that requires reasons (Slack `block_id` and
+ * `action_id`, Teams `Input.Text` id): the Keep or Remove press carries what it holds.
+ */
+export const reviewReasonField = (itemId: string): string => `pim_review_reason:${itemId}`;
 /** Dismiss a security alert: opens the dismissal-reason form (alert card; admins). Hint: `{ alertId }`. */
 export const DISMISS_ALERT = 'pim_alert_dismiss';
 /** Show what a security alert is about: its role's assignments now (alert card; admins and auditors). Hint: `{ alertId }`. */

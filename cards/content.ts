@@ -41,12 +41,20 @@ export interface Button {
   style?: 'primary' | 'danger';
 }
 
+/** A one-line text field inside a message. `id` names it for the press that reads it. */
+export interface TextInput {
+  id: string;
+  label: string;
+  placeholder?: string;
+  maxLength: number;
+}
+
 export type Block =
   | { type: 'header'; text: string }
   | { type: 'text'; lines: Line[] }
   | { type: 'facts'; facts: Fact[] }
-  /** A list entry with its own buttons. */
-  | { type: 'item'; lines: Line[]; buttons: Button[] }
+  /** A list entry with its own buttons, and a text field their press carries (a review's reason). */
+  | { type: 'item'; lines: Line[]; buttons: Button[]; input?: TextInput }
   /** Small print. */
   | { type: 'note'; lines: Line[] }
   | { type: 'divider' };

@@ -3,13 +3,15 @@
  * summary for the security channel, and the replies to `reviews`, `review start` and
  * `review results`. Text here is raw; the renderers escape it.
  */
-import { REVIEW_ACCEPT_ALL, REVIEW_KEEP, REVIEW_REMOVE } from './actions.js';
+import { REASON_MAX, REVIEW_ACCEPT_ALL, REVIEW_KEEP, REVIEW_REMOVE, reviewReasonField } from './actions.js';
 import type { Block, Button, Content, Fact, Line, Span } from './content.js';
 import { clip, formatDay, formatWhen, oneLine, plural } from './format.js';
 import type { RenderContext, ReviewItemView, ReviewSummaryView, ReviewView } from './model.js';
 
 /** How many items one card lists (Block Kit allows 50 blocks; Adaptive Cards stay readable). */
 export const REVIEW_ITEMS_SHOWN = 15;
+/** The same with a reason field under each item (three Slack blocks an item, not two). */
+export const REVIEW_ITEMS_SHOWN_WITH_REASON = 12;
 /** From how many unanswered items with a recommendation the card offers "Accept all recommendations". */
 export const ACCEPT_ALL_FROM = 2;
 
@@ -50,7 +52,7 @@ function decisionLine(it: ReviewItemView, ctx: RenderContext): Line | null {
   return line;
 }
 
-function itemBlock(it: ReviewItemView, self: boolean, open: boolean, ctx: RenderContext): Block {
+function itemBlock(it: ReviewItemView, self: boolean, open: boolean, ctx: RenderContext, requireReason = false): Block {
   const head: Line = self ? [t('Do you still need '), b(it.role), t(' at '), c(it.scope), t('?')] : [b(it.principal.name), t(' · '), b(it.role), t(' at '), c(it.scope)];
   const lines = [head, itemDetail(it, ctx), recommendationLine(it)];
   const decided = decisionLine(it, ctx);
@@ -62,7 +64,9 @@ function itemBlock(it: ReviewItemView, self: boolean, open: boolean, ctx: Render
         { label: it.decision === 'remove' ? 'Remove ✓' : 'Remove', action: REVIEW_REMOVE, hint: { itemId: it.id }, ...(it.decision === 'remove' ? {} : { style: 'danger' as const }) },
       ]
     : [];
-  return { type: 'item', lines, buttons };
+  // A review that requires reasons asks for one under each open item: Keep and Remove carry it.
+  const input = open && requireReason ? { id: reviewReasonField(it.id), label: 'Reason', placeholder: 'Why keep or remove it', maxLength: REASON_MAX } : undefined;
+  return { type: 'item', lines, buttons, ...(input ? { input } : {}) };
 }
 
 /** A reviewer's card: their items, Keep and Remove while the review is open. */
@@ -71,7 +75,8 @@ export function reviewRequestContent(n: { review: ReviewView; reviewer: { name: 
   const open = v.state === 'open';
   const undecided = n.items.filter((x) => !x.decision).length;
   // Undecided first, so what still needs an answer is on the card.
-  const shown = [...n.items].sort((a, b2) => Number(a.decision !== null) - Number(b2.decision !== null)).slice(0, REVIEW_ITEMS_SHOWN);
+  const max = open && v.requireReason ? REVIEW_ITEMS_SHOWN_WITH_REASON : REVIEW_ITEMS_SHOWN;
+  const shown = [...n.items].sort((a, b2) => Number(a.decision !== null) - Number(b2.decision !== null)).slice(0, max);
   const intro: Line = n.self
     ? [t('🔍 '), b(v.name), t(': please confirm you still need '), b(plural(n.items.length, 'assignment')), t(` by ${formatWhen(v.endsAt, ctx)}.`)]
     : [t('🔍 '), b(v.name), t(': please review '), b(plural(n.items.length, 'assignment')), t(' of '), ...whereLine(v), t(` by ${formatWhen(v.endsAt, ctx)}.`)];
@@ -79,10 +84,10 @@ export function reviewRequestContent(n: { review: ReviewView; reviewer: { name: 
   if (n.reminder) blocks.push({ type: 'text', lines: [[t(n.reminder === '1d' ? '⏰ One day left: ' : '⏰ Halfway through: '), b(plural(undecided, 'item')), t(' still wait for your decision.')]] });
   blocks.push({ type: 'text', lines: [intro] });
   if (!open) blocks.push({ type: 'text', lines: [[t(v.state === 'applied' ? '🔒 This review has ended and been applied; decisions are final.' : '🔒 This review has ended; decisions are final.')]] });
-  for (const it of shown) blocks.push(itemBlock(it, n.self, open, ctx));
+  for (const it of shown) blocks.push(itemBlock(it, n.self, open, ctx, v.requireReason));
   if (n.items.length > shown.length) blocks.push({ type: 'note', lines: [[t(`…and ${n.items.length - shown.length} more; decide them first, or type `), c('reviews'), t('.')]] });
   const notes: Line[] = [];
-  if (open && v.requireReason) notes.push([t('This review asks for a reason with each decision: type '), c(`review keep ${v.id}${n.self ? '' : ' <user>'} --reason "…"`), t(' (or '), c('review remove'), t(').')]);
+  if (open && v.requireReason) notes.push([t('This review asks for a reason with each decision: write it under the item, then press Keep or Remove (or type '), c(`review keep ${v.id}${n.self ? '' : ' <user>'} --reason "…"`), t(').')]);
   if (open) notes.push([t(`You can change a decision until the review ends. Unanswered items: ${DEFAULT_WORDS[v.defaultDecision]}.`)]);
   if (notes.length) blocks.push({ type: 'note', lines: notes });
   // Reviewers with many items take the recommendations in one press (Entra's "Accept recommendations").

@@ -78,6 +78,7 @@ export async function reviewByButton(pim: Pim, actor: Actor, itemId: string, dec
     const [item] = pim.reviewItemViews([done.item]);
     return { ok: true, reply: { kind: 'review_decided', review: reviewView(done.review), item: item as NonNullable<typeof item> } };
   } catch (e) {
+    if (isPimError(e) && e.code === 'reason_required') return { ok: false, reply: { kind: 'error', message: 'This review asks for a reason with each decision: write it in the Reason field under the item, then press Keep or Remove again.' } };
     if (isPimError(e)) return { ok: false, reply: { kind: 'error', message: e.message } };
     throw e;
   }

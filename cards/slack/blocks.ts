@@ -150,9 +150,21 @@ function renderBlock(b: Block): SlackBlock[] {
     }
     case 'item': {
       const s = section(b.lines);
+      // A field in a message: its value comes with the press of any button in it (block_actions `state`).
+      const field: SlackBlock[] = b.input
+        ? [
+            {
+              type: 'input',
+              block_id: b.input.id,
+              optional: true,
+              label: plain(b.input.label, LIMITS.inputLabel),
+              element: { type: 'plain_text_input', action_id: b.input.id, max_length: b.input.maxLength, ...(b.input.placeholder ? { placeholder: plain(b.input.placeholder, LIMITS.placeholder) } : {}) },
+            },
+          ]
+        : [];
       const [only] = b.buttons;
-      if (b.buttons.length === 1 && only) return [{ ...s, accessory: button(only) }];
-      return b.buttons.length ? [s, actions(b.buttons)] : [s];
+      if (b.buttons.length === 1 && only && !b.input) return [{ ...s, accessory: button(only) }];
+      return b.buttons.length ? [s, ...field, actions(b.buttons)] : [s, ...field];
     }
   }
 }

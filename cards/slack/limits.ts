@@ -66,7 +66,7 @@ class Checker {
     }
   }
 
-  block(path: string, b: unknown, inView: boolean): void {
+  block(path: string, b: unknown): void {
     if (!isObj(b)) return this.fail(path, 'not an object');
     this.maxLen(`${path}.block_id`, b.block_id, LIMITS.blockId);
     switch (b.type) {
@@ -102,7 +102,7 @@ class Checker {
         break;
       }
       case 'input':
-        if (!inView) this.fail(path, 'input blocks belong in modals');
+        // Messages may hold input blocks too: a button's press carries their values (block_actions `state`).
         this.text(`${path}.label`, b.label, LIMITS.inputLabel, ['plain_text']);
         if ('hint' in b) this.text(`${path}.hint`, b.hint, LIMITS.inputHint, ['plain_text']);
         this.element(`${path}.element`, b.element);
@@ -142,6 +142,6 @@ export function checkBlockKitLimits(payload: unknown): string[] {
   if (isView) c.maxLen('private_metadata', payload.private_metadata, LIMITS.privateMetadata);
   const ids = blocks.map((b) => (isObj(b) ? b.block_id : undefined)).filter((id) => id !== undefined);
   if (new Set(ids).size !== ids.length) c.fail('blocks', 'block_id repeated');
-  blocks.forEach((b, k) => c.block(`blocks[${k}]`, b, isView));
+  blocks.forEach((b, k) => c.block(`blocks[${k}]`, b));
   return c.problems;
 }

@@ -58,11 +58,16 @@ export interface BlockData {
   facts: { label: string; value: string }[];
   actions: ActionData[];
   separator: boolean;
+  /** An item's text field (Input.Text), sent with any Action.Execute on the card. */
+  hasInput: boolean;
+  input: { id: string; label: string; placeholder: string; maxLength: number };
 }
 
 export function actionData(b: Button): ActionData {
   return { title: escapeTeamsPlain(b.label), verb: b.action, data: b.hint, style: b.style === 'primary' ? 'positive' : b.style === 'danger' ? 'destructive' : 'default' };
 }
+
+const NO_INPUT = { id: '', label: '', placeholder: '', maxLength: 0 };
 
 /** Content as the message template's data. A divider becomes a separator on the next block. */
 export function messageData(c: Content): { blocks: BlockData[]; actions: ActionData[] } {
@@ -73,7 +78,7 @@ export function messageData(c: Content): { blocks: BlockData[]; actions: ActionD
       separator = true;
       continue;
     }
-    const base: BlockData = { type: b.type, text: '', lines: [], facts: [], actions: [], separator: separator || b.type === 'item' };
+    const base: BlockData = { type: b.type, text: '', lines: [], facts: [], actions: [], separator: separator || b.type === 'item', hasInput: false, input: NO_INPUT };
     separator = false;
     switch (b.type) {
       case 'header':
@@ -87,7 +92,12 @@ export function messageData(c: Content): { blocks: BlockData[]; actions: ActionD
         blocks.push({ ...base, facts: b.facts.map((f) => ({ label: escapeTeams(f.label), value: clip(escapeTeams(f.value), TEXT_MAX) })) });
         break;
       case 'item':
-        blocks.push({ ...base, lines: b.lines.map(teamsLine), actions: b.buttons.map(actionData) });
+        blocks.push({
+          ...base,
+          lines: b.lines.map(teamsLine),
+          actions: b.buttons.map(actionData),
+          ...(b.input ? { hasInput: true, input: { id: b.input.id, label: escapeTeamsPlain(b.input.label), placeholder: escapeTeamsPlain(b.input.placeholder ?? ''), maxLength: b.input.maxLength } } : {}),
+        });
         break;
     }
   }

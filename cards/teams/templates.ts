@@ -36,6 +36,7 @@ export const MESSAGE_TEMPLATE = {
         { type: 'Container', $when: "${type == 'text' || type == 'item'}", items: [{ type: 'TextBlock', $data: '${lines}', text: '${$data}', wrap: true, spacing: 'Small' }] },
         { type: 'Container', $when: "${type == 'note'}", items: [{ type: 'TextBlock', $data: '${lines}', text: '${$data}', wrap: true, isSubtle: true, size: 'Small', spacing: 'Small' }] },
         { type: 'FactSet', $when: "${type == 'facts'}", facts: [{ $data: '${facts}', title: '${label}', value: '${value}' }] },
+        { type: 'Input.Text', $when: '${hasInput}', id: '${input.id}', label: '${input.label}', placeholder: '${input.placeholder}', maxLength: '${input.maxLength}' },
         { type: 'ActionSet', $when: "${count(actions) > 0}", actions: [action] },
       ],
     },

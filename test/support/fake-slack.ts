@@ -554,9 +554,18 @@ export class SlackSender {
   async press(
     user: SlackUser,
     button: RenderedButton,
-    where: { channel: string; ts: string; blocks?: any[] } | 'home',
+    where: { channel: string; ts: string; blocks?: any[]; fields?: Record<string, string> } | 'home',
     options: SendOptions = {},
   ): Promise<SentRequest & { responseId: string | null; triggerId: string }> {
+    const blocks: any[] = where === 'home' ? [] : (where.blocks ?? this.fake.message(where.channel, where.ts)?.blocks ?? []);
+    // As Slack does: the state of every input in the message, typed into (`fields`, by block id) or empty.
+    const state = {
+      values: Object.fromEntries(
+        blocks
+          .filter((b) => b.type === 'input')
+          .map((b) => [b.block_id, { [b.element.action_id]: { type: b.element.type, value: where === 'home' ? null : (where.fields?.[b.block_id] ?? null) } }]),
+      ),
+    };
     const triggerId = `${this.id('')}.${this.teamId}`;
     const responseId = where === 'home' ? null : this.id('msg');
     const actionTs = `${(Date.now() / 1000).toFixed(6)}`;
@@ -578,9 +587,9 @@ export class SlackSender {
             ...base,
             container: { type: 'message', message_ts: where.ts, channel_id: where.channel, is_ephemeral: false },
             channel: { id: where.channel, name: where.channel.startsWith('D') ? 'directmessage' : 'approvals' },
-            message: { type: 'message', ts: where.ts, text: '', blocks: where.blocks ?? this.fake.message(where.channel, where.ts)?.blocks ?? [] },
+            message: { type: 'message', ts: where.ts, text: '', blocks },
             response_url: this.fake.responseUrl(responseId as string),
-            state: { values: {} },
+            state,
           };
     const sent = await this.interaction(payload, options);
     return { ...sent, responseId, triggerId };

@@ -3,7 +3,7 @@
  * the item and that the review is open; the answer is the reviewer's card as it stands now (so
  * Universal Actions replace it in place), or the refusal's sentence.
  */
-import { parseHint } from '../../../cards/actions.js';
+import { parseHint, reviewReasonField } from '../../../cards/actions.js';
 import type { Actor } from '../../../src/core/index.js';
 import { acceptAllByButton, reviewByButton } from '../../shared/role-actions.js';
 import { renderFor, type TeamsDeps } from '../context.js';
@@ -19,7 +19,10 @@ function reviewAction(decision: 'keep' | 'remove') {
   return async (deps: TeamsDeps, actor: Actor, data: unknown): Promise<ActionOutcome> => {
     const id = itemIdOf(data);
     if (!id) return badRequest('This button does not name a review item.');
-    const result = await reviewByButton(deps.pim, actor, id, decision);
+    // Action.Execute sends the card's inputs with the button's data: this item's reason field among them.
+    const typed = typeof data === 'object' && data !== null ? (data as Record<string, unknown>)[reviewReasonField(id)] : undefined;
+    const reason = typeof typed === 'string' && typed.trim() ? typed.trim() : null;
+    const result = await reviewByButton(deps.pim, actor, id, decision, reason);
     if (!result.ok || result.reply.kind !== 'review_decided') return messageOutcome(result.reply.kind === 'error' ? result.reply.message : 'That decision was refused.');
     const notice = await deps.pim.currentNotice({ kind: 'review_request', review: result.reply.review, reviewer: { id: actor.principal.id, name: actor.principal.name }, self: false, items: [] });
     return cardOutcome(noticeCard(deps.pim, notice, renderFor(deps)));

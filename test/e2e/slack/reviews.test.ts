@@ -147,3 +147,32 @@ describe('a self-review of a role', () => {
     expect(textOf((await fake.waitForResponse(results.responseId)).body.blocks)).toContain('Not reviewed');
   });
 });
+
+describe('a review that requires a reason', () => {
+  it('puts a Reason field under each item; Keep without one is refused and changes nothing, with one it decides and shows the reason', async () => {
+    const { slack, fake, settled, app, actor } = suite.get();
+    const { review } = await app.pim.startReview(actor('erin@example.com'), { role: 'Reader', scope: '/', reviewers: { kind: 'self' }, settings: { requireReason: true } });
+    await settled();
+    const [posted] = postedIn(fake, 'D0ALICE');
+    if (!posted) throw new Error('no card in Alice’s DM');
+    const inputs = posted.blocks.filter((b) => b.type === 'input');
+    expect(inputs).toHaveLength(1);
+    const field = inputs[0].block_id as string;
+    expect(field).toMatch(/^pim_review_reason:/);
+    expect(checkBlockKitLimits({ text: posted.text || 'x', blocks: posted.blocks })).toEqual([]);
+    const where = { channel: posted.channel, ts: posted.ts };
+    const { keep } = itemButtons(posted.blocks, '/');
+
+    const bare = await slack.press(alice, keep, where);
+    expect(textOf((await fake.waitForResponse(bare.responseId as string)).body.blocks)).toContain('write it in the Reason field under the item');
+    await settled();
+    const [item] = (await app.pim.reviewResults(actor('erin@example.com'), review.id)).items;
+    expect(item?.decision).toBeNull();
+
+    await slack.press(alice, keep, { ...where, fields: { [field]: 'I run the nightly reports' } });
+    await settled();
+    await eventually(async () => textOf(fake.message(posted.channel, posted.ts)?.blocks ?? []).includes('I run the nightly reports'), 'the card to show the reason');
+    const [decided] = (await app.pim.reviewResults(actor('erin@example.com'), review.id)).items;
+    expect(decided).toMatchObject({ decision: 'keep', reason: 'I run the nightly reports' });
+  });
+});

@@ -5,7 +5,7 @@
  * gone and the summary in the security channel.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REVIEW_KEEP, REVIEW_REMOVE } from '../../../cards/actions.js';
+import { REVIEW_KEEP, REVIEW_REMOVE, reviewReasonField } from '../../../cards/actions.js';
 import { cardOf, cardText, executeActions, isPost } from '../../support/fake-connector.js';
 import { SECURITY_CHANNEL, cardProblems, personalChat, startTeamsBot, type TeamsBot } from './harness.js';
 
@@ -52,5 +52,30 @@ describe('Teams access reviews', () => {
     await bot.connector.waitFor((c) => isPost(c) && c.conversationId === SECURITY_CHANNEL && /Access review applied/.test(cardText(cardOf(c.body))));
     expect(await readers('alice@example.com')).toHaveLength(0);
     expect(await readers('bob@example.com')).toHaveLength(1);
+  });
+});
+
+describe('a Teams review that requires a reason', () => {
+  it('has a Reason field per item; Keep without one is refused, with one (sent with the card inputs) it decides', async () => {
+    const erin = bot.app.pim.actorFor('erin@example.com', 'teams');
+    // Carol has written to the bot, so it can reach her personal chat.
+    await bot.message('carol', 'pim status');
+    const before = bot.connector.calls.length;
+    const { review, items } = await bot.app.pim.startReview(erin, { role: 'Owner', reviewers: { kind: 'self' }, settings: { requireReason: true } });
+    const carols = items.find((i) => i.principalId === 'carol@example.com');
+    if (!carols) throw new Error('no item for carol');
+    const post = await bot.connector.waitFor((c) => bot.connector.calls.indexOf(c) >= before && isPost(c) && c.conversationId === personalChat('carol') && JSON.stringify(c.body).includes(reviewReasonField(carols.id)));
+    const card = cardOf(post.body);
+    expect(cardProblems(card)).toEqual([]);
+    expect(JSON.stringify(card)).toContain('"type":"Input.Text"');
+
+    const bare = await bot.invoke('carol', REVIEW_KEEP, { itemId: carols.id });
+    expect(bare.body).toMatchObject({ statusCode: 200, type: MESSAGE });
+    expect(bare.body.value).toMatch(/write it in the Reason field/);
+    const kept = await bot.invoke('carol', REVIEW_KEEP, { itemId: carols.id, [reviewReasonField(carols.id)]: 'on call this quarter' });
+    expect(kept.body).toMatchObject({ statusCode: 200, type: CARD });
+    expect(cardText(kept.body.value)).toContain('on call this quarter');
+    const results = await bot.app.pim.reviewResults(erin, review.id);
+    expect(results.items.find((i) => i.id === carols.id)).toMatchObject({ decision: 'keep', reason: 'on call this quarter' });
   });
 });

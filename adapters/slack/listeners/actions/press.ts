@@ -13,7 +13,14 @@ import { actionOrigin } from '../../origin.js';
 /** The parts of a `block_actions` request a button handler reads. */
 export interface ButtonArgs {
   action: { action_id: string; value?: string; action_ts?: string };
-  body: { user: { id: string }; trigger_id?: string; response_url?: string; view?: { type?: string } };
+  body: {
+    user: { id: string };
+    trigger_id?: string;
+    response_url?: string;
+    view?: { type?: string };
+    /** The message's fields as they were when the button was pressed (a review item's reason). */
+    state?: { values?: Record<string, Record<string, { value?: string | null }>> };
+  };
   ack: () => Promise<void>;
   /** Answers through the message's response URL, present when the button is on a message. */
   respond?: RespondLike;

@@ -3,6 +3,7 @@
  * (only the item's reviewers, only while the review is open); a refused press changes nothing and
  * gets an ephemeral explanation. The card is updated in place through the outbox, not here.
  */
+import { reviewReasonField } from '../../../../cards/actions.js';
 import { acceptAllByButton, reviewByButton } from '../../../shared/role-actions.js';
 import type { SlackDeps } from '../../deps.js';
 import { onPress, OUTDATED, type ButtonArgs } from './press.js';
@@ -11,7 +12,9 @@ function reviewPressed(decision: 'keep' | 'remove') {
   return (args: ButtonArgs, deps: SlackDeps): Promise<void> =>
     onPress(args, deps, async ({ actor, hint, tell }) => {
       if (!('itemId' in hint)) return tell(OUTDATED);
-      const result = await reviewByButton(deps.pim, actor, hint.itemId, decision);
+      const field = reviewReasonField(hint.itemId);
+      const reason = args.body.state?.values?.[field]?.[field]?.value?.trim() || null;
+      const result = await reviewByButton(deps.pim, actor, hint.itemId, decision, reason);
       if (!result.ok) await tell(result.reply);
     });
 }
