@@ -389,16 +389,18 @@ export function noticeContent(n: Notice, ctx: RenderContext): Content {
       // The holder's copy speaks to them; the channel's names them.
       const whose: Line = n.personal ? [t('your')] : [b(a.principal.name), t('’s')];
       const whom: Line = n.personal ? [t('you')] : [b(a.principal.name)];
+      // Their own decision (a self-review's Remove) comes back to them as theirs.
+      const who: Line = n.personal && n.by.id === a.principal.id ? [t('You')] : [b(n.by.name)];
       const line: Line =
         n.change === 'removed'
-          ? [t('🗑 '), b(n.by.name), t(' removed '), ...whose, t(` ${type} assignment of `), ...roleAt(a.role, a.scope), t('.')]
+          ? [t('🗑 '), ...who, t(' removed '), ...whose, t(` ${type} assignment of `), ...roleAt(a.role, a.scope), t('.')]
           : n.change === 'renewed'
             ? [t('🔁 '), b(n.by.name), t(' renewed '), ...whose, t(` ${type} assignment of `), ...roleAt(a.role, a.scope), t(` ${formatUntil(a.endsAt, ctx)}.`)]
             : a.type === 'eligible'
               ? [t('➕ '), b(n.by.name), t(' made '), ...whom, t(' eligible for '), ...roleAt(a.role, a.scope), t(` ${formatUntil(a.endsAt, ctx)}.`)]
               : [t('➕ '), b(n.by.name), t(' gave '), ...whom, t(' the active role '), ...roleAt(a.role, a.scope), t(` ${formatUntil(a.endsAt, ctx)}.`)];
       const summary = n.personal
-        ? { assigned: a.type === 'eligible' ? `${n.by.name} made you eligible for ${a.role} at ${a.scope}` : `${n.by.name} gave you ${a.role} at ${a.scope} (active)`, removed: `${n.by.name} removed your ${type} ${a.role} at ${a.scope}`, renewed: `${n.by.name} renewed your ${type} ${a.role} at ${a.scope}` }[n.change]
+        ? { assigned: a.type === 'eligible' ? `${n.by.name} made you eligible for ${a.role} at ${a.scope}` : `${n.by.name} gave you ${a.role} at ${a.scope} (active)`, removed: `${n.by.id === a.principal.id ? 'You' : n.by.name} removed your ${type} ${a.role} at ${a.scope}`, renewed: `${n.by.name} renewed your ${type} ${a.role} at ${a.scope}` }[n.change]
         : `${n.by.name} ${n.change} ${a.role} at ${a.scope} (${type}) for ${a.principal.name}`;
       return {
         summary,

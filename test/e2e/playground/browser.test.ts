@@ -1,7 +1,9 @@
 /**
  * The playground in headless Chromium, used as a person would: as Alice, ask for Owner (approval
  * needed); as Carol, press Approve on the card in #approvals; back as Alice, read the DM; move the
- * clock past the end and read the expiry; restart the bot and find its clock where it was.
+ * clock past the end and read the expiry; as Erin, start a self-review of Contributor; as Dave,
+ * keep one scope and remove the other from the card in his DM; as Erin, end and apply it and
+ * read the summary in #security, Dave told; restart the bot and find its clock where it was.
  * Screenshots of each step go to test-results/playground/. Without a Chromium the suite skips and
  * says why.
  */
@@ -206,6 +208,61 @@ describe.skipIf(!chromium.path)('the playground in a browser', () => {
     await link.waitFor({ timeout: WAIT });
     expect(await link.getAttribute('download')).toMatch(/^pim-audit-.*\.csv$/);
     expect(await link.getAttribute('href')).toMatch(/^blob:/);
+  });
+
+  let reviewId = '';
+
+  it('as Erin, makes Dave eligible for Contributor at both scopes and starts a self-review of it', async () => {
+    const box = page.getByLabel('Message pimbot as Erin');
+    for (const scope of ['/subscriptions/prod', '/subscriptions/dev']) {
+      await box.fill(`assign dave@example.com Contributor --scope ${scope} --for 90d --reason "joins the deploy rota"`);
+      await box.press('Enter');
+      await see(new RegExp(`Dave is now eligible for Contributor at ${scope}`));
+    }
+    await box.fill('review start Contributor --reviewers self --name "Contributor check"');
+    await box.press('Enter');
+    await see(/Started Contributor check/);
+    reviewId = /V-[0-9A-Z]+/.exec((await botMessages().last().textContent()) ?? '')?.[0] ?? '';
+    expect(reviewId).toMatch(/^V-/);
+    await shot('13-erin-review-started');
+  });
+
+  it('as Dave, keeps one scope and removes the other from the card in his DM, which follows each press', async () => {
+    await pick(/^Dave/);
+    await pick(/^Direct message with pimbot/);
+    await see(/Contributor check/);
+    const item = (scope: string) =>
+      log()
+        .locator('.ac-container')
+        .filter({ hasText: `Do you still need Contributor at ${scope}?` })
+        .filter({ has: page.getByRole('button', { name: /^Keep/ }) })
+        .last();
+    await item('/subscriptions/prod').getByRole('button', { name: /^Keep/ }).click();
+    await see(/Kept by Dave/);
+    await item('/subscriptions/dev').getByRole('button', { name: /^Remove/ }).click();
+    await see(/Removed by Dave/);
+    await shot('14-dave-reviewed');
+  });
+
+  it('as Erin, ends and applies the review: Dave loses the removed scope and is told, and #security has the summary', async () => {
+    await pick(/^Erin/);
+    await pick(/^Direct message with pimbot/);
+    const box = page.getByLabel('Message pimbot as Erin');
+    await box.fill(`review stop ${reviewId}`);
+    await box.press('Enter');
+    await see(/has ended/);
+    await box.fill(`review apply ${reviewId}`);
+    await box.press('Enter');
+    await see(/has ended and been applied/);
+    await pick(/^#security/);
+    await see(/Access review applied/);
+    await shot('15-security-review-summary');
+    const roles = await pg.app.pim.myRoles(pg.app.pim.actorFor('dave@example.com', 'cli'));
+    expect(roles.filter((r) => r.role === 'Contributor' && r.eligible).map((r) => r.scope)).toEqual(['/subscriptions/prod']);
+    await pick(/^Dave/);
+    await pick(/^Direct message with pimbot/);
+    await see(/You removed your eligible assignment of Contributor at \/subscriptions\/dev/);
+    await shot('16-dave-told');
   });
 
   it('renders every card with the real Adaptive Cards renderer, with no errors in the page', async () => {

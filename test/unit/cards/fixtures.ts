@@ -241,6 +241,7 @@ export const NOTICES: [string, Notice][] = [
   ['assignment_changed assigned eligible, to the holder', { kind: 'assignment_changed', assignment: assignment({ type: 'eligible', endsAt: at(90 * 24 * 60), requestId: null }), change: 'assigned', by: carol, reason: 'on call', personal: true }],
   ['assignment_changed assigned active, to the holder', { kind: 'assignment_changed', assignment: assignment({ endsAt: null, requestId: null }), change: 'assigned', by: carol, personal: true }],
   ['assignment_changed removed, to the holder', { kind: 'assignment_changed', assignment: assignment({ type: 'eligible', requestId: null }), change: 'removed', by: carol, reason: 'left the team', personal: true }],
+  ['assignment_changed removed by the holder, to the holder', { kind: 'assignment_changed', assignment: assignment({ type: 'eligible', requestId: null }), change: 'removed', by: alice, reason: 'not needed any more', personal: true }],
   ['assignment_changed renewed', { kind: 'assignment_changed', assignment: assignment({ type: 'eligible', endsAt: at(180 * 24 * 60), requestId: null }), change: 'renewed', by: carol }],
   ['activation_ended expired eligible', { kind: 'activation_ended', assignment: assignment({ type: 'eligible', endsAt: at(0), requestId: null }), reason: 'expired' }],
   ['expiry_warning eligible 14d', { kind: 'expiry_warning', assignment: assignment({ type: 'eligible', endsAt: at(14 * 24 * 60), requestId: null }), warning: '14d' }],
