@@ -90,12 +90,21 @@ async function updateCards(deps: PimDeps, uow: UnitOfWork, a: Alert, why: 'resol
 
 const newAlertId = (deps: PimDeps): string => `A-${deps.ids.requestId().replace(/^R-/, '')}`;
 
-/** Raises an incident as a new open alert, unless an open or dismissed one has its key. */
-async function raise(deps: PimDeps, uow: UnitOfWork, i: AlertIncident, now: Date): Promise<Alert | null> {
+/**
+ * Raises an incident as a new open alert, unless an open or dismissed one has its key. Its card
+ * goes to the alert channels, or (`toAdmins`) to the admins by DM: a channel that refuses
+ * pimbot's messages cannot hear that it does.
+ */
+async function raise(deps: PimDeps, uow: UnitOfWork, i: AlertIncident, now: Date, opts: { toAdmins?: boolean; details?: Record<string, unknown> } = {}): Promise<Alert | null> {
   const alert: Alert = { ...i, id: newAlertId(deps), state: 'open', openedAt: now, updatedAt: now, resolvedAt: null, dismissedAt: null, dismissedBy: null, dismissReason: null };
   if (!(await uow.alerts.insert(alert))) return null;
-  await appendAudit(uow, { at: now, actor: 'system', action: 'alert.raised', subject: subjects.alert(alert.id), details: { rule: i.rule, key: i.key, severity: i.severity, ...i.subject, measure: i.measure } });
-  await announce(deps, uow, alert);
+  await appendAudit(uow, { at: now, actor: 'system', action: 'alert.raised', subject: subjects.alert(alert.id), details: { rule: i.rule, key: i.key, severity: i.severity, ...i.subject, measure: i.measure, ...opts.details } });
+  if (opts.toAdmins) {
+    const notice: Notice = { kind: 'security_alert', alert: alertView(deps, alert) };
+    for (const id of deps.directory.adminIds()) await sendTo(deps, uow, { kind: 'user', principalId: id }, noticeKeys.alert(alert.id), notice, subjects.alert(alert.id));
+  } else {
+    await announce(deps, uow, alert);
+  }
   return alert;
 }
 
@@ -151,12 +160,7 @@ export async function raiseChannelFailing(deps: PimDeps, settings: AlertSettings
   return deps.store.transaction(async (uow) => {
     const now = deps.clock.now();
     const i: AlertIncident = { rule: 'channel_failing', key: `channel_failing:${channel}`, severity: settings.channel_failing.severity, subject: { channel }, facts: { error }, measure: 1, since: now };
-    const alert: Alert = { ...i, id: newAlertId(deps), state: 'open', openedAt: now, updatedAt: now, resolvedAt: null, dismissedAt: null, dismissedBy: null, dismissReason: null };
-    if (!(await uow.alerts.insert(alert))) return null;
-    await appendAudit(uow, { at: now, actor: 'system', action: 'alert.raised', subject: subjects.alert(alert.id), details: { rule: i.rule, key: i.key, severity: i.severity, channel, error } });
-    const notice: Notice = { kind: 'security_alert', alert: alertView(deps, alert) };
-    for (const id of deps.directory.adminIds()) await sendTo(deps, uow, { kind: 'user', principalId: id }, noticeKeys.alert(alert.id), notice, subjects.alert(alert.id));
-    return alert;
+    return raise(deps, uow, i, now, { toAdmins: true, details: { error } });
   });
 }
 
