@@ -5,7 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { textOf, type SlackUser } from '../../support/fake-slack.js';
-import { APPROVALS, bob, dmsTo, slackSuite } from './harness.js';
+import { answerOf, APPROVALS, bob, dmsTo, slackSuite } from './harness.js';
 
 const erin: SlackUser = { id: 'U0ERIN', name: 'erin' };
 const dave: SlackUser = { id: 'U0DAVE', name: 'dave' };
@@ -39,13 +39,7 @@ afterAll(suite.teardown);
 beforeEach(suite.start);
 afterEach(suite.stop);
 
-async function command(who: SlackUser, text: string): Promise<string> {
-  const { slack, fake, settled } = suite.get();
-  const sent = await slack.command(who, text);
-  const answer = await fake.waitForResponse(sent.responseId);
-  await settled();
-  return textOf(answer.body.blocks);
-}
+const command = (who: SlackUser, text: string): Promise<string> => answerOf(suite.get(), who, text);
 
 const audit = () => suite.get().app.pim.auditLog(suite.get().actor('erin@example.com'), {});
 const assignmentsOf = async (principalId: string) => (await suite.get().app.pim.myRoles(suite.get().actor(principalId))).filter((r) => r.eligible || r.active);

@@ -7,7 +7,7 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { textOf, type SlackUser } from '../../support/fake-slack.js';
-import { alice, bob, postedIn, SECURITY, slackSuite } from './harness.js';
+import { alice, answerOf, bob, postedIn, SECURITY, slackSuite, until } from './harness.js';
 
 const erin: SlackUser = { id: 'U0ERIN', name: 'erin' };
 const glass: SlackUser = { id: 'U0GLASS', name: 'glass' };
@@ -45,23 +45,7 @@ afterAll(suite.teardown);
 beforeEach(suite.start);
 afterEach(suite.stop);
 
-async function command(who: SlackUser, text: string): Promise<string> {
-  const { slack, fake, settled } = suite.get();
-  const sent = await slack.command(who, text);
-  const answer = await fake.waitForResponse(sent.responseId);
-  await settled();
-  return textOf(answer.body.blocks);
-}
-
-async function until<T>(what: string, get: () => T | undefined | false, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = get();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const command = (who: SlackUser, text: string): Promise<string> => answerOf(suite.get(), who, text);
 
 const alertCards = () => postedIn(suite.get().fake, SECURITY).filter((m) => /alert A-/.test(m.text));
 const idIn = (text: string) => /A-[0-9A-Z]{7}/.exec(text)?.[0] ?? '';

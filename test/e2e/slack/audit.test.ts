@@ -7,7 +7,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DrizzleStore } from '../../../src/db/store.js';
 import { textOf, type SlackUser } from '../../support/fake-slack.js';
-import { APPROVALS, bob, postedIn, SECURITY, slackSuite } from './harness.js';
+import { answerOf, APPROVALS, bob, postedIn, SECURITY, slackSuite } from './harness.js';
 
 const erin: SlackUser = { id: 'U0ERIN', name: 'erin' };
 const dave: SlackUser = { id: 'U0DAVE', name: 'dave' };
@@ -38,13 +38,7 @@ afterAll(suite.teardown);
 beforeEach(suite.start);
 afterEach(suite.stop);
 
-async function command(who: SlackUser, text: string): Promise<string> {
-  const { slack, fake, settled } = suite.get();
-  const sent = await slack.command(who, text);
-  const answer = await fake.waitForResponse(sent.responseId);
-  await settled();
-  return textOf(answer.body.blocks);
-}
+const command = (who: SlackUser, text: string): Promise<string> => answerOf(suite.get(), who, text);
 
 const execute = (q: ReturnType<typeof sql>) => suite.get().app.database.db.execute(q);
 

@@ -13,7 +13,7 @@ import { totpAt } from '../../../src/mfa/totp.js';
 import { TotpVerifier } from '../../../src/mfa/verifier.js';
 import { buttonsIn, textOf, type RenderedButton, type SlackUser } from '../../support/fake-slack.js';
 import { testSecretBox } from '../../support/keys.js';
-import { alice, APPROVALS, carol, dmsTo, postedIn, slackSuite } from './harness.js';
+import { alice, answerOf, APPROVALS, carol, dmsTo, postedIn, slackSuite } from './harness.js';
 
 const MIN = 60_000;
 
@@ -63,13 +63,7 @@ beforeEach(suite.start);
 afterEach(suite.stop);
 
 /** Runs `/pim <text>` as `who` and returns the text of its ephemeral answer. */
-async function command(who: SlackUser, text: string): Promise<string> {
-  const { slack, fake, settled } = suite.get();
-  const sent = await slack.command(who, text);
-  const answer = await fake.waitForResponse(sent.responseId);
-  await settled();
-  return textOf(answer.body.blocks);
-}
+const command = (who: SlackUser, text: string): Promise<string> => answerOf(suite.get(), who, text);
 
 /** alice's current activation of `role`. */
 async function activation(role: string) {

@@ -12,7 +12,7 @@ import type { Actor, Clock } from '../../../src/core/index.js';
 import { OutboxQueue } from '../../../src/db/outbox-queue.js';
 import { PgRateLimiter } from '../../../src/db/rate-limits.js';
 import { testDatabase, truncateAll, type TestDatabase } from '../../support/db.js';
-import { eventually, FakeSlack, SlackSender, type SlackCall, type SlackUser } from '../../support/fake-slack.js';
+import { eventually, FakeSlack, SlackSender, textOf, type SlackCall, type SlackUser } from '../../support/fake-slack.js';
 import { TEST_ENCRYPTION_KEY } from '../../support/keys.js';
 
 export const SIGNING_SECRET = '8f742231b10e8888abcd99yyyzzz85a5';
@@ -183,6 +183,25 @@ export function slackSuite(options: SuiteOptions = {}): { get: () => Harness; st
 /** The DMs to a Slack user (posted to their user id), in order. */
 export function dmsTo(fake: FakeSlack, user: SlackUser): SlackCall[] {
   return fake.callsTo('chat.postMessage', (c) => c.args.channel === user.id);
+}
+
+/** Runs a slash command as `who` and waits for its answer and for what it set off; returns the answer's text. */
+export async function answerOf(h: Harness, who: SlackUser, text: string): Promise<string> {
+  const sent = await h.slack.command(who, text);
+  const answer = await h.fake.waitForResponse(sent.responseId);
+  await h.settled();
+  return textOf(answer.body.blocks);
+}
+
+/** Polls `get` every 50 ms until it gives a value (or `ms` pass, which throws naming `what`). */
+export async function until<T>(what: string, get: () => T | undefined | false, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = get();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** The one message posted to a channel, as it stands now. */
