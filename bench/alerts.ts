@@ -35,6 +35,7 @@ import { buildCore } from '../src/core-factory.js';
 import { openDatabase, type Database } from '../src/db/client.js';
 import { encryptionKey } from '../src/mfa/secret-box.js';
 import { RecordProvider } from '../src/providers/record.js';
+import { scratchDatabase } from './lib/pimbot.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -109,11 +110,8 @@ const mb = (bytes: number) => Math.round((bytes / MB) * 10) / 10;
 
 async function main(): Promise<number> {
   const base = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-  const name = `pim_bench_alerts_${randomBytes(4).toString('hex')}`;
-  const admin = postgres(base, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database "${name}"`);
-  const url = new URL(base);
-  url.pathname = `/${name}`;
+  const scratch = await scratchDatabase(base, 'pim_bench_alerts');
+  const url = new URL(scratch.url);
   const seeder = postgres(url.toString(), { max: 1, onnotice: () => {} });
   let database: Database | undefined;
   const deadline = setTimeout(() => {
@@ -126,8 +124,7 @@ async function main(): Promise<number> {
     cleaned = true;
     await database?.close().catch(() => {});
     await seeder.end({ timeout: 5 }).catch(() => {});
-    await admin.unsafe(`drop database if exists "${name}" with (force)`).catch((err: unknown) => console.error('could not drop', name, err));
-    await admin.end({ timeout: 5 });
+    await scratch.drop().catch((err: unknown) => console.error('could not drop', scratch.name, err));
   }
 
   try {

@@ -47,6 +47,7 @@ import { DeadlineLoop } from '../src/jobs/deadlines.js';
 import { Dispatcher } from '../src/jobs/dispatcher.js';
 import { encryptionKey } from '../src/mfa/secret-box.js';
 import { RecordProvider } from '../src/providers/record.js';
+import { scratchDatabase } from './lib/pimbot.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -215,11 +216,8 @@ const summary = (values: number[]) => {
 
 async function main(): Promise<number> {
   const base = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-  const name = `pim_bench_expiry_${randomBytes(4).toString('hex')}`;
-  const admin = postgres(base, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database "${name}"`);
-  const url = new URL(base);
-  url.pathname = `/${name}`;
+  const scratch = await scratchDatabase(base, 'pim_bench_expiry');
+  const url = new URL(scratch.url);
   const databases: Database[] = [];
   const stacks: Stack[] = [];
   const observer = postgres(url.toString(), { max: 1, onnotice: () => {} });
@@ -234,8 +232,7 @@ async function main(): Promise<number> {
     for (const s of stacks) await s.stop().catch(() => {});
     for (const d of databases) await d.close().catch(() => {});
     await observer.end({ timeout: 5 }).catch(() => {});
-    await admin.unsafe(`drop database if exists "${name}" with (force)`).catch((err: unknown) => console.error('could not drop', name, err));
-    await admin.end({ timeout: 5 });
+    await scratch.drop().catch((err: unknown) => console.error('could not drop', scratch.name, err));
   }
 
   try {

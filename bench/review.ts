@@ -39,6 +39,7 @@ import { OutboxQueue } from '../src/db/outbox-queue.js';
 import { Dispatcher } from '../src/jobs/dispatcher.js';
 import { encryptionKey } from '../src/mfa/secret-box.js';
 import { RecordProvider } from '../src/providers/record.js';
+import { scratchDatabase } from './lib/pimbot.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -123,11 +124,8 @@ async function until(what: string, test: () => Promise<boolean> | boolean, deadl
 
 async function main(): Promise<number> {
   const base = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-  const name = `pim_bench_review_${randomBytes(4).toString('hex')}`;
-  const admin = postgres(base, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database "${name}"`);
-  const url = new URL(base);
-  url.pathname = `/${name}`;
+  const scratch = await scratchDatabase(base, 'pim_bench_review');
+  const url = new URL(scratch.url);
   const database = await openDatabase({ url: url.toString() });
   const observer = postgres(url.toString(), { max: 1, onnotice: () => {} });
   const deadline = Date.now() + TIME_LIMIT_MS;
@@ -218,8 +216,7 @@ async function main(): Promise<number> {
     await dispatcher?.stop().catch(() => {});
     await database.close().catch(() => {});
     await observer.end({ timeout: 5 }).catch(() => {});
-    await admin.unsafe(`drop database if exists "${name}" with (force)`).catch((err: unknown) => console.error('could not drop', name, err));
-    await admin.end({ timeout: 5 });
+    await scratch.drop().catch((err: unknown) => console.error('could not drop', scratch.name, err));
   }
 }
 

@@ -31,7 +31,6 @@
  * seconds whatever happens, cleaning up and exiting non-zero.
  */
 import { LogLevel, webApi } from '@slack/bolt';
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -55,6 +54,7 @@ import { RecordProvider } from '../src/providers/record.js';
 import type { Answered, LimitedSlackData, LimitedSlackStats } from './lib/limited-slack-worker.js';
 import { round1 } from './lib/stats.js';
 import { nextMessage, startTsWorker } from './lib/thread.js';
+import { scratchDatabase } from './lib/pimbot.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -228,11 +228,8 @@ async function runPhase(phase: Phase, url: string, sql: postgres.Sql, fake: Work
 }
 
 async function main(): Promise<number> {
-  const name = `pim_bench_drain_${randomBytes(4).toString('hex')}`;
-  const admin = postgres(BASE_URL, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database "${name}"`);
-  const url = new URL(BASE_URL);
-  url.pathname = `/${name}`;
+  const scratch = await scratchDatabase(BASE_URL, 'pim_bench_drain');
+  const url = new URL(scratch.url);
   const sql = postgres(url.toString(), { max: 1, onnotice: () => {} });
   const data: LimitedSlackData = {
     limits: [
@@ -248,8 +245,7 @@ async function main(): Promise<number> {
     fake.postMessage({ type: 'close' });
     await fake.terminate().catch(() => {});
     await sql.end({ timeout: 5 }).catch(() => {});
-    await admin.unsafe(`drop database if exists "${name}" with (force)`).catch((err: unknown) => console.error('could not drop', name, err));
-    await admin.end({ timeout: 5 });
+    await scratch.drop().catch((err: unknown) => console.error('could not drop', scratch.name, err));
   };
   const deadline = setTimeout(() => {
     console.error(`time limit of ${OPTS.timeLimitMs / 1000}s reached`);

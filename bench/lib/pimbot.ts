@@ -3,7 +3,8 @@
  * PostgreSQL database created and dropped, a logger that logs as in production into a sink that
  * only counts, `startApp` with the Slack adapter pointed at a fake Slack, a wait until the bot has
  * finished its work, and cleanups that run on success, failure, a signal or the time limit.
- * (bench/slack-ack.ts has the same pieces inline.)
+ * (bench/slack-ack.ts has the same pieces inline; bench/expiry, alerts, review and slack-drain take
+ * their scratch database from here.)
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
