@@ -5,6 +5,9 @@ import { updateApprovalCards } from '../approval/index.js';
 import { audit, findPolicy, finishAssignment, prefetchEnds, sendTo, startGrant, type PimDeps } from '../shared/index.js';
 import { ASSIGNMENT_WARNINGS, sendActivationWarnings, sendAssignmentWarnings } from './warnings.js';
 
+/** Expiry transactions in flight at once in one pass (see processDeadlines). */
+const EXPIRY_WORKERS = 2;
+
 /** What one pass of the deadline loop did. */
 export interface DeadlineResult {
   expired: number;
@@ -24,22 +27,27 @@ export interface DeadlineResult {
  */
 export async function processDeadlines(deps: PimDeps, batch = 1000): Promise<DeadlineResult> {
   const result: DeadlineResult = { expired: 0, timedOut: 0, started: 0, warned: 0, expiryLagsMs: [] };
-  for (;;) {
-    const ended = await deps.store.transaction(async (uow) => {
-      const now = deps.clock.now();
-      // One statement ends the batch, one moves its requests; audit and notices are written in bulk at commit.
-      const due = await uow.assignments.expireDue(now, batch);
-      const requestIds = due.flatMap((a) => (a.requestId ? [a.requestId] : []));
-      await uow.requests.transitionMany(requestIds, ['active'], { state: 'expired', updatedAt: now });
-      const prefetch = await prefetchEnds(deps, uow, due, now);
-      for (const a of due) await finishAssignment(deps, uow, 'system', a, 'expired', now, { requestDone: true, prefetch });
-      return due;
-    });
-    const committed = deps.clock.now().getTime();
-    for (const a of ended) result.expiryLagsMs.push(committed - (a.endsAt ?? a.endedAt ?? new Date(committed)).getTime());
-    result.expired += ended.length;
-    if (ended.length < batch) break;
-  }
+  // Two batches at a time: while one commits (its audit rows wait for the chain's lock), the
+  // next is already ending its assignments. Each claims its rows with SKIP LOCKED.
+  const expire = async (): Promise<void> => {
+    for (;;) {
+      const ended = await deps.store.transaction(async (uow) => {
+        const now = deps.clock.now();
+        // One statement ends the batch, one moves its requests; audit and notices are written in bulk at commit.
+        const due = await uow.assignments.expireDue(now, batch);
+        const requestIds = due.flatMap((a) => (a.requestId ? [a.requestId] : []));
+        await uow.requests.transitionMany(requestIds, ['active'], { state: 'expired', updatedAt: now });
+        const prefetch = await prefetchEnds(deps, uow, due, now);
+        for (const a of due) await finishAssignment(deps, uow, 'system', a, 'expired', now, { requestDone: true, prefetch });
+        return due;
+      });
+      const committed = deps.clock.now().getTime();
+      for (const a of ended) result.expiryLagsMs.push(committed - (a.endsAt ?? a.endedAt ?? new Date(committed)).getTime());
+      result.expired += ended.length;
+      if (ended.length < batch) break;
+    }
+  };
+  await Promise.all(Array.from({ length: EXPIRY_WORKERS }, expire));
   for (;;) {
     const n = await deps.store.transaction(async (uow) => {
       const now = deps.clock.now();
