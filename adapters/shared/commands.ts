@@ -192,7 +192,7 @@ const reviewCommands = {
   'review-start': async ({ pim, actor }, c) => {
     const reviewers: ReviewReviewers =
       c.reviewers.kind === 'users' ? { kind: 'principals', ids: c.reviewers.users.map((u) => (u.kind === 'id' && u.id.startsWith('group:') ? u.id : resolveUserRef(pim, u))) } : c.reviewers;
-    const { review, items } = await pim.startReview(actor, { role: c.role, scope: c.scope, reviewers, durationDays: c.durationDays, name: c.title });
+    const { review, items } = await pim.startReview(actor, { role: c.role, scope: c.scope, reviewers, durationDays: c.durationDays, name: c.title, ...(c.requireReason ? { settings: { requireReason: true } } : {}) });
     const reviewerCount = new Set(items.flatMap((i) => i.reviewers.map((id) => id.toLowerCase()))).size;
     return reply({ kind: 'review_started', review: reviewView(review), items: items.length, reviewers: reviewerCount, fallback: items.filter((i) => i.fallback).length });
   },

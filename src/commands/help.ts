@@ -19,7 +19,7 @@ export const USAGE: Readonly<Record<CommandName, string>> = {
   assign:
     'assign <user> <role> [--scope <scope>] [--eligible|--active] [--for <duration>|--until <date>] --reason "<text>"',
   remove: 'remove <user> <role> [--scope <scope>] --reason "<text>"',
-  'review-start': 'review start <role> [--scope <scope>] --reviewers self|approvers|<user>... [--duration <days>d] [--name "<text>"]',
+  'review-start': 'review start <role> [--scope <scope>] --reviewers self|approvers|<user>... [--duration <days>d] [--name "<text>"] [--require-reason]',
   'review-stop': 'review stop <review-id>',
   'review-apply': 'review apply <review-id>',
   'review-results': 'review results <review-id> [--csv]',

@@ -234,7 +234,7 @@ const SPECS: Readonly<Record<CommandName, Spec>> = {
     verb: 'review start',
     example: 'review start Owner --reviewers approvers',
     positionals: [ROLE],
-    flags: { scope: 'value', reviewers: 'list', duration: 'value', name: 'text' },
+    flags: { scope: 'value', reviewers: 'list', duration: 'value', name: 'text', 'require-reason': 'bool' },
     build: (a, ctx) => {
       const list = a.flags.get('reviewers');
       if (!Array.isArray(list)) {
@@ -251,6 +251,7 @@ const SPECS: Readonly<Record<CommandName, Spec>> = {
         reviewers: reviewers.value,
         durationDays: days.value,
         title: str(a, 'name'),
+        ...(a.flags.has('require-reason') ? { requireReason: true } : {}),
       });
     },
   },

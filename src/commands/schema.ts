@@ -107,6 +107,8 @@ export const CommandSchema = z.discriminatedUnion('name', [
     durationDays: z.number().int().positive().optional(),
     /** `--name`: what the review is called in its cards. */
     title: text.optional(),
+    /** `--require-reason`: each decision needs a reason (the cards ask for it under each item). */
+    requireReason: z.boolean().optional(),
   }),
   z.object({ name: z.literal('review-stop'), reviewId: text }),
   z.object({ name: z.literal('review-apply'), reviewId: text }),

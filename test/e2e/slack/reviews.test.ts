@@ -151,7 +151,8 @@ describe('a self-review of a role', () => {
 describe('a review that requires a reason', () => {
   it('puts a Reason field under each item; Keep without one is refused and changes nothing, with one it decides and shows the reason', async () => {
     const { slack, fake, settled, app, actor } = suite.get();
-    const { review } = await app.pim.startReview(actor('erin@example.com'), { role: 'Reader', scope: '/', reviewers: { kind: 'self' }, settings: { requireReason: true } });
+    const sent = await slack.command(erin, 'review start Reader --scope / --reviewers self --require-reason');
+    const review = { id: /`(V-[A-Z0-9]+)`/.exec(textOf((await fake.waitForResponse(sent.responseId)).body.blocks))?.[1] ?? '' };
     await settled();
     const [posted] = postedIn(fake, 'D0ALICE');
     if (!posted) throw new Error('no card in Alice’s DM');
@@ -166,7 +167,8 @@ describe('a review that requires a reason', () => {
     const bare = await slack.press(alice, keep, where);
     expect(textOf((await fake.waitForResponse(bare.responseId as string)).body.blocks)).toContain('write it in the Reason field under the item');
     await settled();
-    const [item] = (await app.pim.reviewResults(actor('erin@example.com'), review.id)).items;
+    const { review: started, items: [item] } = await app.pim.reviewResults(actor('erin@example.com'), review.id);
+    expect(started.settings.requireReason).toBe(true);
     expect(item?.decision).toBeNull();
 
     await slack.press(alice, keep, { ...where, fields: { [field]: 'I run the nightly reports' } });

@@ -664,6 +664,11 @@ describe('review stop, apply and results', () => {
 });
 
 describe('review start', () => {
+  it('parses --require-reason, and leaves it out when not given', () => {
+    expect(parse('review start Owner --reviewers self --require-reason')).toEqual({ name: 'review-start', role: 'Owner', reviewers: { kind: 'self' }, requireReason: true });
+    expect(parse('review start Owner --reviewers self')).not.toHaveProperty('requireReason');
+  });
+
   it('parses --name', () => {
     expect(parse('review start Owner --reviewers self --name "Q3 Owner review"')).toMatchObject({ name: 'review-start', title: 'Q3 Owner review' });
   });
