@@ -65,9 +65,10 @@ export interface AppOptions {
   /** Do not run the deadline loop (tests drive deadlines by hand). */
   noDeadlineLoop?: boolean;
   /**
-   * Scan for security alerts at start and right after the changes that can trigger a rule
-   * (default true; the scheduled scan runs either way). Test harnesses turn it off so alert
-   * cards do not mix with the messages a test counts; alert tests turn it on.
+   * Scan for security alerts: on schedule, at start and right after the changes that can trigger
+   * a rule (default true). Test harnesses turn all three off so alert cards do not mix with the
+   * messages a test counts (a test running across a quarter hour would otherwise meet the
+   * scheduled scan's cards); alert tests turn it on.
    */
   alertScans?: boolean;
   /**
@@ -303,7 +304,7 @@ export async function startApp(options: AppOptions): Promise<AppHandle> {
       digestJob(pim, { cron: config.schedules.digest, timeZone: env.timezone }),
       housekeepingJob(dedupe, clock, DEDUPE_KEEP_MS, rateLimiter),
       auditRetentionJob(() => pruneAuditTrail(database.db, clock, config.audit.retentionMs)),
-      alertScanJob(() => pim.scanAlerts(), config.schedules.alertScan ?? DEFAULT_ALERT_SCAN_CRON),
+      ...(options.alertScans === false ? [] : [alertScanJob(() => pim.scanAlerts(), config.schedules.alertScan ?? DEFAULT_ALERT_SCAN_CRON)]),
       auditHeadJob(pim, { timeZone: env.timezone }),
       // Only a provider that grants outside the database has anything to reconcile.
       ...(provider.inline ? [] : [reconcileJob(reconciler, config.reconcile.schedule)]),
