@@ -95,7 +95,12 @@ const facts = (list: (Fact | null)[]): Block | null => {
 const fact = (label: string, value: string | null | undefined): Fact | null => (value && value.trim() ? { label, value: user(value) } : null);
 const more = (shown: number, total: number, noun: string): Block | null =>
   total > shown ? note([t(`…and ${total - shown} more ${noun}.`)]) : null;
-const compact = (blocks: (Block | null)[]): Block[] => blocks.filter((x): x is Block => x !== null);
+/** The given blocks (or buttons) without the ones left out (null). */
+function compact(xs: (Block | null)[]): Block[];
+function compact<T>(xs: (T | null)[]): T[];
+function compact<T>(xs: (T | null)[]): T[] {
+  return xs.filter((x): x is T => x !== null);
+}
 
 const requestHint = (id: string): ActionHint => ({ requestId: id });
 
@@ -543,15 +548,13 @@ function alertContent(a: AlertView, ctx: RenderContext): Content {
       a.dismissReason ? facts([fact('Dismissal reason', a.dismissReason)]) : null,
       a.state === 'open' ? note([t('Admins: '), c(`alert dismiss ${a.id} --reason "…"`), t(' dismisses it; '), c(`alert ${a.id}`), t(' lists what it is about.')]) : null,
     ]),
-    buttons: present([
+    buttons: compact<Button>([
       a.state === 'open' ? { label: 'Dismiss', action: DISMISS_ALERT, hint: { alertId: a.id } } : null,
       reviewable(a) ? { label: 'Start a review', action: ALERT_REVIEW, hint: { alertId: a.id }, style: 'primary' } : null,
       a.state === 'open' && a.role ? { label: 'Affected items', action: ALERT_ITEMS, hint: { alertId: a.id } } : null,
     ]),
   };
 }
-
-const present = <T,>(xs: (T | null)[]): T[] => xs.filter((x): x is T => x !== null);
 
 /** `alert <id>`: the alert in a line, and the assignments of its role it is about now. */
 function alertItemsContent(a: AlertView, items: AssignmentView[], ctx: RenderContext): Content {

@@ -40,12 +40,14 @@ export async function alertItems(deps: PimDeps, actor: Actor, id: string): Promi
   const alertId = id.trim().toUpperCase();
   return auditRefusal(deps, actor, 'alerts', subjects.alert(alertId), {}, async () => {
     requireAuditReader(deps, actor);
-    const a = alertView(deps, await getAlert(deps, alertId));
-    const role = a.role;
-    if (!role) return { alert: a, items: [] };
+    const { a, held } = await deps.store.transaction(async (uow) => {
+      const found = await uow.alerts.get(alertId);
+      if (!found) throw new PimError('unknown_alert', { id: alertId });
+      const a = alertView(deps, found);
+      return { a, held: a.role ? await uow.assignments.find({ role: a.role, currentAt: deps.clock.now() }) : [] };
+    });
+    if (!a.role) return { alert: a, items: [] };
     const one = ABOUT_ONE.has(a.rule) ? (a.principal?.id ?? null) : null;
-    const now = deps.clock.now();
-    const held = await deps.store.transaction((uow) => uow.assignments.find({ role, currentAt: now }));
     const items = held
       .filter((x) => (a.scope === null || x.scope === a.scope) && (one === null || x.principalId === one))
       .sort((x, y) => x.principalId.localeCompare(y.principalId) || x.type.localeCompare(y.type) || x.scope.localeCompare(y.scope));

@@ -42,12 +42,8 @@ export async function updateApprovalCards(deps: PimDeps, uow: UnitOfWork, r: Pim
  * updated out of order, always shows the request's state as it is now.
  */
 export async function currentNotice(deps: PimDeps, notice: Notice): Promise<Notice> {
-  if (notice.kind !== 'approval_request' && notice.kind !== 'request_pending') return notice;
-  const id = notice.request.id;
-  const r = await deps.store.transaction((uow) => uow.requests.get(normaliseId(id)));
-  if (!r) return notice;
-  const a = r.assignmentId ? await deps.store.transaction((uow) => uow.assignments.get(r.assignmentId as string)) : null;
-  return { kind: notice.kind, request: requestView(deps.directory, r, a?.endsAt ?? null) };
+  const [now] = await currentNotices(deps, [notice]);
+  return now ?? notice;
 }
 
 /**

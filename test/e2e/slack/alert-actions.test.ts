@@ -6,8 +6,8 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ALERT_ITEMS, ALERT_REVIEW, DISMISS_ALERT } from '../../../cards/actions.js';
-import { buttonsIn, textOf, type RenderedButton } from '../../support/fake-slack.js';
-import { APPROVALS, bob, dave, dmsTo, erin, postedIn, SECURITY, slackSuite } from './harness.js';
+import { buttonsIn, textOf } from '../../support/fake-slack.js';
+import { APPROVALS, bob, dave, dmsTo, erin, postedIn, scannedAlertCard, SECURITY, slackSuite } from './harness.js';
 
 // Reader is critical here and has three holders (the limits are 1 and 10 %): one too_many_critical_holders alert.
 const CONFIG = `
@@ -43,20 +43,7 @@ afterAll(suite.teardown);
 beforeEach(suite.start);
 afterEach(suite.stop);
 
-async function alertCard(): Promise<{ card: { channel: string; ts: string; blocks: any[] }; button: (id: string) => RenderedButton; alertId: string }> {
-  const { app, fake, settled } = suite.get();
-  const scan = await app.pim.scanAlerts();
-  expect(scan.raised).toHaveLength(1);
-  await settled();
-  const [card] = postedIn(fake, SECURITY);
-  if (!card) throw new Error('no alert card in the security channel');
-  const button = (id: string) => {
-    const found = buttonsIn(card.blocks).find((b) => b.action_id === id);
-    if (!found) throw new Error(`no ${id} button on the alert card`);
-    return found;
-  };
-  return { card, button, alertId: scan.raised[0] as string };
-}
+const alertCard = () => scannedAlertCard(suite.get());
 
 const reviews = async () => (await suite.get().app.pim.auditLog(suite.get().actor('erin@example.com'), {})).filter((e) => e.action === 'review.started');
 

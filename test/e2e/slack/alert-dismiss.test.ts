@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { DISMISS_ALERT, DISMISS_ALERT_VIEW, DISMISS_REASON } from '../../../cards/actions.js';
 import { checkBlockKitLimits } from '../../../cards/slack/index.js';
 import { buttonsIn, textOf, type RenderedButton, type SlackUser } from '../../support/fake-slack.js';
-import { APPROVALS, bob, postedIn, SECURITY, slackSuite } from './harness.js';
+import { APPROVALS, bob, postedIn, scannedAlertCard, SECURITY, slackSuite } from './harness.js';
 
 const erin: SlackUser = { id: 'U0ERIN', name: 'erin' };
 const dave: SlackUser = { id: 'U0DAVE', name: 'dave' };
@@ -38,15 +38,8 @@ afterEach(suite.stop);
 
 /** Scans, and returns the alert's card in the security channel with its Dismiss button. */
 async function alertCard(): Promise<{ card: { channel: string; ts: string; blocks: any[] }; dismiss: RenderedButton; alertId: string }> {
-  const { app, fake, settled } = suite.get();
-  const scan = await app.pim.scanAlerts();
-  expect(scan.raised).toHaveLength(1);
-  await settled();
-  const [card] = postedIn(fake, SECURITY);
-  if (!card) throw new Error('no alert card in the security channel');
-  const dismiss = buttonsIn(card.blocks).find((b) => b.action_id === DISMISS_ALERT);
-  if (!dismiss) throw new Error('no Dismiss button on the alert card');
-  return { card, dismiss, alertId: scan.raised[0] as string };
+  const { card, button, alertId } = await scannedAlertCard(suite.get());
+  return { card, dismiss: button(DISMISS_ALERT), alertId };
 }
 
 const stateOf = async (id: string) => (await suite.get().app.pim.alerts(suite.get().actor('erin@example.com'))).find((a) => a.id === id)?.state ?? 'not open';

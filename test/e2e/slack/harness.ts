@@ -12,7 +12,8 @@ import type { Actor, Clock } from '../../../src/core/index.js';
 import { OutboxQueue } from '../../../src/db/outbox-queue.js';
 import { PgRateLimiter } from '../../../src/db/rate-limits.js';
 import { testDatabase, truncateAll, type TestDatabase } from '../../support/db.js';
-import { eventually, FakeSlack, SlackSender, textOf, type SlackCall, type SlackUser } from '../../support/fake-slack.js';
+import { expect } from 'vitest';
+import { buttonsIn, eventually, FakeSlack, SlackSender, textOf, type RenderedButton, type SlackCall, type SlackUser } from '../../support/fake-slack.js';
 import { TEST_ENCRYPTION_KEY } from '../../support/keys.js';
 
 export const SIGNING_SECRET = '8f742231b10e8888abcd99yyyzzz85a5';
@@ -202,6 +203,21 @@ export async function until<T>(what: string, get: () => T | undefined | false, m
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** Scans for alerts (expecting one raised), and returns its card in the security channel and a way to its buttons. */
+export async function scannedAlertCard(h: Harness): Promise<{ card: { channel: string; ts: string; blocks: any[] }; button: (actionId: string) => RenderedButton; alertId: string }> {
+  const scan = await h.app.pim.scanAlerts();
+  expect(scan.raised).toHaveLength(1);
+  await h.settled();
+  const [card] = postedIn(h.fake, SECURITY);
+  if (!card) throw new Error('no alert card in the security channel');
+  const button = (actionId: string) => {
+    const found = buttonsIn(card.blocks).find((b) => b.action_id === actionId);
+    if (!found) throw new Error(`no ${actionId} button on the alert card`);
+    return found;
+  };
+  return { card, button, alertId: scan.raised[0] as string };
 }
 
 /** The one message posted to a channel, as it stands now. */
