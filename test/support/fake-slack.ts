@@ -10,6 +10,13 @@ import type { AddressInfo } from 'node:net';
 
 /** One Web API call the fake answered. */
 /** One file uploaded through the external upload flow; `content` is null until its bytes arrived. */
+/**
+ * Milliseconds since the epoch on a clock that only moves forward (`performance`), for the times
+ * the fake records: a step of the machine's wall clock (this VM's is stepped now and then) must
+ * not shorten a rate-limit window or reorder calls. Tests compare these with `monotonicNow()`.
+ */
+export const monotonicNow = (): number => performance.timeOrigin + performance.now();
+
 export interface UploadedFile {
   id: string;
   filename: string;
@@ -187,7 +194,7 @@ export class FakeSlack {
    * however often it is retried: Slack throttling the app for a while, not a count of calls.
    */
   rateLimitFor(method: string, ms: number, retryAfterSec = 1): void {
-    this.limitedUntil.set(method, { until: Date.now() + ms, retryAfterSec });
+    this.limitedUntil.set(method, { until: monotonicNow() + ms, retryAfterSec });
   }
 
   /**
@@ -282,7 +289,7 @@ export class FakeSlack {
     if (url.pathname.startsWith('/response/')) {
       const id = decodeURIComponent(url.pathname.slice('/response/'.length));
       if (this.expired.has(id)) return send(res, 404, { ok: false, error: 'expired_url' });
-      this.responses.push({ id, body: raw ? (JSON.parse(raw) as Record<string, any>) : {}, at: Date.now() });
+      this.responses.push({ id, body: raw ? (JSON.parse(raw) as Record<string, any>) : {}, at: monotonicNow() });
       return send(res, 200, { ok: true });
     }
     if (url.pathname.startsWith('/upload/')) {
@@ -296,7 +303,7 @@ export class FakeSlack {
     }
     if (!url.pathname.startsWith('/api/')) return send(res, 404, { ok: false, error: 'not_found' });
     const method = url.pathname.slice('/api/'.length);
-    const call: SlackCall = { method, args: parseArgs(raw, req.headers['content-type']), auth: req.headers.authorization ?? null, status: 200, ok: false, at: Date.now() };
+    const call: SlackCall = { method, args: parseArgs(raw, req.headers['content-type']), auth: req.headers.authorization ?? null, status: 200, ok: false, at: monotonicNow() };
     this.calls.push(call);
     const gate = this.held.get(method);
     if (gate) await gate;

@@ -15,7 +15,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../../src/db/rows.js';
 import { CHILD_BOT_TOKEN, ChildBot, killAllChildBots } from '../../support/child-bot.js';
 import { noteSkippedWithoutPostgres, onPostgres, testDatabase, type TestDatabase } from '../../support/db.js';
-import { eventually, FakeSlack, type SlackCall } from '../../support/fake-slack.js';
+import { eventually, FakeSlack, monotonicNow, type SlackCall } from '../../support/fake-slack.js';
 
 const HOLDERS = 1_000;
 /** The dispatcher's deliveries in flight at once (src/jobs/dispatcher.ts, `concurrency`). */
@@ -106,10 +106,10 @@ describe.runIf(onPostgres)('delivery across kill -9 of a replica', () => {
       throw new Error(`${err.message}${failure()}`);
     });
     const firstPostAt = Math.min(...posts().map((c) => c.at));
-    await sleep(Math.max(0, firstPostAt + KILL_AFTER_MS - Date.now()));
+    await sleep(Math.max(0, firstPostAt + KILL_AFTER_MS - monotonicNow()));
     const unansweredAtKill = posts().filter((c) => byA(c) && !c.ok).length;
     const sentByAAtKill = posts().filter(byA).length;
-    const killAt = Date.now();
+    const killAt = monotonicNow();
     const killed = await a.kill('SIGKILL');
     expect(killed.signal).toBe('SIGKILL');
 

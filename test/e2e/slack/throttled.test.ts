@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { auditEvents } from '../../../src/db/audit.sql.js';
 import { outbox } from '../../../src/db/outbox.sql.js';
 import { noteSkippedWithoutPostgres, onPostgres } from '../../support/db.js';
-import type { SlackCall, SlackUser } from '../../support/fake-slack.js';
+import { monotonicNow, type SlackCall, type SlackUser } from '../../support/fake-slack.js';
 import { alice, APPROVALS, bob, carol, dora, slackSuite } from './harness.js';
 
 const suite = slackSuite({ pacer: true });
@@ -53,7 +53,7 @@ async function deliversEachOnceThrough(windowMs: number, retryAfterSec: number):
   const { app, slack, fake, settled } = suite.get();
   fake.setUser(dora.id, { email: 'dora@example.com' });
   fake.rateLimitFor('chat.postMessage', windowMs, retryAfterSec);
-  const windowEnds = Date.now() + windowMs;
+  const windowEnds = monotonicNow() + windowMs;
   for (const [user, text] of COMMANDS) {
     const sent = await slack.command(user, text);
     await fake.waitForResponse(sent.responseId); // answering the command does not wait for the outbox
